@@ -1,0 +1,96 @@
+// API keys: `cg_` + 40 random base62 characters. Only the SHA-256 of a key is
+// stored (a key has 238 bits of entropy, so a plain hash is enough; no salt
+// or slow hash needed). The first characters are kept as a prefix to tell
+// keys apart in lists and logs.
+import { createHash, randomBytes } from 'node:crypto';
+import type { PrismaClient } from '../generated/prisma/client.ts';
+import type { ApiKeyScope } from '../generated/prisma/enums.ts';
+
+export const API_KEY_SCOPES = ['READ', 'INGEST', 'ADMIN'] as const satisfies readonly ApiKeyScope[];
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+export function randomToken(length: number): string {
+  const bytes = randomBytes(length * 2);
+  let out = '';
+  // Rejection sampling keeps every character equally likely.
+  for (let i = 0; i < bytes.length && out.length < length; i++) {
+    const b = bytes[i]!;
+    if (b < 248) out += BASE62[b % 62];
+  }
+  return out.length === length ? out : out + randomToken(length - out.length);
+}
+
+export function generateApiKey(): string {
+  return `cg_${randomToken(40)}`;
+}
+
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+export function apiKeyPrefix(key: string): string {
+  return key.slice(0, 10);
+}
+
+export interface Viewer {
+  readonly tenantId: bigint;
+  readonly apiKeyId: string;
+  readonly scopes: ReadonlySet<ApiKeyScope>;
+}
+
+export async function createApiKey(
+  prisma: PrismaClient,
+  tenantId: bigint,
+  name: string,
+  scopes: readonly ApiKeyScope[],
+): Promise<{ key: string; id: string }> {
+  if (scopes.length === 0) throw new Error('an API key needs at least one scope');
+  const key = generateApiKey();
+  const row = await prisma.apiKey.create({
+    data: { tenantId, name, prefix: apiKeyPrefix(key), hash: hashApiKey(key), scopes: [...scopes] },
+    select: { id: true },
+  });
+  return { key, id: row.id };
+}
+
+/**
+ * Resolves API keys to viewers. Lookups are cached for `ttlMs` so that a
+ * busy key costs one query per interval, not one per request; a revoked key
+ * stops working within that interval.
+ */
+export class ApiKeyAuthenticator {
+  private readonly cache = new Map<string, { viewer: Viewer | null; expires: number }>();
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly ttlMs = 5_000,
+    private readonly maxEntries = 10_000,
+  ) {}
+
+  async authenticate(key: string): Promise<Viewer | null> {
+    if (!/^cg_[0-9A-Za-z]{40}$/.test(key)) return null;
+    const hash = hashApiKey(key);
+    const now = Date.now();
+    const hit = this.cache.get(hash);
+    if (hit && hit.expires > now) return hit.viewer;
+    const row = await this.prisma.apiKey.findUnique({
+      where: { hash },
+      select: { id: true, tenantId: true, scopes: true, revokedAt: true },
+    });
+    const viewer = row && !row.revokedAt ? { tenantId: row.tenantId, apiKeyId: row.id, scopes: new Set(row.scopes) } : null;
+    if (this.cache.size >= this.maxEntries) this.cache.clear();
+    this.cache.set(hash, { viewer, expires: now + this.ttlMs });
+    return viewer;
+  }
+
+  forget(): void {
+    this.cache.clear();
+  }
+}
+
+/** The key in `Authorization: Bearer <key>`, or null. */
+export function bearerToken(authorization: string | null): string | null {
+  const match = authorization?.match(/^Bearer\s+(\S+)\s*$/i);
+  return match ? match[1]! : null;
+}

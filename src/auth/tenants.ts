@@ -1,0 +1,58 @@
+// Tenants and their credentials: created by the CLI, or once for a demo on
+// the first start of an empty embedded database.
+import type { PrismaClient } from '../generated/prisma/client.ts';
+import { createApiKey, randomToken } from './api-keys.ts';
+
+export interface TenantCredentials {
+  tenantId: bigint;
+  name: string;
+  /** Full access: read, ingest and admin. */
+  adminKey: string;
+  /** For the array webhooks (CLIENT_SYNC_MESSAGE, CLIENT_SYNC_MESSAGE_STATUS). */
+  ingestKey: string;
+  /** Read-only, for frontends and legacy reads. */
+  readKey: string;
+  /** Signs MSG_SYNC_MESSAGE's accessToken. */
+  webhookSecret: string;
+}
+
+export function generateWebhookSecret(): string {
+  return `whsec_${randomToken(40)}`;
+}
+
+/** Creates a tenant with its webhook secret and three keys; the keys are shown only now. */
+export async function createTenant(
+  prisma: PrismaClient,
+  input: { id: bigint; name: string },
+): Promise<TenantCredentials> {
+  if (input.id <= 0n || input.id > 9223372036854775807n) {
+    throw new Error(`tenant id must be a positive 64-bit integer, got ${input.id}`);
+  }
+  const existing = await prisma.tenant.findUnique({ where: { id: input.id }, select: { id: true } });
+  if (existing) throw new Error(`tenant ${input.id} already exists`);
+  const webhookSecret = generateWebhookSecret();
+  await prisma.tenant.create({ data: { id: input.id, name: input.name, webhookSecret } });
+  const admin = await createApiKey(prisma, input.id, 'admin', ['READ', 'INGEST', 'ADMIN']);
+  const ingest = await createApiKey(prisma, input.id, 'ingest', ['INGEST']);
+  const read = await createApiKey(prisma, input.id, 'read', ['READ']);
+  return { tenantId: input.id, name: input.name, adminKey: admin.key, ingestKey: ingest.key, readKey: read.key, webhookSecret };
+}
+
+export const DEMO_TENANT_ID = 82n;
+
+/** On an empty database, creates the demo tenant and returns its credentials; otherwise null. */
+export async function bootstrapDemoTenant(prisma: PrismaClient): Promise<TenantCredentials | null> {
+  if ((await prisma.tenant.count()) > 0) return null;
+  return createTenant(prisma, { id: DEMO_TENANT_ID, name: 'Demo company' });
+}
+
+export function formatCredentials(c: TenantCredentials): string {
+  return [
+    `tenant ${c.tenantId} (${c.name})`,
+    `  admin key      ${c.adminKey}`,
+    `  ingest key     ${c.ingestKey}`,
+    `  read key       ${c.readKey}`,
+    `  webhook secret ${c.webhookSecret}`,
+    'These are shown once: only their hashes are kept (the webhook secret is kept to verify signatures).',
+  ].join('\n');
+}

@@ -1,0 +1,140 @@
+// One way to reach the database, whichever it is: embedded PGlite on a data
+// directory when no DATABASE_URL is set, that PostgreSQL server otherwise.
+// Both are spoken to through the same `pg` pool: Prisma (via @prisma/adapter-pg)
+// for ordinary reads and writes, the pool itself for the set-based SQL of the
+// hot paths.
+import path from 'node:path';
+import { readdir } from 'node:fs/promises';
+import { existsSync, mkdirSync } from 'node:fs';
+import pg from 'pg';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient } from '../generated/prisma/client.ts';
+import { redact, type Config } from '../config.ts';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.ts';
+import { applyMigrations, migrationsDir } from './migrations.ts';
+
+export type DatabaseKind = 'embedded' | 'postgres';
+
+export interface Database {
+  readonly kind: DatabaseKind;
+  /** Where it is, password redacted: for logs. */
+  readonly location: string;
+  readonly prisma: PrismaClient;
+  readonly pool: pg.Pool;
+  /** Applies pending migrations; returns the names applied now. */
+  migrate(): Promise<string[]>;
+  /** Null when the database answers and every migration is applied; else why not. */
+  notReadyReason(): Promise<string | null>;
+  close(): Promise<void>;
+}
+
+/** The database cannot be reached or used; the message is one line for the operator. */
+export class DatabaseUnavailableError extends Error {
+  override name = 'DatabaseUnavailableError';
+}
+
+type DatabaseOptions = Pick<Config, 'databaseUrl' | 'dataDir' | 'databasePoolSize' | 'migrateOnStart'>;
+
+// int8 (20) stays a string by default in pg: ids beyond 2^53 stay exact.
+// numeric (1700) likewise. Timestamps come back as Date.
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  let embedded: EmbeddedPostgres | null = null;
+  let connectionString: string;
+  let location: string;
+  if (options.databaseUrl) {
+    connectionString = options.databaseUrl;
+    location = redact(options.databaseUrl);
+  } else {
+    const dir = path.join(options.dataDir, 'pglite');
+    mkdirSync(dir, { recursive: true });
+    // Spare connections beyond the pool: the migration engine opens its own.
+    embedded = await startEmbeddedPostgres(dir, options.databasePoolSize + 3);
+    connectionString = embedded.url;
+    location = `embedded PGlite in ${dir}`;
+  }
+
+  const pool = new pg.Pool({
+    connectionString,
+    max: options.databasePoolSize,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+  });
+  // An idle client that loses its server must not crash the process.
+  pool.on('error', () => {});
+
+  try {
+    await pool.query('SELECT 1');
+  } catch (err) {
+    await pool.end().catch(() => {});
+    await embedded?.stop().catch(() => {});
+    throw new DatabaseUnavailableError(`cannot connect to PostgreSQL at ${location}: ${describePgError(err)}`);
+  }
+
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  const expected = await localMigrationNames();
+
+  const db: Database = {
+    kind: embedded ? 'embedded' : 'postgres',
+    location,
+    prisma,
+    pool,
+    migrate: () => applyMigrations(connectionString),
+    async notReadyReason() {
+      try {
+        const { rows } = await pool.query<{ migration_name: string }>(
+          'SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
+        );
+        const applied = new Set(rows.map((r) => r.migration_name));
+        const missing = expected.filter((name) => !applied.has(name));
+        return missing.length ? `migrations not applied: ${missing.join(', ')}` : null;
+      } catch (err) {
+        if ((err as { code?: string }).code === '42P01') return 'migrations not applied: the database is empty';
+        return `database unreachable: ${describePgError(err)}`;
+      }
+    },
+    async close() {
+      await prisma.$disconnect().catch(() => {});
+      await pool.end().catch(() => {});
+      await embedded?.stop();
+    },
+  };
+
+  if (options.migrateOnStart) {
+    try {
+      await db.migrate();
+    } catch (err) {
+      await db.close();
+      throw new DatabaseUnavailableError(`migrations failed on ${location}: ${(err as Error).message.split('\n')[0]}`);
+    }
+  }
+  return db;
+}
+
+async function localMigrationNames(): Promise<string[]> {
+  if (!existsSync(migrationsDir)) return [];
+  const entries = await readdir(migrationsDir, { withFileTypes: true });
+  return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+}
+
+/** One line saying why a pg call failed. */
+export function describePgError(err: unknown): string {
+  const e = err as { code?: string; message?: string; errors?: unknown[] };
+  if (e?.errors?.length) return describePgError(e.errors[0]);
+  switch (e?.code) {
+    case 'ECONNREFUSED':
+      return 'connection refused (is the server running and listening there?)';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'unknown host';
+    case 'ETIMEDOUT':
+      return 'connection timed out';
+    case '28P01':
+    case '28000':
+      return `authentication failed (${e.message})`;
+    case '3D000':
+      return `database does not exist (${e.message})`;
+    default:
+      return e?.message?.split('\n')[0] || String(err);
+  }
+}

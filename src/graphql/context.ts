@@ -1,0 +1,21 @@
+// What every resolver gets for one request (or one subscription): the
+// database, the viewer resolved from the credential, a request id and the
+// logger. Loaders are created per request, never shared.
+import type { Database } from '../db/database.ts';
+import type { PrismaClient } from '../generated/prisma/client.ts';
+import type { Viewer } from '../auth/api-keys.ts';
+import type { Logger } from '../log.ts';
+import type { Config } from '../config.ts';
+
+export interface AppServices {
+  readonly config: Config;
+  readonly db: Database;
+  readonly log: Logger;
+}
+
+export interface Context {
+  readonly services: AppServices;
+  readonly prisma: PrismaClient;
+  readonly viewer: Viewer | null;
+  readonly requestId: string;
+}

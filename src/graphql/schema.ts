@@ -1,0 +1,11 @@
+// Imports every type file, then builds the schema.
+import { lexicographicSortSchema, printSchema } from 'graphql';
+import { builder } from './builder.ts';
+import './viewer.ts';
+
+export const schema = builder.toSchema();
+
+/** The SDL as committed in schema/schema.graphql. */
+export function printSortedSchema(): string {
+  return printSchema(lexicographicSortSchema(schema)) + '\n';
+}

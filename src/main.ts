@@ -1,0 +1,78 @@
+// Start-up: config → database (migrated) → app → HTTP server; and shutdown on
+// SIGTERM/SIGINT. Expected failures (bad configuration, unreachable database,
+// port taken) end start-up with one line saying what is wrong.
+import { loadConfig, ConfigError } from './config.ts';
+import { createLogger } from './log.ts';
+import { openDatabase, DatabaseUnavailableError } from './db/database.ts';
+import { bootstrapDemoTenant, formatCredentials } from './auth/tenants.ts';
+import { createApp } from './http/app.ts';
+import { listen } from './server.ts';
+
+function fail(message: string): never {
+  process.stderr.write(`chatgraph: ${message}\n`);
+  process.exit(1);
+}
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message);
+    throw err;
+  }
+  const log = createLogger(config.logLevel);
+
+  let db;
+  try {
+    db = await openDatabase(config);
+  } catch (err) {
+    if (err instanceof DatabaseUnavailableError) fail(err.message);
+    throw err;
+  }
+  log.info({ database: db.location, migrated: config.migrateOnStart }, 'database ready');
+
+  if (config.demoBootstrap) {
+    const demo = await bootstrapDemoTenant(db.prisma);
+    if (demo) {
+      process.stdout.write(
+        `\n==== chatgraph demo tenant (created on first start of an empty database) ====\n${formatCredentials(demo)}\n` +
+          `Try: curl -H 'Authorization: Bearer ${demo.readKey}' -H 'content-type: application/json' \\\n` +
+          `       -d '{"query":"{ viewer { tenantId tenantName scopes } }"}' http://localhost:${config.port}/graphql\n` +
+          '=============================================================================\n\n',
+      );
+    }
+  }
+
+  const app = createApp({ config, db, log });
+  let server;
+  try {
+    server = await listen(app, config.port, config.host);
+  } catch (err) {
+    await db.close();
+    const code = (err as { code?: string }).code;
+    if (code === 'EADDRINUSE') fail(`port ${config.port} is already in use (set PORT to another port)`);
+    if (code === 'EACCES') fail(`no permission to listen on port ${config.port}`);
+    throw err;
+  }
+  log.info({ port: server.port, graphql: `http://localhost:${server.port}/graphql` }, 'chatgraph listening');
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down: no new connections, finishing in-flight requests');
+    await server.close(config.shutdownTimeoutMs);
+    await app.dispose();
+    await db.close();
+    log.info('shutdown complete');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((err) => {
+  process.stderr.write(`chatgraph: unexpected start-up failure: ${(err as Error).stack ?? err}\n`);
+  process.exit(1);
+});

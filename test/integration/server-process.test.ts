@@ -1,0 +1,99 @@
+// The server as an operator runs it: start, serve, restart on the same data,
+// graceful shutdown, and one clear line for each start-up mistake.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { startServerProcess, runServerToExit } from '../support/process.ts';
+import { openTestDatabase, testTarget } from '../support/database.ts';
+
+const embeddedOnly = { skip: testTarget === 'postgres' ? 'embedded start-up is checked in the embedded run' : false };
+
+test('embedded: first start migrates and prints a demo tenant; a second start reuses the data', embeddedOnly, async () => {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'chatgraph-proc-'));
+  try {
+    const first = await startServerProcess({ DATA_DIR: dataDir, DEMO_BOOTSTRAP: 'true' });
+    const ready = await fetch(`http://127.0.0.1:${first.port}/readyz`);
+    assert.equal(ready.status, 200);
+    assert.deepEqual(await ready.json(), { status: 'ready', database: 'embedded' });
+    assert.equal((await fetch(`http://127.0.0.1:${first.port}/healthz`)).status, 200);
+    const graphiql = await fetch(`http://127.0.0.1:${first.port}/graphql`, { headers: { accept: 'text/html' } });
+    assert.equal(graphiql.status, 200);
+    assert.match(await graphiql.text(), /graphiql/i);
+    assert.match(first.output(), /chatgraph demo tenant/);
+    const readKey = first.output().match(/read key\s+(cg_\w+)/)![1]!;
+    const res = await fetch(`http://127.0.0.1:${first.port}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${readKey}` },
+      body: JSON.stringify({ query: '{ viewer { tenantId scopes } }' }),
+    });
+    assert.deepEqual(await res.json(), { data: { viewer: { tenantId: '82', scopes: ['READ'] } } });
+    assert.equal(await first.stop('SIGTERM'), 0, 'graceful shutdown exits 0');
+    assert.match(first.output(), /shutdown complete/);
+
+    const second = await startServerProcess({ DATA_DIR: dataDir, DEMO_BOOTSTRAP: 'true' });
+    assert.doesNotMatch(second.output(), /demo tenant/, 'the demo tenant is created once');
+    assert.equal((await fetch(`http://127.0.0.1:${second.port}/readyz`)).status, 200);
+    // The same key still works: the data was reused.
+    const again = await fetch(`http://127.0.0.1:${second.port}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${readKey}` },
+      body: JSON.stringify({ query: '{ viewer { tenantId } }' }),
+    });
+    assert.deepEqual(await again.json(), { data: { viewer: { tenantId: '82' } } });
+    assert.equal(await second.stop('SIGINT'), 0);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('PostgreSQL: start applies the migrations (rows in _prisma_migrations) and serves', { skip: testTarget !== 'postgres' ? 'needs TEST_DATABASE_URL' : false }, async () => {
+  const base = new URL(process.env.TEST_DATABASE_URL!);
+  const name = `cg_proc_${process.pid}`;
+  const admin = new pg.Client({ connectionString: base.toString() });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${name}`);
+  base.pathname = `/${name}`;
+  try {
+    const server = await startServerProcess({ DATABASE_URL: base.toString() });
+    assert.equal((await fetch(`http://127.0.0.1:${server.port}/readyz`)).status, 200);
+    const rows = await new pg.Pool({ connectionString: base.toString(), max: 1 }).query(
+      'SELECT migration_name, finished_at FROM _prisma_migrations',
+    );
+    assert.ok(rows.rowCount! >= 1);
+    assert.ok(rows.rows.every((r) => r.finished_at !== null));
+    assert.equal(await server.stop(), 0);
+  } finally {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  }
+});
+
+test('/readyz is 503 with the reason while migrations are not applied', async () => {
+  const tdb = await openTestDatabase();
+  try {
+    await tdb.db.pool.query('DELETE FROM _prisma_migrations');
+    assert.match((await tdb.db.notReadyReason())!, /^migrations not applied: \d+_init$/);
+  } finally {
+    await tdb.close();
+  }
+});
+
+const startupMistakes: [string, Record<string, string>, RegExp][] = [
+  ['an unreachable DATABASE_URL', { DATABASE_URL: 'postgresql://nobody@127.0.0.1:1/none' }, /^chatgraph: cannot connect to PostgreSQL at postgresql:\/\/nobody@127\.0\.0\.1:1\/none: connection refused/],
+  ['a malformed DATABASE_URL', { DATABASE_URL: 'postgres//oops' }, /^chatgraph: DATABASE_URL is not a valid URL/],
+  ['a bad port', { PORT: '99999' }, /^chatgraph: PORT must be a whole number from 0 to 65535, got "99999"/],
+  ['an unknown time zone', { LEGACY_TIME_ZONE: 'Asia/Atlantis' }, /^chatgraph: LEGACY_TIME_ZONE is not a known IANA time zone: "Asia\/Atlantis"/],
+];
+for (const [what, env, message] of startupMistakes) {
+  test(`start-up with ${what} stops with one clear line`, embeddedOnly, async () => {
+    const result = await runServerToExit({ DATA_DIR: path.join(os.tmpdir(), 'chatgraph-never'), ...env });
+    assert.equal(result.code, 1);
+    const lines = result.stderr.trim().split('\n').filter((l) => !l.includes('npm warn'));
+    assert.equal(lines.length, 1, `expected one line, got:\n${result.stderr}`);
+    assert.match(lines[0]!, message);
+  });
+}
