@@ -1,0 +1,69 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  CHAT_TYPES,
+  DIRECTIONS,
+  ORIGINS,
+  actionTypeOf,
+  chatTypeCodeOf,
+  chatTypeFromCode,
+  directionFromActionType,
+  directionFromSenderCode,
+  originCodeOf,
+  originFromCode,
+  senderCodeOf,
+} from '../../src/domain/codes.ts';
+
+const JUNK: unknown[] = [null, undefined, '', ' 1', '1.0', 'PC', true, 1.5, NaN, {}, [1], 1n];
+
+test('enum values match the Prisma schema', () => {
+  assert.deepEqual([...DIRECTIONS], ['OUTBOUND', 'INBOUND']);
+  assert.deepEqual([...CHAT_TYPES], ['PRIVATE', 'GROUP']);
+  assert.deepEqual([...ORIGINS], ['PC', 'APP', 'WEB']);
+});
+
+test('actionType: 1 sent by the agent, 2 received', () => {
+  assert.equal(directionFromActionType(1), 'OUTBOUND');
+  assert.equal(directionFromActionType(2), 'INBOUND');
+  assert.equal(directionFromActionType('1'), 'OUTBOUND');
+  assert.equal(directionFromActionType('2'), 'INBOUND');
+  assert.equal(actionTypeOf('OUTBOUND'), 1);
+  assert.equal(actionTypeOf('INBOUND'), 2);
+  for (const code of [0, 3, -1, ...JUNK]) assert.equal(directionFromActionType(code), null, String(code));
+});
+
+test('chatType: 1 private, 2 group', () => {
+  assert.equal(chatTypeFromCode(1), 'PRIVATE');
+  assert.equal(chatTypeFromCode(2), 'GROUP');
+  assert.equal(chatTypeFromCode('2'), 'GROUP');
+  assert.equal(chatTypeCodeOf('PRIVATE'), 1);
+  assert.equal(chatTypeCodeOf('GROUP'), 2);
+  for (const code of [0, 3, -1, ...JUNK]) assert.equal(chatTypeFromCode(code), null, String(code));
+});
+
+test('originType: 1 pc, 2 app, 3 web', () => {
+  assert.equal(originFromCode(1), 'PC');
+  assert.equal(originFromCode(2), 'APP');
+  assert.equal(originFromCode(3), 'WEB');
+  assert.equal(originFromCode('3'), 'WEB');
+  assert.equal(originCodeOf('PC'), 1);
+  assert.equal(originCodeOf('APP'), 2);
+  assert.equal(originCodeOf('WEB'), 3);
+  for (const code of [0, 4, -1, ...JUNK]) assert.equal(originFromCode(code), null, String(code));
+});
+
+test('every value round-trips through its code', () => {
+  for (const d of DIRECTIONS) assert.equal(directionFromActionType(actionTypeOf(d)), d);
+  for (const c of CHAT_TYPES) assert.equal(chatTypeFromCode(chatTypeCodeOf(c)), c);
+  for (const o of ORIGINS) assert.equal(originFromCode(originCodeOf(o)), o);
+});
+
+test('retrievePastRecords sender: 1 the contact, 0 the agent', () => {
+  assert.equal(senderCodeOf('INBOUND'), 1);
+  assert.equal(senderCodeOf('OUTBOUND'), 0);
+  assert.equal(directionFromSenderCode(1), 'INBOUND');
+  assert.equal(directionFromSenderCode('1'), 'INBOUND');
+  assert.equal(directionFromSenderCode(0), 'OUTBOUND');
+  assert.equal(directionFromSenderCode('0'), 'OUTBOUND');
+  for (const code of [2, -1, '', null, undefined, false, true]) assert.equal(directionFromSenderCode(code), null);
+});

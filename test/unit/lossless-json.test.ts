@@ -1,0 +1,99 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseJsonLossless, stringifyJson, toExactDecimalString } from '../../src/domain/lossless-json.ts';
+
+test('the seed userProfile.id survives exactly as a bigint', () => {
+  const v = parseJsonLossless('{"userProfile":{"id":8423922419416375296,"name":"好友1"},"tenantId":1238}');
+  assert.deepEqual(v, { userProfile: { id: 8423922419416375296n, name: '好友1' }, tenantId: 1238 });
+  assert.equal(JSON.parse('8423922419416375296'), 8423922419416375000, 'what JSON.parse would have done');
+});
+
+test('integers: numbers while safe, bigint beyond', () => {
+  assert.equal(parseJsonLossless('9007199254740991'), 9007199254740991);
+  assert.equal(parseJsonLossless('-9007199254740991'), -9007199254740991);
+  assert.equal(parseJsonLossless('9007199254740992'), 9007199254740992n);
+  assert.equal(parseJsonLossless('-9007199254740993'), -9007199254740993n);
+  assert.equal(parseJsonLossless('123456789012345678901234567890'), 123456789012345678901234567890n);
+  assert.equal(parseJsonLossless('0'), 0);
+  assert.equal(parseJsonLossless('1667295870936'), 1667295870936);
+  assert.equal(typeof parseJsonLossless('42'), 'number');
+});
+
+test('fractions and exponents are plain numbers', () => {
+  assert.equal(parseJsonLossless('1.5'), 1.5);
+  assert.equal(parseJsonLossless('-0.25'), -0.25);
+  assert.equal(parseJsonLossless('1e3'), 1000);
+  assert.equal(parseJsonLossless('2.5E-3'), 0.0025);
+  assert.equal(parseJsonLossless('1.0'), 1);
+});
+
+test('everything else parses like JSON.parse', () => {
+  const text = '{"a":[1,"x",true,false,null,{"b":""}],"多选":"[]","esc":"\\u00e9\\n\\"","empty":{}}';
+  assert.deepEqual(parseJsonLossless(text), JSON.parse(text));
+  assert.equal(parseJsonLossless('"再见"'), '再见');
+  assert.equal(parseJsonLossless('null'), null);
+  assert.deepEqual(parseJsonLossless(' [ ] '), []);
+});
+
+test('a repeated key keeps the last value, like JSON.parse', () => {
+  assert.deepEqual(parseJsonLossless('{"a":1,"a":2}'), { a: 2 });
+});
+
+test('__proto__ is an ordinary key, not a prototype', () => {
+  const v = parseJsonLossless('{"__proto__":{"polluted":1}}') as Record<string, unknown>;
+  assert.equal(Object.getPrototypeOf(v), Object.prototype);
+  assert.deepEqual(Object.keys(v), ['__proto__']);
+  assert.equal(({} as Record<string, unknown>)['polluted'], undefined);
+});
+
+test('malformed JSON throws SyntaxError saying where', () => {
+  const cases: [string, RegExp][] = [
+    ['', /position 0/],
+    ['{"a":', /position 5/],
+    ['{"a":1,}', /position 7/],
+    ['[1 2]', /position 3/],
+    ['{"a":1}{', /position 7/],
+    ['nul', /position 0/],
+    ['"abc', /position 4/],
+    ["{'a':1}", /position 1/],
+    ['01', /position 1/],
+  ];
+  for (const [text, where] of cases) {
+    assert.throws(() => parseJsonLossless(text), (e: unknown) => e instanceof SyntaxError && where.test(e.message), text);
+  }
+});
+
+test('toExactDecimalString', () => {
+  assert.equal(toExactDecimalString(8423922419416375296n), '8423922419416375296');
+  assert.equal(toExactDecimalString(-5n), '-5');
+  assert.equal(toExactDecimalString(1238), '1238');
+  assert.equal(toExactDecimalString(0), '0');
+  assert.equal(toExactDecimalString(-0), '0');
+  assert.equal(toExactDecimalString(-42), '-42');
+  assert.equal(toExactDecimalString(Number.MAX_SAFE_INTEGER), '9007199254740991');
+  assert.equal(toExactDecimalString('8423922419416375296'), '8423922419416375296');
+  assert.equal(toExactDecimalString('-8423922419416375296'), '-8423922419416375296');
+  assert.equal(toExactDecimalString('007'), '7');
+  assert.equal(toExactDecimalString('-0'), '0');
+  for (const bad of [
+    1.5, NaN, Infinity, 2 ** 53, 8423922419416375296, '', '-', '1.0', '1e3', ' 1', '1 ', '+1', '0x10', 'abc', null,
+    undefined, true, {}, [1],
+  ]) {
+    assert.equal(toExactDecimalString(bad), null, String(bad));
+  }
+});
+
+test('stringifyJson writes bigints as bare numbers', () => {
+  assert.equal(stringifyJson({ id: 8423922419416375296n, n: 1, s: 'x' }), '{"id":8423922419416375296,"n":1,"s":"x"}');
+  assert.equal(stringifyJson([1n, -2n, null, true]), '[1,-2,null,true]');
+  assert.equal(stringifyJson('再见'), '"再见"');
+  assert.equal(stringifyJson({ a: [1] }, 2), '{\n  "a": [\n    1\n  ]\n}');
+  assert.equal(stringifyJson(undefined), 'null');
+  // Otherwise as JSON.stringify: toJSON is honoured, NaN is null, undefined members are dropped.
+  assert.equal(stringifyJson({ at: new Date(0), n: NaN, u: undefined }), '{"at":"1970-01-01T00:00:00.000Z","n":null}');
+});
+
+test('parse and stringify round-trip exactly', () => {
+  const text = '{"accessToken":"e6e1","tenantId":1238,"data":[{"userProfile":{"id":8423922419416375296,"tags":["测试"]},"taskId":0,"taskInfoId":null,"x":-1.5}]}';
+  assert.equal(stringifyJson(parseJsonLossless(text)), text);
+});
