@@ -7,6 +7,7 @@ import { openDatabase, DatabaseUnavailableError } from './db/database.ts';
 import { bootstrapDemoTenant, formatCredentials } from './auth/tenants.ts';
 import { createApp } from './http/app.ts';
 import { listen } from './server.ts';
+import { createServices } from './services.ts';
 
 function fail(message: string): never {
   process.stderr.write(`chatgraph: ${message}\n`);
@@ -44,7 +45,7 @@ async function main(): Promise<void> {
     }
   }
 
-  const app = createApp({ config, db, log });
+  const app = createApp(createServices(config, db, log));
   let server;
   try {
     server = await listen(app, config.port, config.host);

@@ -6,11 +6,15 @@ import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { Viewer } from '../auth/api-keys.ts';
 import type { Logger } from '../log.ts';
 import type { Config } from '../config.ts';
+import type { IngestService } from '../ingest/service.ts';
+import type { ChatPubSub } from '../events/pubsub.ts';
 
 export interface AppServices {
   readonly config: Config;
   readonly db: Database;
   readonly log: Logger;
+  readonly pubsub: ChatPubSub;
+  readonly ingest: IngestService;
 }
 
 export interface Context {

@@ -1,7 +1,9 @@
 // Imports every type file, then builds the schema.
 import { lexicographicSortSchema, printSchema } from 'graphql';
 import { builder } from './builder.ts';
+import './enums.ts';
 import './viewer.ts';
+import './ingest.ts';
 
 export const schema = builder.toSchema();
 

@@ -9,11 +9,19 @@ import type { AppServices, Context } from '../graphql/context.ts';
 import { ApiKeyAuthenticator, bearerToken } from '../auth/api-keys.ts';
 import { healthRoutes } from './health.ts';
 import { useRoutes } from './routes.ts';
+import { webhookRoutes } from '../rest/webhooks.ts';
 
 export type App = YogaServerInstance<Record<string, never>, Context>;
 
 export function createApp(services: AppServices): App {
   const authenticator = new ApiKeyAuthenticator(services.db.prisma);
+  const webhooks = webhookRoutes({
+    ingest: services.ingest,
+    pool: services.db.pool,
+    authenticator,
+    timeZone: services.config.legacyTimeZone,
+    log: services.log,
+  });
   return createYoga<Record<string, never>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -21,7 +29,7 @@ export function createApp(services: AppServices): App {
     landingPage: false,
     logging: false,
     maskedErrors: services.config.nodeEnv !== 'development' || { isDev: false },
-    plugins: [useRoutes([...healthRoutes(services.db)])],
+    plugins: [useRoutes([...healthRoutes(services.db), ...webhooks])],
     context: async ({ request }): Promise<Context> => {
       const key = bearerToken(request.headers.get('authorization'));
       return {

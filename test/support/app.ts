@@ -5,6 +5,7 @@ import { createLogger } from '../../src/log.ts';
 import { createApp, type App } from '../../src/http/app.ts';
 import { createTenant, type TenantCredentials } from '../../src/auth/tenants.ts';
 import type { AppServices } from '../../src/graphql/context.ts';
+import { createServices } from '../../src/services.ts';
 import { openTestDatabase, type TestDatabase } from './database.ts';
 
 export interface TestApp {
@@ -21,7 +22,7 @@ export interface TestApp {
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const testDb = await openTestDatabase();
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env });
-  const services: AppServices = { config, db: testDb.db, log: createLogger(config.logLevel) };
+  const services: AppServices = createServices(config, testDb.db, createLogger(config.logLevel));
   const app = createApp(services);
   const tenant = await createTenant(testDb.db.prisma, { id: 82n, name: 'Test company' });
   return {

@@ -1,0 +1,1686 @@
+// Deterministic benchmark dataset: legacy webhook payloads (MSG_SYNC_MESSAGE,
+// CLIENT_SYNC_MESSAGE, CLIENT_SYNC_MESSAGE_STATUS) and flat message rows, all
+// drawn from one seeded PRNG so the same options give byte-identical output.
+// Streaming: memory is O(tenants × contacts + conversations + a bounded
+// window of pending status updates), not O(messages).
+//
+//   npx tsx bench/dataset.ts --messages 1000 --seed 42 --kind msg-sync|client-sync|status|mixed|rows|none [--stats]
+//
+// Node built-ins only. See bench/README.md.
+
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { once } from 'node:events';
+
+// ---------------------------------------------------------------------------
+// Codes
+// ---------------------------------------------------------------------------
+
+/** msgPage / MSG_SYNC_MESSAGE content-type codes. */
+export type MsgPageCode = 0 | 1 | 2 | 3 | 4 | 6 | 7 | 9;
+/** CLIENT_SYNC_MESSAGE content-type codes. */
+export type ClientCode = 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13 | 14 | 15 | 99;
+export type StatusCode = 1 | 2 | 3 | 4;
+
+/** msgPage code → client code (text 0→1, image 1→2, video 2→5, audio 3→3, file 4→4, card 6→6, sticker 7→7, quote 9→9). */
+export const MSG_PAGE_TO_CLIENT: Readonly<Record<MsgPageCode, ClientCode>> = {
+  0: 1, 1: 2, 2: 5, 3: 3, 4: 4, 6: 6, 7: 7, 9: 9,
+};
+
+/** Target content mix (msgPage code → share of all messages); sums to 1. */
+export const CONTENT_MIX: ReadonlyArray<readonly [MsgPageCode, number]> = [
+  [0, 0.70], [1, 0.10], [2, 0.04], [3, 0.04], [4, 0.04], [7, 0.02], [6, 0.01], [9, 0.05],
+];
+
+const CONTENT_CUM: { code: MsgPageCode; cum: number }[] = (() => {
+  let c = 0;
+  return CONTENT_MIX.map(([code, p]) => ({ code, cum: (c += p) }));
+})();
+
+// ---------------------------------------------------------------------------
+// PRNG: sfc32 seeded through splitmix32
+// ---------------------------------------------------------------------------
+
+function hashSeed(seed: number | string): number {
+  if (typeof seed === 'number') {
+    const lo = seed >>> 0;
+    const hi = Math.floor(seed / 4294967296) >>> 0;
+    return (lo ^ Math.imul(hi, 0x9e3779b1)) >>> 0;
+  }
+  let h = 0x811c9dc5; // FNV-1a
+  for (let i = 0; i < seed.length; i++) h = Math.imul(h ^ seed.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/** murmur3's 32-bit finaliser: a bijection on uint32. */
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** Small fast seeded PRNG (sfc32). `stream` gives independent sequences for one seed. */
+export class Rng {
+  private a: number;
+  private b: number;
+  private c: number;
+  private d: number;
+
+  constructor(seed: number | string, stream = 0) {
+    let s = (hashSeed(seed) ^ Math.imul(stream + 1, 0x9e3779b9)) | 0;
+    const sm = (): number => {
+      s = (s + 0x9e3779b9) | 0;
+      return fmix32(s);
+    };
+    this.a = sm();
+    this.b = sm();
+    this.c = sm();
+    this.d = 1;
+    for (let i = 0; i < 15; i++) this.u32();
+  }
+
+  /** Uniform uint32. */
+  u32(): number {
+    const a = this.a, b = this.b, c = this.c, d = this.d;
+    const t = (((a + b) | 0) + d) | 0;
+    this.d = (d + 1) | 0;
+    this.a = b ^ (b >>> 9);
+    this.b = (c + (c << 3)) | 0;
+    const c2 = (c << 21) | (c >>> 11);
+    this.c = (c2 + t) | 0;
+    return t >>> 0;
+  }
+
+  /** Uniform in [0, 1). */
+  next(): number {
+    return this.u32() / 4294967296;
+  }
+
+  /** Integer in [0, n). */
+  int(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+
+  /** Integer in [lo, hi]. */
+  range(lo: number, hi: number): number {
+    return lo + Math.floor(this.next() * (hi - lo + 1));
+  }
+
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
+
+  pick<T>(arr: readonly T[]): T {
+    return arr[Math.floor(this.next() * arr.length)] as T;
+  }
+
+  /** `n` decimal digits (first may be 0). */
+  digits(n: number): string {
+    let s = '';
+    while (n >= 9) {
+      s += String(this.int(1e9)).padStart(9, '0');
+      n -= 9;
+    }
+    if (n > 0) s += String(this.int(10 ** n)).padStart(n, '0');
+    return s;
+  }
+
+  /** `n` hex chars, lowercase unless `upper`. */
+  hex(n: number, upper = false): string {
+    const table = upper ? HEX_UP : HEX_LO;
+    let s = '';
+    while (n >= 8) {
+      s += hex8(this.u32(), table);
+      n -= 8;
+    }
+    if (n > 0) s += hex8(this.u32(), table).slice(0, n);
+    return s;
+  }
+
+  shuffle<T>(arr: T[]): T[] {
+    for (let i = arr.length - 1; i > 0; i--) {
+      const j = Math.floor(this.next() * (i + 1));
+      const t = arr[i] as T;
+      arr[i] = arr[j] as T;
+      arr[j] = t;
+    }
+    return arr;
+  }
+}
+
+const HEX_LO: string[] = [];
+const HEX_UP: string[] = [];
+for (let i = 0; i < 256; i++) {
+  HEX_LO.push(i.toString(16).padStart(2, '0'));
+  HEX_UP.push(i.toString(16).padStart(2, '0').toUpperCase());
+}
+
+function hex8(u: number, table: readonly string[] = HEX_LO): string {
+  return (
+    (table[u >>> 24] as string) +
+    (table[(u >>> 16) & 255] as string) +
+    (table[(u >>> 8) & 255] as string) +
+    (table[u & 255] as string)
+  );
+}
+
+// ---------------------------------------------------------------------------
+// Time (Asia/Shanghai is UTC+8 without DST since 1991)
+// ---------------------------------------------------------------------------
+
+const SH_OFFSET = 8 * 3600_000;
+const DAY_MS = 86_400_000;
+let cachedDay = Number.NaN;
+let cachedDate = '';
+let cachedYmd = '';
+
+function p2(n: number): string {
+  return n < 10 ? '0' + n : String(n);
+}
+
+function setDay(day: number): void {
+  if (day === cachedDay) return;
+  const d = new Date(day * DAY_MS);
+  const y = d.getUTCFullYear();
+  const m = p2(d.getUTCMonth() + 1);
+  const dd = p2(d.getUTCDate());
+  cachedDate = `${y}-${m}-${dd}`;
+  cachedYmd = `${y}${m}${dd}`;
+  cachedDay = day;
+}
+
+/** Epoch ms → "YYYY-MM-DD HH:mm:ss" in Asia/Shanghai. */
+export function formatShanghai(ms: number): string {
+  const local = ms + SH_OFFSET;
+  const day = Math.floor(local / DAY_MS);
+  setDay(day);
+  const sod = Math.floor((local - day * DAY_MS) / 1000);
+  return `${cachedDate} ${p2(Math.floor(sod / 3600))}:${p2(Math.floor(sod / 60) % 60)}:${p2(sod % 60)}`;
+}
+
+/** Epoch ms → "YYYYMMDD" in Asia/Shanghai. */
+function ymdShanghai(ms: number): string {
+  setDay(Math.floor((ms + SH_OFFSET) / DAY_MS));
+  return cachedYmd;
+}
+
+// ---------------------------------------------------------------------------
+// Exact JSON
+// ---------------------------------------------------------------------------
+
+/**
+ * JSON.stringify for plain data, except that a bigint is written as bare
+ * decimal digits (so ids beyond 2^53 keep every digit). Undefined object
+ * members are skipped, as JSON.stringify does.
+ */
+export function toJson(value: unknown): string {
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+      return Number.isFinite(value) ? String(value) : 'null';
+    case 'bigint':
+      return value.toString();
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object': {
+      if (value === null) return 'null';
+      if (Array.isArray(value)) {
+        let s = '[';
+        for (let i = 0; i < value.length; i++) {
+          if (i > 0) s += ',';
+          const v: unknown = value[i];
+          s += v === undefined || typeof v === 'function' ? 'null' : toJson(v);
+        }
+        return s + ']';
+      }
+      let s = '{';
+      let first = true;
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+        if (v === undefined || typeof v === 'function') continue;
+        if (!first) s += ',';
+        first = false;
+        s += JSON.stringify(k) + ':' + toJson(v);
+      }
+      return s + '}';
+    }
+    default:
+      return 'null';
+  }
+}
+
+const q = JSON.stringify;
+
+// ---------------------------------------------------------------------------
+// Public types
+// ---------------------------------------------------------------------------
+
+export interface DatasetOptions {
+  /** PRNG seed; the same seed (and options) gives byte-identical output. */
+  seed: number | string;
+  tenants: number;
+  agentsPerTenant: number;
+  accountsPerAgent: number;
+  contactsPerTenant: number;
+  groupsPerTenant: number;
+  /** Total messages over all tenants. */
+  messages: number;
+  /** Epoch ms of the first possible chat time. */
+  startTime: number;
+  spanDays: number;
+  /** Share of outbound messages that later receive 2 → 3 → 4 status updates. */
+  statusUpdateRatio: number;
+  /** Zipf exponent for conversation sizes (weight of rank r is r^-s). */
+  zipfExponent: number;
+}
+
+export const DEFAULT_OPTIONS: Readonly<DatasetOptions> = {
+  seed: 1,
+  tenants: 3,
+  agentsPerTenant: 20,
+  accountsPerAgent: 2,
+  contactsPerTenant: 5000,
+  groupsPerTenant: 50,
+  messages: 100_000,
+  startTime: Date.parse('2024-01-01T00:00:00+08:00'),
+  spanDays: 180,
+  statusUpdateRatio: 0.5,
+  zipfExponent: 0.9,
+};
+
+export interface UserProfile {
+  /** CRM customer id (a Java Long; 0n when the friend has no CRM profile). */
+  id: bigint;
+  name: string;
+  whatsApp: string;
+  username: string;
+  extendsMap: string;
+  income: string;
+  profession: string;
+  desc: string;
+  tags: string[];
+  email: string;
+  address: string;
+}
+
+export interface Agent {
+  tenantId: number;
+  userId: number;
+  userName: string;
+  accounts: Account[];
+}
+
+export interface Account {
+  tenantId: number;
+  /** As it appears in payloads (some carry "@c.us"). */
+  whatsId: string;
+  bareId: string;
+  agent: Agent;
+}
+
+export interface Contact {
+  tenantId: number;
+  /** CRM id, null for a stranger without a profile (userProfile.id is then 0). */
+  externalId: bigint | null;
+  externalIdText: string | null;
+  /** As it appears in friendWhatsId (some carry "@c.us"). */
+  whatsId: string;
+  bareId: string;
+  name: string;
+  owner: Agent;
+  /** Frozen; shared by every message to this contact. */
+  profile: Readonly<UserProfile>;
+  profileJson: string;
+}
+
+export interface Group {
+  tenantId: number;
+  /** "120363…" with or without "@g.us". */
+  whatsId: string;
+  bareId: string;
+  name: string;
+  /** Members' WhatsApp ids ("…@c.us"): senders of inbound group messages. */
+  members: string[];
+  profile: Readonly<UserProfile>;
+  profileJson: string;
+}
+
+export interface Task {
+  id: bigint;
+  infoBase: bigint;
+}
+
+export interface Tenant {
+  id: number;
+  name: string;
+  agents: Agent[];
+  accounts: Account[];
+  contacts: Contact[];
+  groups: Group[];
+  tasks: Task[];
+  /** Messages of this tenant (sum of its conversations). */
+  messageCount: number;
+}
+
+export interface Conversation {
+  index: number;
+  tenant: Tenant;
+  account: Account;
+  contact: Contact | null;
+  group: Group | null;
+  chatType: 1 | 2;
+  friendWhatsId: string;
+  friendName: string;
+  messageCount: number;
+  /** Chat-time window (epoch ms) the messages are spread over. */
+  windowStart: number;
+  windowEnd: number;
+}
+
+export interface MsgSyncItem {
+  id: string;
+  messageId: string;
+  userName: string;
+  whatsId: string;
+  friendWhatsId: string;
+  currentWhatsId: string;
+  actionType: 1 | 2;
+  chatType: 1 | 2;
+  messageStatus: 1 | 3 | 4;
+  content: string;
+  contentType: MsgPageCode;
+  originType: 1 | 2 | 3;
+  sendTime: string;
+  userProfile: Readonly<UserProfile>;
+  taskId: bigint | 0 | null;
+  taskInfoId: bigint | 0 | null;
+}
+
+export interface MsgSyncBody {
+  accessToken: string;
+  tenantId: number;
+  timestamp: number;
+  data: MsgSyncItem[];
+}
+
+export interface ClientContentItem {
+  type: ClientCode;
+  text?: string;
+  url?: string;
+  messageId: string;
+  time: number;
+  referContent?: string;
+}
+
+export interface ClientSyncItem {
+  userId: string;
+  whatsApp: string;
+  friendWhatsApp: string;
+  actionType: 1 | 2;
+  chatType: 1 | 2;
+  taskId: string;
+  taskInfoId: string;
+  content: ClientContentItem[];
+}
+
+export interface StatusItem {
+  userId: string;
+  taskId: string;
+  taskInfoId: string;
+  messageStatus: StatusCode;
+  messageId: string;
+}
+
+export interface MessageRow {
+  tenantId: number;
+  accountWhatsId: string;
+  friendWhatsId: string;
+  /** Who sent it: the account, the contact, or (group, inbound) a member. */
+  senderWhatsId: string;
+  friendName: string;
+  messageId: string;
+  /** MSG_SYNC data item id (32 hex). */
+  syncId: string;
+  /** Epoch ms (whole seconds, so sendTime round-trips). */
+  chatTime: number;
+  sendTime: string;
+  direction: 'OUTBOUND' | 'INBOUND';
+  actionType: 1 | 2;
+  chatType: 1 | 2;
+  contentType: MsgPageCode;
+  /** Content as MSG_SYNC / msgPage carry it. */
+  content: string;
+  /** Final unified status 1 PENDING, 2 SENT, 3 DELIVERED, 4 READ (after every status update). */
+  status: StatusCode;
+  originType: 1 | 2 | 3;
+  agentUserId: number;
+  agentUserName: string;
+  contactExternalId: string | null;
+  taskId: string | null;
+  taskInfoId: string | null;
+  conversationIndex: number;
+}
+
+export type BatchKind = 'msg-sync' | 'client-sync' | 'status';
+
+export interface MsgSyncBatch {
+  kind: 'msg-sync';
+  tenantId: number;
+  body: MsgSyncBody;
+  /** Exact JSON text of body (accessToken "" and timestamp 0). */
+  json: string;
+  /** Items that are re-pushes of an earlier message with a newer status. */
+  repushes: number;
+  /** The JSON text with tenantId, timestamp and accessToken filled in. */
+  sign(tenantId: number | bigint | string, timestamp: number, token: string): string;
+}
+
+export interface ClientSyncBatch {
+  kind: 'client-sync';
+  tenantId: number;
+  body: ClientSyncItem[];
+  json: string;
+  /** Content items (messages) in the body. */
+  messages: number;
+}
+
+export interface StatusBatch {
+  kind: 'status';
+  tenantId: number;
+  body: StatusItem[];
+  json: string;
+}
+
+export type AnyBatch = MsgSyncBatch | ClientSyncBatch | StatusBatch;
+
+export interface BatchOptions {
+  /** Messages (or status items) per webhook body; MSG_SYNC caps it at 50. Default 50. */
+  batchSize?: number;
+}
+
+export interface Dataset {
+  readonly options: Readonly<DatasetOptions>;
+  readonly tenants: readonly Tenant[];
+  readonly conversations: readonly Conversation[];
+  readonly totalMessages: number;
+  readonly startTime: number;
+  readonly endTime: number;
+  /** MSG_SYNC_MESSAGE bodies, each message once; with repushStatus, outbound messages with status updates are re-pushed with messageStatus 3 and 4. */
+  msgSyncBatches(opts?: BatchOptions & { repushStatus?: boolean }): Generator<MsgSyncBatch>;
+  /** CLIENT_SYNC_MESSAGE bodies, each message once; consecutive messages of one conversation share an element. */
+  clientSyncBatches(opts?: BatchOptions): Generator<ClientSyncBatch>;
+  /** CLIENT_SYNC_MESSAGE_STATUS bodies in the order they would follow the message stream. */
+  statusBatches(opts?: BatchOptions): Generator<StatusBatch>;
+  /** Message bodies (msg-sync or client-sync) interleaved with status bodies; a status body never precedes the body carrying its message. */
+  mixedBatches(opts?: BatchOptions & { kind?: 'msg-sync' | 'client-sync'; repushStatus?: boolean }): Generator<AnyBatch>;
+  /** One flat, normalised row per message, in chat-time order. */
+  messageRows(): Generator<MessageRow>;
+}
+
+// ---------------------------------------------------------------------------
+// Vocabulary
+// ---------------------------------------------------------------------------
+
+const EN_PHRASES = [
+  'Hello, are you still interested in our products?', 'Thanks for your order!', 'Could you send me the price list?',
+  'What is the minimum order quantity?', 'We can ship tomorrow.', 'Please check the attachment.', 'Ok', 'Sure, no problem',
+  'How much for 500 pcs?', 'Do you have this in blue?', "I'll call you later", 'Payment received, thank you',
+  'Can you give me a discount?', 'The tracking number is attached.', 'Good morning', 'See you next week',
+  'Is the warranty included?', 'Let me check with my manager', 'Where are you located?', 'Yes', 'No, thanks',
+  'When will it arrive?', 'Please confirm the delivery address.', 'Happy new year!', 'Can we have a video call?',
+  'The sample looks great', 'I need the invoice for customs', 'hi', 'What about shipping to Jakarta?', 'Noted with thanks',
+];
+const ZH_PHRASES = [
+  '你好,请问有什么可以帮您?', '这里是China', '再见', '好的,我马上安排发货', '价格可以再优惠一点吗?', '请发一下报价单',
+  '收到,谢谢', '明天给您回复', '这个型号还有库存吗', '已经付款了', '麻烦确认一下地址', '周末愉快', '我们的工厂在深圳',
+  '样品已经寄出', '请问什么时候到货?', '没问题', '稍等一下', '您好,在吗?', '发票已经开好了', '可以视频看看产品吗',
+  '最低起订量是多少', '物流单号发您了', '新年快乐!', '谢谢您的支持', '这个颜色卖得最好',
+];
+const EMOJI = ['😀', '😂', '👍', '🙏', '❤️', '🎉', '🔥', '😊', '🤝', '📦', '✅', '😅', '🌸', '💰', '🚚', '👌', '🙂'];
+const FIRST_NAMES = ['Jack', 'Maria', 'Ahmed', 'Priya', 'Budi', 'Carlos', 'Emma', 'Lawrence', 'Fatima', 'Lucas', 'Ana', 'Mehmet', 'Siti', 'John', 'Olivia', 'Raj'];
+const LAST_NAMES = ['Smith', 'Garcia', 'Khan', 'Sharma', 'Santoso', 'Rodriguez', 'Evbuomwan', 'Silva', 'Yilmaz', 'Brown', 'Nguyen', 'Patel'];
+const ZH_NAMES = ['张伟', '李娜', '王芳', '刘洋', '陈静', '杨磊', '赵敏', '黄强', '周杰', '吴婷', '徐鹏', '孙丽'];
+const TAGS = ['测试', 'VIP', '新客户', '意向客户', '已成交', '潜在客户', '回访', '高意向', '复购', 'wholesale', 'retail', 'distributor', '11111', '测试000000000000000000'];
+const PROFESSIONS = ['', '', '', 'IT', '教师', 'Sales', 'Engineer', '医生', 'Trader', '学生'];
+const INCOMES = ['', '', '', '100002', '5000-10000', '20w+', '3000'];
+const DESCS = ['', '', '', '备注', '老客户介绍', 'follow up in March', '展会认识'];
+const ADDRESSES = ['', '', '北京', '上海', '广州', '深圳', 'London', 'Jakarta', 'Bogotá', 'Mumbai', 'São Paulo', 'Istanbul'];
+const EMAIL_DOMAINS = ['gmail.com', 'qq.com', '163.com', 'outlook.com', 'yahoo.com'];
+const TENANT_NAMES = ['ChiuChiu Furniture', '深圳市星辰贸易有限公司', 'Nusantara Export', 'Bogotá Textiles', '杭州云帆科技', 'Mumbai Spices Co', '广州美妆批发', 'Istanbul Carpets'];
+const GROUP_NAMES = ['VIP客户群', 'Wholesale Buyers', '深圳展会交流群', 'Team 🚀', '新品通知群', 'Distributors ID'];
+const BIZ_NAMES = ['ChiuChiu Furniture', 'Golden Dragon Trading', '星辰贸易', 'Sunrise Logistics'];
+const FILE_NAMES = ['报价单.pdf', 'catalog-2024.pdf', '合同.doc', 'price list.xls', 'invoice_0098.pdf', '产品目录.ppt', 'packing-list.xls'];
+
+const MEDIA_MIME: Readonly<Record<1 | 2 | 3 | 4 | 7, readonly string[]>> = {
+  1: ['image/jpeg', 'image/jpeg', 'image/jpeg', 'image/png', 'image/webp'],
+  2: ['video/mp4'],
+  3: ['audio/ogg; codecs=opus', 'audio/ogg; codecs=opus', 'audio', 'audio/aac', 'audio/m4a', 'audio/amr', 'audio/mpeg'],
+  4: ['application/pdf', 'application/pdf', 'application/msword', 'application/ppt', 'application/xls', 'document'],
+  7: ['image/webp'],
+};
+
+/** Phone number generators by country (bare digits). */
+const PHONES: ReadonlyArray<(r: Rng) => string> = [
+  (r) => '861' + r.range(3, 9) + r.digits(9), // China, 13 digits
+  (r) => '447' + r.digits(9), // UK
+  (r) => '91' + r.range(6, 9) + r.digits(9), // India
+  (r) => '628' + r.digits(9 + r.int(2)), // Indonesia
+  (r) => '1' + r.range(2, 9) + r.digits(9), // US
+  (r) => '55119' + r.digits(8), // Brazil
+  (r) => '573' + r.digits(9), // Colombia
+  (r) => '905' + r.digits(9), // Turkey
+];
+
+// ---------------------------------------------------------------------------
+// World
+// ---------------------------------------------------------------------------
+
+interface MediaParts {
+  filename: string;
+  url: string;
+  mimeType: string;
+  caption: string;
+}
+
+/** What a later quote needs to know about a message. */
+interface QuoteTarget {
+  messageId: string;
+  sender: string;
+  contentType: MsgPageCode;
+  caption: string;
+  filename: string;
+  mimeType: string;
+  url: string;
+}
+
+interface PlannedEvent {
+  due: number;
+  seq: number;
+  status: StatusCode;
+  msg: CoreMessage;
+  /** Set for an update about a message id that is never emitted. */
+  phantomId: string | null;
+}
+
+interface CoreMessage {
+  index: number;
+  conv: Conversation;
+  syncId: string;
+  messageId: string;
+  chatTime: number;
+  sendTime: string;
+  actionType: 1 | 2;
+  sender: string;
+  contentType: MsgPageCode;
+  content: string;
+  text: string | null;
+  media: MediaParts | null;
+  quoteReply: (MediaParts & { type: MsgPageCode }) | null;
+  quoted: QuoteTarget | null;
+  originType: 1 | 2 | 3;
+  finalStatus: StatusCode;
+  msgSyncStatus: 1 | 3 | 4;
+  taskId: bigint | 0 | null;
+  taskInfoId: bigint | 0 | null;
+  taskIdText: string;
+  taskInfoIdText: string;
+  events: PlannedEvent[] | null;
+  flushed: boolean;
+  msItem: MsgSyncItem | null;
+}
+
+
+function emptyProfile(name: string, whatsApp: string): Readonly<UserProfile> {
+  return Object.freeze({
+    id: 0n, name, whatsApp, username: '', extendsMap: '{}', income: '', profession: '', desc: '',
+    tags: Object.freeze([]) as unknown as string[], email: '', address: '',
+  });
+}
+
+function profileJson(p: UserProfile): string {
+  return `{"id":${p.id.toString()},"name":${q(p.name)},"whatsApp":${q(p.whatsApp)},"username":${q(p.username)},"extendsMap":${q(p.extendsMap)},"income":${q(p.income)},"profession":${q(p.profession)},"desc":${q(p.desc)},"tags":${q(p.tags)},"email":${q(p.email)},"address":${q(p.address)}}`;
+}
+
+function personName(r: Rng): string {
+  const k = r.next();
+  if (k < 0.45) return `${r.pick(FIRST_NAMES)} ${r.pick(LAST_NAMES)}`;
+  if (k < 0.8) return r.pick(ZH_NAMES);
+  if (k < 0.9) return `好友${r.range(1, 999)}`;
+  return `${r.pick(FIRST_NAMES)} ${r.pick(EMOJI)}`;
+}
+
+interface World {
+  tenants: Tenant[];
+  conversations: Conversation[];
+  storageIds: Map<number, number>;
+}
+
+function buildWorld(o: DatasetOptions): World {
+  const r = new Rng(o.seed, 1);
+  const tenants: Tenant[] = [];
+  const conversations: Conversation[] = [];
+  const storageIds = new Map<number, number>();
+  const spanMs = o.spanDays * DAY_MS;
+  let agentSeq = 0;
+  let nextUserId = 824_400;
+  const externalIds = new Set<bigint>();
+
+  for (let t = 0; t < o.tenants; t++) {
+    const tenantId = 1001 + t;
+    storageIds.set(tenantId, r.range(100_000, 999_999));
+    const used = new Set<string>();
+    const freshPhone = (pool: number): string => {
+      for (;;) {
+        const gen = PHONES[pool >= 0 ? pool : r.int(PHONES.length)] as (r: Rng) => string;
+        const p = gen(r);
+        if (!used.has(p)) {
+          used.add(p);
+          return p;
+        }
+      }
+    };
+    const tenant: Tenant = {
+      id: tenantId,
+      name: TENANT_NAMES[t % TENANT_NAMES.length] + (t >= TENANT_NAMES.length ? ` ${t}` : ''),
+      agents: [], accounts: [], contacts: [], groups: [], tasks: [], messageCount: 0,
+    };
+    for (let a = 0; a < o.agentsPerTenant; a++) {
+      agentSeq++;
+      nextUserId += r.range(1, 40);
+      const agent: Agent = { tenantId, userId: nextUserId, userName: `agent${String(agentSeq).padStart(4, '0')}`, accounts: [] };
+      for (let k = 0; k < o.accountsPerAgent; k++) {
+        const bare = freshPhone(r.pick([0, 0, 6, 2, 3]));
+        const account: Account = { tenantId, whatsId: r.chance(0.3) ? bare + '@c.us' : bare, bareId: bare, agent };
+        agent.accounts.push(account);
+        tenant.accounts.push(account);
+      }
+      tenant.agents.push(agent);
+    }
+    for (let c = 0; c < o.contactsPerTenant; c++) {
+      const bare = freshPhone(-1);
+      const owner = r.pick(tenant.agents);
+      const stranger = r.chance(0.03);
+      const name = stranger ? '' : personName(r);
+      let externalId: bigint | null = null;
+      let profile: Readonly<UserProfile>;
+      if (stranger) {
+        profile = emptyProfile('', bare);
+      } else {
+        do {
+          externalId = r.chance(0.45)
+            ? (BigInt(r.range(0x200000, 0x7fffffff)) << 32n) | BigInt(r.u32())
+            : BigInt(r.range(100_000, 99_999_999));
+        } while (externalIds.has(externalId));
+        externalIds.add(externalId);
+        const ext: Record<string, string> = {
+          单行文本: `caseId${String(r.int(1000)).padStart(3, '0')}`,
+          多选: r.chance(0.6) ? '[]' : q(r.shuffle(['A', 'B', 'C']).slice(0, r.range(1, 3))),
+          日期: r.chance(0.5) ? '' : `2024-${p2(r.range(1, 12))}-${p2(r.range(1, 28))}`,
+        };
+        if (r.chance(0.3)) ext['下拉框'] = r.pick(['选项1', '选项2', '选项3']);
+        if (r.chance(0.15)) ext['客户等级'] = r.pick(['A', 'B', 'C']);
+        const tags: string[] = [];
+        const nTags = r.pick([0, 1, 1, 2, 2, 3, 4]);
+        for (let i = 0; i < nTags; i++) {
+          const tg = r.pick(TAGS);
+          if (!tags.includes(tg)) tags.push(tg);
+        }
+        profile = Object.freeze({
+          id: externalId,
+          name,
+          whatsApp: bare,
+          username: owner.userName,
+          extendsMap: r.chance(0.05) ? '{}' : JSON.stringify(ext),
+          income: r.pick(INCOMES),
+          profession: r.pick(PROFESSIONS),
+          desc: r.pick(DESCS),
+          tags: Object.freeze(tags) as unknown as string[],
+          email: r.chance(0.4) ? `user${r.digits(5)}@${r.pick(EMAIL_DOMAINS)}` : '',
+          address: r.pick(ADDRESSES),
+        });
+      }
+      tenant.contacts.push({
+        tenantId,
+        externalId,
+        externalIdText: externalId === null ? null : externalId.toString(),
+        whatsId: r.chance(0.35) ? bare + '@c.us' : bare,
+        bareId: bare,
+        name,
+        owner,
+        profile,
+        profileJson: profileJson(profile),
+      });
+    }
+    for (let g = 0; g < o.groupsPerTenant; g++) {
+      let bare: string;
+      do bare = '120363' + r.digits(12);
+      while (used.has(bare));
+      used.add(bare);
+      const name = `${r.pick(GROUP_NAMES)} ${g + 1}`;
+      const members: string[] = [];
+      const nMembers = r.range(3, 30);
+      for (let i = 0; i < nMembers; i++) {
+        members.push((r.chance(0.7) && tenant.contacts.length > 0 ? r.pick(tenant.contacts).bareId : freshPhone(-1)) + '@c.us');
+      }
+      const profile = emptyProfile(name, bare);
+      tenant.groups.push({ tenantId, whatsId: r.chance(0.4) ? bare + '@g.us' : bare, bareId: bare, name, members, profile, profileJson: profileJson(profile) });
+    }
+    const nTasks = 12;
+    for (let i = 0; i < nTasks; i++) {
+      const big = r.chance(0.5);
+      const id = big ? 1_790_000_000_000_000_000n + BigInt(r.u32()) * 1000n + BigInt(i) : BigInt(r.range(10_000, 999_999));
+      const infoBase = big ? id + 1n + BigInt(r.int(1000)) * 1_000_000n : BigInt(r.range(1_000_000, 9_000_000));
+      tenant.tasks.push({ id, infoBase });
+    }
+    // Conversations: each contact with one of its owner's accounts (some also
+    // with another account of the tenant); each group with 1–3 accounts.
+    const addConv = (account: Account, contact: Contact | null, group: Group | null): void => {
+      conversations.push({
+        index: conversations.length,
+        tenant,
+        account,
+        contact,
+        group,
+        chatType: group ? 2 : 1,
+        friendWhatsId: group ? group.whatsId : (contact as Contact).whatsId,
+        friendName: group ? group.name : (contact as Contact).name,
+        messageCount: 0,
+        windowStart: 0,
+        windowEnd: 0,
+      });
+    };
+    for (const contact of tenant.contacts) {
+      const acc = r.pick(contact.owner.accounts);
+      addConv(acc, contact, null);
+      if (tenant.accounts.length > 1 && r.chance(0.1)) {
+        let other = r.pick(tenant.accounts);
+        while (other === acc) other = r.pick(tenant.accounts);
+        addConv(other, contact, null);
+      }
+    }
+    for (const group of tenant.groups) {
+      const accs = r.shuffle(tenant.accounts.slice()).slice(0, r.range(1, Math.min(3, tenant.accounts.length)));
+      for (const acc of accs) addConv(acc, null, group);
+    }
+    tenants.push(tenant);
+  }
+
+  // Zipf sizes over a random ranking, with systematic rounding so the total is exact.
+  const C = conversations.length;
+  if (C === 0 && o.messages > 0) throw new Error('dataset: no conversations to put messages in');
+  const order = r.shuffle(conversations.slice());
+  let sumW = 0;
+  const w = new Float64Array(C);
+  for (let i = 0; i < C; i++) sumW += w[i] = Math.pow(i + 1, -o.zipfExponent);
+  let acc = r.next();
+  let total = 0;
+  for (let i = 0; i < C; i++) {
+    const x = (o.messages * (w[i] as number)) / sumW;
+    const n = Math.floor(acc + x) - Math.floor(acc);
+    acc += x;
+    (order[i] as Conversation).messageCount = n;
+    total += n;
+  }
+  if (C > 0 && total !== o.messages) (order[0] as Conversation).messageCount += o.messages - total;
+
+  // Chat-time windows: big conversations span (almost) everything, small ones a random stretch.
+  const spanSec = Math.floor(spanMs / 1000);
+  for (const conv of conversations) {
+    const n = conv.messageCount;
+    conv.tenant.messageCount += n;
+    let lenSec: number;
+    if (n >= 500) lenSec = Math.floor(spanSec * (0.85 + 0.15 * r.next()));
+    else {
+      const lo = Math.log(3600), hi = Math.log(Math.max(3601, spanSec));
+      lenSec = Math.min(spanSec, Math.max(Math.floor(Math.exp(lo + (hi - lo) * r.next())), n * 120));
+    }
+    const startSec = Math.floor((spanSec - lenSec) * r.next());
+    conv.windowStart = o.startTime + startSec * 1000;
+    conv.windowEnd = conv.windowStart + lenSec * 1000;
+  }
+  return { tenants, conversations, storageIds };
+}
+
+// ---------------------------------------------------------------------------
+// Heaps
+// ---------------------------------------------------------------------------
+
+class MinHeap<T> {
+  readonly items: T[] = [];
+  constructor(private readonly less: (a: T, b: T) => boolean) {}
+  get size(): number {
+    return this.items.length;
+  }
+  top(): T | undefined {
+    return this.items[0];
+  }
+  push(v: T): void {
+    const a = this.items;
+    let i = a.length;
+    a.push(v);
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      const pv = a[p] as T;
+      if (!this.less(v, pv)) break;
+      a[i] = pv;
+      i = p;
+    }
+    a[i] = v;
+  }
+  pop(): T | undefined {
+    const a = this.items;
+    const top = a[0];
+    const last = a.pop();
+    if (a.length > 0 && last !== undefined) this.siftDown(last);
+    return top;
+  }
+  /** Re-position the (mutated) top element. */
+  fixTop(): void {
+    const v = this.items[0];
+    if (v !== undefined) this.siftDown(v);
+  }
+  private siftDown(v: T): void {
+    const a = this.items;
+    const n = a.length;
+    let i = 0;
+    for (;;) {
+      let c = 2 * i + 1;
+      if (c >= n) break;
+      const r = c + 1;
+      if (r < n && this.less(a[r] as T, a[c] as T)) c = r;
+      const cv = a[c] as T;
+      if (!this.less(cv, v)) break;
+      a[i] = cv;
+      i = c;
+    }
+    a[i] = v;
+  }
+}
+
+interface ConvState {
+  conv: Conversation;
+  k: number;
+  x: number;
+  t: number;
+  lastOutbound: boolean;
+  last: QuoteTarget | null;
+}
+
+// ---------------------------------------------------------------------------
+// Message generation
+// ---------------------------------------------------------------------------
+
+function sentence(r: Rng): string {
+  const style = r.next();
+  const n = 1 + (r.chance(0.35) ? 1 : 0) + (r.chance(0.1) ? 1 : 0);
+  const sep = r.chance(0.03) ? '\n' : ' ';
+  let s = '';
+  for (let i = 0; i < n; i++) {
+    const zh = style < 0.4 ? false : style < 0.75 ? true : r.chance(0.5);
+    const part = zh ? r.pick(ZH_PHRASES) : r.pick(EN_PHRASES);
+    s += i === 0 ? part : (zh ? (sep === '\n' ? sep : '') : sep) + part;
+  }
+  if (r.chance(0.02)) s = `"${s}" ${r.pick(['he said', '他说'])}`;
+  if (r.chance(0.05)) s += ` #${r.digits(6)}`;
+  if (r.chance(0.25)) {
+    s += r.chance(0.3) ? '' : ' ';
+    const e = r.range(1, 3);
+    for (let i = 0; i < e; i++) s += r.pick(EMOJI);
+  }
+  return s;
+}
+
+function mediaContent(m: MediaParts, variant: boolean): string {
+  return variant
+    ? `{"caption":${q(m.caption)},"filename":${q(m.filename)},"mimetype":${q(m.mimeType)},"url":${q(m.url)}}`
+    : `{"filename":${q(m.filename)},"url":${q(m.url)},"mimeType":${q(m.mimeType)},"caption":${q(m.caption)}}`;
+}
+
+function makeMedia(r: Rng, code: 1 | 2 | 3 | 4 | 7, chatTime: number, storageId: number): MediaParts {
+  const ymd = ymdShanghai(chatTime);
+  const seq = String(r.int(10000)).padStart(4, '0');
+  const base = `https://whatsappscrm.oss-ap-southeast-1.aliyuncs.com/${storageId}/soundRecordUploadFile/${ymd}/`;
+  const mimeType = r.pick(MEDIA_MIME[code]);
+  const caption = r.chance(0.15) ? sentence(r) : '';
+  switch (code) {
+    case 1: {
+      const ext = mimeType === 'image/png' ? 'png' : mimeType === 'image/webp' ? 'webp' : 'jpg';
+      const k = r.next();
+      if (k < 0.1) {
+        const fn = `${r.hex(32)}.${ext}`;
+        return { filename: fn, url: `https://image.whatsappscrm.com/client/${storageId}/chat_history/${chatTime}_image?Expires=${Math.floor(chatTime / 1000) + 604800}&Signature=${r.hex(24)}%3D`, mimeType, caption };
+      }
+      const file = `IMG-${ymd}-WA${seq}.${ext}`;
+      return { filename: k < 0.5 ? 'null' : k < 0.75 ? file : `${r.hex(32)}.${ext}`, url: base + file, mimeType, caption };
+    }
+    case 2: {
+      const file = `VID-${ymd}-WA${seq}.mp4`;
+      const k = r.next();
+      const uuid = `${r.hex(8)}-${r.hex(4)}-4${r.hex(3)}-a${r.hex(3)}-${r.hex(12)}`;
+      return { filename: k < 0.3 ? 'null' : k < 0.4 ? '' : `${uuid}.mp4`, url: base + file, mimeType, caption };
+    }
+    case 3: {
+      const file = `PTT-${ymd}-WA${seq}.opus`;
+      return { filename: r.chance(0.8) ? 'null' : file, url: base + file, mimeType, caption: '' };
+    }
+    case 4: {
+      const name = r.pick(FILE_NAMES);
+      return { filename: name, url: base + encodeURIComponent(name), mimeType, caption: r.chance(0.6) ? name : caption };
+    }
+    case 7: {
+      const fn = `${r.range(1000000, 9999999)}2A37C416whatsapp2CB4454C${r.hex(22, true)}`;
+      return { filename: fn, url: `https://wascrm-oss-static.socialepoch.com/client/${r.hex(32)}/${fn}`, mimeType, caption: '' };
+    }
+  }
+}
+
+function vcard(r: Rng): { text: string; name: string } {
+  const name = r.chance(0.5) ? `${r.pick(FIRST_NAMES)} ${String(r.int(1000)).padStart(3, '0')}` : r.pick(ZH_NAMES);
+  const phone = (PHONES[r.int(PHONES.length)] as (r: Rng) => string)(r);
+  const cc = phone.startsWith('1') ? 1 : 2;
+  const rest = phone.slice(cc);
+  const pretty = `+${phone.slice(0, cc)} ${rest.slice(0, 4)} ${rest.slice(4)}`;
+  const biz = r.chance(0.3) ? `X-WA-BIZ-NAME:${r.pick(BIZ_NAMES)}\n` : '';
+  return {
+    name,
+    text: `BEGIN:VCARD\nVERSION:3.0\nN:;${name};;;\nFN:${name}\n${biz}TEL;type=CELL;type=VOICE;waid=${phone}:${pretty}\nEND:VCARD`,
+  };
+}
+
+function pickContentType(r: Rng): MsgPageCode {
+  const u = r.next();
+  for (const e of CONTENT_CUM) if (u < e.cum) return e.code;
+  return 0;
+}
+
+function messageIdFor(r: Rng, index: number, salt: number, app: boolean): string {
+  const tail = hex8(fmix32((index ^ salt) >>> 0), HEX_UP);
+  return (app ? '3A' + r.hex(12, true) : '3EB0' + r.hex(10, true)) + tail;
+}
+
+function* coreMessages(ds: DatasetImpl): Generator<CoreMessage> {
+  const o = ds.options;
+  const r = new Rng(o.seed, 2);
+  const salt = r.u32();
+  const phantomBase = Math.max(o.messages, 0) + 1;
+  let phantomSeq = 0;
+  let eventSeq = 0;
+  const oldBefore = ds.endTime - 3 * DAY_MS;
+  const taskInfoSeq = new Map<Task, number>();
+  const heap = new MinHeap<ConvState>((a, b) => a.t < b.t || (a.t === b.t && a.conv.index < b.conv.index));
+  const advance = (st: ConvState): void => {
+    const left = st.conv.messageCount - st.k;
+    st.x = 1 - (1 - st.x) * Math.pow(r.next(), 1 / left);
+    const lenSec = (st.conv.windowEnd - st.conv.windowStart) / 1000;
+    st.t = st.conv.windowStart + Math.min(Math.floor(st.x * lenSec), lenSec) * 1000;
+  };
+  for (const conv of ds.conversations) {
+    if (conv.messageCount <= 0) continue;
+    const st: ConvState = { conv, k: 0, x: 0, t: 0, lastOutbound: r.chance(0.5), last: null };
+    advance(st);
+    heap.push(st);
+  }
+  let index = 0;
+  for (;;) {
+    const st = heap.top();
+    if (st === undefined) break;
+    const conv = st.conv;
+    const chatTime = st.t;
+    const outbound = r.chance(0.6) ? st.lastOutbound : !st.lastOutbound;
+    st.lastOutbound = outbound;
+    const actionType: 1 | 2 = outbound ? 1 : 2;
+    const account = conv.account;
+    const sender = outbound
+      ? account.whatsId
+      : conv.group
+        ? r.pick(conv.group.members)
+        : (conv.contact as Contact).whatsId;
+    const ou = r.next();
+    const originType: 1 | 2 | 3 = ou < 0.6 ? 1 : ou < 0.85 ? 3 : 2;
+    const syncId = r.hex(32);
+    const messageId = messageIdFor(r, index, salt, originType === 2);
+    const contentType = pickContentType(r);
+    const storageId = ds.storageIds.get(conv.tenant.id) ?? 0;
+    let content: string;
+    let text: string | null = null;
+    let media: MediaParts | null = null;
+    let quoteReply: (MediaParts & { type: MsgPageCode }) | null = null;
+    let quoted: QuoteTarget | null = null;
+    let target: QuoteTarget;
+    switch (contentType) {
+      case 0:
+        text = sentence(r);
+        content = text;
+        target = { messageId, sender, contentType, caption: text, filename: '', mimeType: '', url: '' };
+        break;
+      case 6: {
+        const v = vcard(r);
+        text = v.text;
+        content = text;
+        target = { messageId, sender, contentType, caption: v.name, filename: '', mimeType: '', url: '' };
+        break;
+      }
+      case 9: {
+        if (r.chance(0.85)) {
+          const t = sentence(r);
+          text = t;
+          quoteReply = { caption: t, filename: '', mimeType: '', type: 0, url: '' };
+        } else {
+          const m = makeMedia(r, 1, chatTime, storageId);
+          quoteReply = { ...m, type: r.chance(0.5) ? 1 : 4 };
+        }
+        quoted = st.last ?? {
+          messageId: '3EB0' + r.hex(18, true),
+          sender: conv.contact ? conv.contact.whatsId : account.whatsId,
+          contentType: 0, caption: sentence(r), filename: '', mimeType: '', url: '',
+        };
+        content = `{"caption":${q(quoteReply.caption)},"filename":${q(quoteReply.filename)},"mimeType":${q(quoteReply.mimeType)},"type":${quoteReply.type},"url":${q(quoteReply.url)},"referContent":{"caption":${q(quoted.caption)},"filename":${q(quoted.filename)},"mimeType":${q(quoted.mimeType)},"type":${quoted.contentType},"url":${q(quoted.url)},"whatsId":${q(quoted.sender)},"msgId":${q(quoted.messageId)}}}`;
+        target = { messageId, sender, contentType, caption: quoteReply.caption, filename: quoteReply.filename, mimeType: quoteReply.mimeType, url: quoteReply.url };
+        break;
+      }
+      default: {
+        media = makeMedia(r, contentType, chatTime, storageId);
+        content = mediaContent(media, r.chance(0.04));
+        target = { messageId, sender, contentType, ...media };
+      }
+    }
+    st.last = target;
+
+    // Bulk-send tasks: some outbound private messages.
+    let taskId: bigint | 0 | null = r.chance(0.5) ? 0 : null;
+    let taskInfoId: bigint | 0 | null = taskId;
+    if (outbound && conv.chatType === 1 && conv.tenant.tasks.length > 0 && r.chance(0.08)) {
+      const task = r.pick(conv.tenant.tasks);
+      const s = (taskInfoSeq.get(task) ?? 0) + 1;
+      taskInfoSeq.set(task, s);
+      taskId = task.id;
+      taskInfoId = task.infoBase + BigInt(s);
+    }
+
+    // Statuses and the updates that will follow.
+    const old = chatTime < oldBefore;
+    let finalStatus: StatusCode;
+    let msgSyncStatus: 1 | 3 | 4;
+    let events: PlannedEvent[] | null = null;
+    const msg: CoreMessage = {
+      index, conv, syncId, messageId, chatTime, sendTime: formatShanghai(chatTime), actionType, sender,
+      contentType, content, text, media, quoteReply, quoted, originType,
+      finalStatus: 4, msgSyncStatus: 4, taskId, taskInfoId,
+      taskIdText: typeof taskId === 'bigint' ? taskId.toString() : '',
+      taskInfoIdText: typeof taskInfoId === 'bigint' ? taskInfoId.toString() : '',
+      events: null, flushed: false, msItem: null,
+    };
+    const su = r.next();
+    if (!outbound) {
+      finalStatus = old ? (su < 0.95 ? 4 : 3) : su < 0.6 ? 4 : 3;
+      msgSyncStatus = finalStatus as 3 | 4;
+    } else if (r.next() < o.statusUpdateRatio) {
+      finalStatus = old ? (su < 0.93 ? 4 : 3) : su < 0.6 ? 4 : 3;
+      msgSyncStatus = 1;
+      const d2 = index + 1 + r.int(40);
+      const d3 = d2 + 5 + r.int(400);
+      let d4 = d3 + 20 + r.int(2500);
+      let e3 = d3;
+      if (finalStatus === 4 && r.chance(0.06)) {
+        e3 = d4; // out of order: READ arrives before DELIVERED
+        d4 = d3;
+      }
+      events = [
+        { due: d2, seq: eventSeq++, status: 2, msg, phantomId: null },
+        { due: e3, seq: eventSeq++, status: 3, msg, phantomId: null },
+      ];
+      if (finalStatus === 4) events.push({ due: d4, seq: eventSeq++, status: 4, msg, phantomId: null });
+      if (r.chance(0.04)) {
+        const dup = r.pick(events);
+        events.push({ due: dup.due + 1 + r.int(300), seq: eventSeq++, status: dup.status, msg, phantomId: null });
+      }
+      if (r.chance(0.004)) {
+        const pid = messageIdFor(r, phantomBase + phantomSeq++, salt, false);
+        events.push({ due: index + r.int(200), seq: eventSeq++, status: (2 + r.int(3)) as StatusCode, msg, phantomId: pid });
+      }
+    } else {
+      finalStatus = old ? (su < 0.92 ? 4 : su < 0.98 ? 3 : 1) : su < 0.5 ? 4 : su < 0.85 ? 3 : 1;
+      msgSyncStatus = finalStatus as 1 | 3 | 4;
+    }
+    msg.finalStatus = finalStatus;
+    msg.msgSyncStatus = msgSyncStatus;
+    msg.events = events;
+
+    st.k++;
+    if (st.k < conv.messageCount) {
+      advance(st);
+      heap.fixTop();
+    } else heap.pop();
+    index++;
+    yield msg;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Formats
+// ---------------------------------------------------------------------------
+
+function profileOf(conv: Conversation): { profile: Readonly<UserProfile>; json: string } {
+  if (conv.group) return { profile: conv.group.profile, json: conv.group.profileJson };
+  const c = conv.contact as Contact;
+  return { profile: c.profile, json: c.profileJson };
+}
+
+function taskJson(v: bigint | 0 | null): string {
+  return v === null ? 'null' : v.toString();
+}
+
+function msgSyncItemOf(m: CoreMessage): MsgSyncItem {
+  const conv = m.conv;
+  return {
+    id: m.syncId,
+    messageId: m.messageId,
+    userName: conv.account.agent.userName,
+    whatsId: m.sender,
+    friendWhatsId: conv.friendWhatsId,
+    currentWhatsId: conv.account.whatsId,
+    actionType: m.actionType,
+    chatType: conv.chatType,
+    messageStatus: m.msgSyncStatus,
+    content: m.content,
+    contentType: m.contentType,
+    originType: m.originType,
+    sendTime: m.sendTime,
+    userProfile: profileOf(conv).profile,
+    taskId: m.taskId,
+    taskInfoId: m.taskInfoId,
+  };
+}
+
+function msgSyncItemJson(it: MsgSyncItem, profileJsonText: string): string {
+  return `{"id":"${it.id}","messageId":"${it.messageId}","userName":${q(it.userName)},"whatsId":${q(it.whatsId)},"friendWhatsId":${q(it.friendWhatsId)},"currentWhatsId":${q(it.currentWhatsId)},"actionType":${it.actionType},"chatType":${it.chatType},"messageStatus":${it.messageStatus},"content":${q(it.content)},"contentType":${it.contentType},"originType":${it.originType},"sendTime":"${it.sendTime}","userProfile":${profileJsonText},"taskId":${taskJson(it.taskId)},"taskInfoId":${taskJson(it.taskInfoId)}}`;
+}
+
+function clientContentOf(m: CoreMessage): ClientContentItem {
+  const type = MSG_PAGE_TO_CLIENT[m.contentType];
+  switch (m.contentType) {
+    case 0:
+    case 6:
+      return { type, text: m.text ?? '', messageId: m.messageId, time: m.chatTime };
+    case 9: {
+      const rep = m.quoteReply as MediaParts & { type: MsgPageCode };
+      const qt = m.quoted as QuoteTarget;
+      return {
+        type,
+        url: `{"caption":${q(rep.caption)},"filename":${q(rep.filename)},"mimeType":${q(rep.mimeType)},"type":${MSG_PAGE_TO_CLIENT[rep.type]},"url":${q(rep.url)}}`,
+        messageId: m.messageId,
+        time: m.chatTime,
+        referContent: `{"caption":${q(qt.caption)},"filename":${q(qt.filename)},"mimeType":${q(qt.mimeType)},"type":${MSG_PAGE_TO_CLIENT[qt.contentType]},"url":${q(qt.url)},"whatsApp":${q(qt.sender.replace(/@.*$/, ''))},"messageId":${q(qt.messageId)}}`,
+      };
+    }
+    default:
+      return { type, url: m.content, messageId: m.messageId, time: m.chatTime };
+  }
+}
+
+function rowOf(m: CoreMessage): MessageRow {
+  const conv = m.conv;
+  const agent = conv.account.agent;
+  return {
+    tenantId: conv.tenant.id,
+    accountWhatsId: conv.account.whatsId,
+    friendWhatsId: conv.friendWhatsId,
+    senderWhatsId: m.sender,
+    friendName: conv.friendName,
+    messageId: m.messageId,
+    syncId: m.syncId,
+    chatTime: m.chatTime,
+    sendTime: m.sendTime,
+    direction: m.actionType === 1 ? 'OUTBOUND' : 'INBOUND',
+    actionType: m.actionType,
+    chatType: conv.chatType,
+    contentType: m.contentType,
+    content: m.content,
+    status: m.finalStatus,
+    originType: m.originType,
+    agentUserId: agent.userId,
+    agentUserName: agent.userName,
+    contactExternalId: conv.contact ? conv.contact.externalIdText : null,
+    taskId: m.taskIdText === '' ? null : m.taskIdText,
+    taskInfoId: m.taskInfoIdText === '' ? null : m.taskInfoIdText,
+    conversationIndex: conv.index,
+  };
+}
+
+const MSG_SYNC_PREFIX = '{"accessToken":"","tenantId":';
+
+/** Fill accessToken, tenantId and timestamp into a MSG_SYNC body's JSON text produced by this module. */
+export function signMsgSync(json: string, tenantId: number | bigint | string, timestamp: number, token: string): string {
+  const i = json.indexOf(',"data":');
+  if (!json.startsWith(MSG_SYNC_PREFIX) || i < 0) throw new Error('signMsgSync: not a MSG_SYNC body from bench/dataset.ts');
+  return `{"accessToken":${q(token)},"tenantId":${String(tenantId)},"timestamp":${Math.trunc(timestamp)}${json.slice(i)}`;
+}
+
+class MsgSyncBatchImpl implements MsgSyncBatch {
+  readonly kind = 'msg-sync' as const;
+  constructor(
+    readonly tenantId: number,
+    readonly body: MsgSyncBody,
+    readonly json: string,
+    readonly repushes: number,
+  ) {}
+  sign(tenantId: number | bigint | string, timestamp: number, token: string): string {
+    return signMsgSync(this.json, tenantId, timestamp, token);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Pipeline: messages → per-tenant batches, with status updates interleaved
+// ---------------------------------------------------------------------------
+
+interface PipelineOptions {
+  msgKind: 'msg-sync' | 'client-sync' | null;
+  status: boolean;
+  batchSize: number;
+  repush: boolean;
+  onMessage?: (m: CoreMessage) => void;
+}
+
+interface TenantBuf {
+  tenantId: number;
+  ms: { items: MsgSyncItem[]; jsons: string[]; repushes: number };
+  cs: { items: ClientSyncItem[]; count: number; lastConv: Conversation | null; lastKey: string };
+  msgs: CoreMessage[];
+  status: StatusItem[];
+}
+
+function checkBatchSize(n: number | undefined, cap: number | null): number {
+  const b = n ?? 50;
+  if (!Number.isInteger(b) || b < 1) throw new RangeError(`batchSize must be a positive integer, got ${String(n)}`);
+  if (cap !== null && b > cap) throw new RangeError(`batchSize ${b} exceeds the MSG_SYNC_MESSAGE limit of ${cap}`);
+  return b;
+}
+
+function* pipeline(ds: DatasetImpl, p: PipelineOptions): Generator<AnyBatch> {
+  const bufs = new Map<number, TenantBuf>();
+  for (const t of ds.tenants) {
+    bufs.set(t.id, {
+      tenantId: t.id,
+      ms: { items: [], jsons: [], repushes: 0 },
+      cs: { items: [], count: 0, lastConv: null, lastKey: '' },
+      msgs: [],
+      status: [],
+    });
+  }
+  const bufOf = (tenantId: number): TenantBuf => bufs.get(tenantId) as TenantBuf;
+  const events = new MinHeap<PlannedEvent>((a, b) => a.due < b.due || (a.due === b.due && a.seq < b.seq));
+  const wantEvents = p.status || (p.repush && p.msgKind === 'msg-sync');
+
+  function* flushMsgs(b: TenantBuf): Generator<AnyBatch> {
+    if (p.msgKind === 'msg-sync' && b.ms.items.length > 0) {
+      const body: MsgSyncBody = { accessToken: '', tenantId: b.tenantId, timestamp: 0, data: b.ms.items };
+      const json = `${MSG_SYNC_PREFIX}${b.tenantId},"timestamp":0,"data":[${b.ms.jsons.join(',')}]}`;
+      const batch = new MsgSyncBatchImpl(b.tenantId, body, json, b.ms.repushes);
+      b.ms = { items: [], jsons: [], repushes: 0 };
+      for (const m of b.msgs) m.flushed = true;
+      b.msgs = [];
+      yield batch;
+    } else if (p.msgKind === 'client-sync' && b.cs.items.length > 0) {
+      const body = b.cs.items;
+      const batch: ClientSyncBatch = { kind: 'client-sync', tenantId: b.tenantId, body, json: JSON.stringify(body), messages: b.cs.count };
+      b.cs = { items: [], count: 0, lastConv: null, lastKey: '' };
+      for (const m of b.msgs) m.flushed = true;
+      b.msgs = [];
+      yield batch;
+    }
+  }
+
+  function* flushStatus(b: TenantBuf): Generator<AnyBatch> {
+    if (b.status.length === 0) return;
+    const body = b.status;
+    b.status = [];
+    yield { kind: 'status', tenantId: b.tenantId, body, json: JSON.stringify(body) };
+  }
+
+  function* addMsgSync(b: TenantBuf, it: MsgSyncItem, json: string, m: CoreMessage | null): Generator<AnyBatch> {
+    b.ms.items.push(it);
+    b.ms.jsons.push(json);
+    if (m) b.msgs.push(m);
+    else b.ms.repushes++;
+    if (b.ms.items.length >= p.batchSize) yield* flushMsgs(b);
+  }
+
+  function* processEvents(upTo: number): Generator<AnyBatch> {
+    for (;;) {
+      const e = events.top();
+      if (e === undefined || e.due > upTo) return;
+      events.pop();
+      const m = e.msg;
+      const b = bufOf(m.conv.tenant.id);
+      if (e.phantomId === null && p.msgKind !== null && !m.flushed) yield* flushMsgs(b);
+      if (p.repush && p.msgKind === 'msg-sync' && e.phantomId === null && e.status >= 3 && m.msItem) {
+        const it: MsgSyncItem = { ...m.msItem, messageStatus: e.status as 3 | 4 };
+        yield* addMsgSync(b, it, msgSyncItemJson(it, profileOf(m.conv).json), null);
+      }
+      if (p.status) {
+        b.status.push({
+          userId: String(m.conv.account.agent.userId),
+          taskId: e.phantomId === null ? m.taskIdText : '',
+          taskInfoId: e.phantomId === null ? m.taskInfoIdText : '',
+          messageStatus: e.status,
+          messageId: e.phantomId ?? m.messageId,
+        });
+        if (b.status.length >= p.batchSize) yield* flushStatus(b);
+      }
+    }
+  }
+
+  for (const m of coreMessages(ds)) {
+    p.onMessage?.(m);
+    const b = bufOf(m.conv.tenant.id);
+    if (p.msgKind === 'msg-sync') {
+      const it = msgSyncItemOf(m);
+      if (p.repush && m.events) m.msItem = it;
+      yield* addMsgSync(b, it, msgSyncItemJson(it, profileOf(m.conv).json), m);
+    } else if (p.msgKind === 'client-sync') {
+      const conv = m.conv;
+      const key = `${conv.index}|${m.actionType}|${m.taskIdText}|${m.taskInfoIdText}`;
+      const last = b.cs.items[b.cs.items.length - 1];
+      const item = clientContentOf(m);
+      if (last && b.cs.lastKey === key && last.content.length < 10) last.content.push(item);
+      else {
+        b.cs.items.push({
+          userId: String(conv.account.agent.userId),
+          whatsApp: conv.account.whatsId,
+          friendWhatsApp: conv.friendWhatsId,
+          actionType: m.actionType,
+          chatType: conv.chatType,
+          taskId: m.taskIdText,
+          taskInfoId: m.taskInfoIdText,
+          content: [item],
+        });
+        b.cs.lastKey = key;
+      }
+      b.cs.count++;
+      b.msgs.push(m);
+      if (b.cs.count >= p.batchSize) yield* flushMsgs(b);
+    }
+    if (wantEvents) {
+      if (m.events) for (const e of m.events) events.push(e);
+      yield* processEvents(m.index);
+    }
+  }
+  for (const b of bufs.values()) yield* flushMsgs(b);
+  if (wantEvents) yield* processEvents(Number.POSITIVE_INFINITY);
+  for (const b of bufs.values()) yield* flushMsgs(b);
+  for (const b of bufs.values()) yield* flushStatus(b);
+}
+
+// ---------------------------------------------------------------------------
+// Dataset
+// ---------------------------------------------------------------------------
+
+class DatasetImpl implements Dataset {
+  readonly options: Readonly<DatasetOptions>;
+  readonly tenants: readonly Tenant[];
+  readonly conversations: readonly Conversation[];
+  readonly totalMessages: number;
+  readonly startTime: number;
+  readonly endTime: number;
+  readonly storageIds: Map<number, number>;
+
+  constructor(options: Readonly<DatasetOptions>) {
+    this.options = options;
+    this.startTime = options.startTime;
+    this.endTime = options.startTime + options.spanDays * DAY_MS;
+    const w = buildWorld(options);
+    this.tenants = w.tenants;
+    this.conversations = w.conversations;
+    this.storageIds = w.storageIds;
+    this.totalMessages = options.messages;
+  }
+
+  *msgSyncBatches(opts: BatchOptions & { repushStatus?: boolean } = {}): Generator<MsgSyncBatch> {
+    const batchSize = checkBatchSize(opts.batchSize, 50);
+    for (const b of pipeline(this, { msgKind: 'msg-sync', status: false, batchSize, repush: opts.repushStatus ?? false })) {
+      if (b.kind === 'msg-sync') yield b;
+    }
+  }
+
+  *clientSyncBatches(opts: BatchOptions = {}): Generator<ClientSyncBatch> {
+    const batchSize = checkBatchSize(opts.batchSize, null);
+    for (const b of pipeline(this, { msgKind: 'client-sync', status: false, batchSize, repush: false })) {
+      if (b.kind === 'client-sync') yield b;
+    }
+  }
+
+  *statusBatches(opts: BatchOptions = {}): Generator<StatusBatch> {
+    const batchSize = checkBatchSize(opts.batchSize, null);
+    for (const b of pipeline(this, { msgKind: null, status: true, batchSize, repush: false })) {
+      if (b.kind === 'status') yield b;
+    }
+  }
+
+  *mixedBatches(opts: BatchOptions & { kind?: 'msg-sync' | 'client-sync'; repushStatus?: boolean } = {}): Generator<AnyBatch> {
+    const kind = opts.kind ?? 'msg-sync';
+    const batchSize = checkBatchSize(opts.batchSize, kind === 'msg-sync' ? 50 : null);
+    yield* pipeline(this, { msgKind: kind, status: true, batchSize, repush: opts.repushStatus ?? false });
+  }
+
+  *messageRows(): Generator<MessageRow> {
+    for (const m of coreMessages(this)) yield rowOf(m);
+  }
+
+  /** Internal: the pipeline with a per-message observer (used by the CLI's --stats). */
+  observe(p: PipelineOptions): Generator<AnyBatch> {
+    return pipeline(this, p);
+  }
+
+  /** Internal: rows with a per-message observer. */
+  *observeRows(onMessage: (m: CoreMessage) => void): Generator<MessageRow> {
+    for (const m of coreMessages(this)) {
+      onMessage(m);
+      yield rowOf(m);
+    }
+  }
+}
+
+/** Build the world (tenants, agents, accounts, contacts, groups, conversations and their sizes) for `options`. */
+export function createDataset(options: Partial<DatasetOptions> = {}): Dataset {
+  const o: DatasetOptions = { ...DEFAULT_OPTIONS };
+  for (const [k, v] of Object.entries(options)) if (v !== undefined) (o as unknown as Record<string, unknown>)[k] = v;
+  const ints: (keyof DatasetOptions)[] = ['tenants', 'agentsPerTenant', 'accountsPerAgent', 'contactsPerTenant', 'groupsPerTenant', 'messages'];
+  for (const k of ints) {
+    const v = o[k];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new RangeError(`${k} must be a non-negative integer`);
+  }
+  if (o.tenants < 1 || o.agentsPerTenant < 1 || o.accountsPerAgent < 1) throw new RangeError('tenants, agentsPerTenant and accountsPerAgent must be ≥ 1');
+  if (o.contactsPerTenant + o.groupsPerTenant < 1) throw new RangeError('need at least one contact or group per tenant');
+  if (o.messages >= 2 ** 31) throw new RangeError('messages must be < 2^31');
+  if (!(o.spanDays > 0)) throw new RangeError('spanDays must be > 0');
+  if (!(o.statusUpdateRatio >= 0 && o.statusUpdateRatio <= 1)) throw new RangeError('statusUpdateRatio must be in [0, 1]');
+  if (!Number.isFinite(o.startTime)) throw new RangeError('startTime must be epoch ms');
+  o.startTime = Math.floor(o.startTime / 1000) * 1000;
+  return new DatasetImpl(Object.freeze(o));
+}
+
+// ---------------------------------------------------------------------------
+// CLI
+// ---------------------------------------------------------------------------
+
+const USAGE = `usage: npx tsx bench/dataset.ts [options]
+  --messages N          total messages (default 1000)
+  --seed S              PRNG seed, number or string (default 42)
+  --kind K              msg-sync | client-sync | status | mixed | mixed-client | rows | none (default msg-sync)
+  --batch-size N        items per body (default 50; msg-sync at most 50)
+  --repush              msg-sync: re-push messages with messageStatus 3/4 on status changes
+  --tenants N --agents N --accounts N --contacts N --groups N
+  --start ISO|ms        first chat time (default 2024-01-01T00:00:00+08:00)
+  --span-days N         (default 180)
+  --status-ratio F      share of outbound messages with status updates (default 0.5)
+  --zipf S              conversation-size exponent (default 0.9)
+  --stats               print counts to stderr
+Writes JSON Lines to stdout: one webhook body (or row) per line.`;
+
+async function cli(argv: string[]): Promise<void> {
+  const args = new Map<string, string>();
+  const flags = new Set<string>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '--help' || a === '-h') {
+      process.stdout.write(USAGE + '\n');
+      return;
+    }
+    if (a === '--stats' || a === '--repush') {
+      flags.add(a.slice(2));
+      continue;
+    }
+    if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}\n${USAGE}`);
+    const eq = a.indexOf('=');
+    if (eq > 0) args.set(a.slice(2, eq), a.slice(eq + 1));
+    else {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      args.set(a.slice(2), v);
+    }
+  }
+  const num = (k: string): number | undefined => {
+    const v = args.get(k);
+    if (v === undefined) return undefined;
+    const n = Number(v.replace(/_/g, ''));
+    if (!Number.isFinite(n)) throw new Error(`--${k}: not a number: ${v}`);
+    return n;
+  };
+  const known = new Set(['messages', 'seed', 'kind', 'batch-size', 'tenants', 'agents', 'accounts', 'contacts', 'groups', 'start', 'span-days', 'status-ratio', 'zipf']);
+  for (const k of args.keys()) if (!known.has(k)) throw new Error(`unknown option --${k}\n${USAGE}`);
+  const seedArg = args.get('seed') ?? '42';
+  const startArg = args.get('start');
+  const ds = createDataset({
+    seed: /^\d+$/.test(seedArg) ? Number(seedArg) : seedArg,
+    messages: num('messages') ?? 1000,
+    tenants: num('tenants'),
+    agentsPerTenant: num('agents'),
+    accountsPerAgent: num('accounts'),
+    contactsPerTenant: num('contacts'),
+    groupsPerTenant: num('groups'),
+    startTime: startArg === undefined ? undefined : /^\d+$/.test(startArg) ? Number(startArg) : Date.parse(startArg),
+    spanDays: num('span-days'),
+    statusUpdateRatio: num('status-ratio'),
+    zipfExponent: num('zipf'),
+  });
+  const kind = args.get('kind') ?? 'msg-sync';
+  const batchSize = num('batch-size') ?? 50;
+  const stats = flags.has('stats');
+  const started = process.hrtime.bigint();
+
+  const byType = new Map<number, number>();
+  const byStatus = new Map<number, number>();
+  let outbound = 0;
+  let msgCount = 0;
+  const onMessage = stats
+    ? (m: CoreMessage): void => {
+        msgCount++;
+        byType.set(m.contentType, (byType.get(m.contentType) ?? 0) + 1);
+        byStatus.set(m.finalStatus, (byStatus.get(m.finalStatus) ?? 0) + 1);
+        if (m.actionType === 1) outbound++;
+      }
+    : undefined;
+  const batchCounts = new Map<string, number>();
+
+  let lines: Iterable<string>;
+  const impl = ds as DatasetImpl;
+  switch (kind) {
+    case 'rows':
+      lines = (function* () {
+        for (const r of impl.observeRows(onMessage ?? (() => {}))) yield JSON.stringify(r);
+      })();
+      break;
+    case 'none':
+      lines = (function* () {
+        for (const _ of impl.observeRows(onMessage ?? (() => {}))) void _;
+      })();
+      break;
+    case 'msg-sync':
+    case 'client-sync':
+    case 'status':
+    case 'mixed':
+    case 'mixed-client': {
+      const msgKind = kind === 'msg-sync' || kind === 'mixed' ? 'msg-sync' : kind === 'status' ? null : 'client-sync';
+      checkBatchSize(batchSize, msgKind === 'msg-sync' ? 50 : null);
+      const p: PipelineOptions = {
+        msgKind,
+        status: kind === 'status' || kind.startsWith('mixed'),
+        batchSize,
+        repush: flags.has('repush'),
+        onMessage,
+      };
+      lines = (function* () {
+        for (const b of impl.observe(p)) {
+          batchCounts.set(b.kind, (batchCounts.get(b.kind) ?? 0) + 1);
+          yield b.json;
+        }
+      })();
+      break;
+    }
+    default:
+      throw new Error(`unknown --kind ${kind}\n${USAGE}`);
+  }
+
+  let chunk: string[] = [];
+  let size = 0;
+  const out = process.stdout;
+  for (const line of lines) {
+    chunk.push(line);
+    size += line.length;
+    if (size > 1 << 20) {
+      chunk.push('');
+      if (!out.write(chunk.join('\n'))) await once(out, 'drain');
+      chunk = [];
+      size = 0;
+    }
+  }
+  if (chunk.length > 0) {
+    chunk.push('');
+    if (!out.write(chunk.join('\n'))) await once(out, 'drain');
+  }
+
+  if (stats) {
+    const secs = Number(process.hrtime.bigint() - started) / 1e9;
+    const err = (s: string): boolean => process.stderr.write(s + '\n');
+    const pct = (n: number): string => (msgCount ? ((100 * n) / msgCount).toFixed(2) : '0.00') + '%';
+    err(`seed=${String(ds.options.seed)} messages=${msgCount} kind=${kind} time=${secs.toFixed(2)}s (${Math.round(msgCount / Math.max(secs, 1e-9))} msg/s)`);
+    err('tenants:');
+    for (const t of ds.tenants) {
+      err(`  ${t.id} ${t.name}: agents=${t.agents.length} accounts=${t.accounts.length} contacts=${t.contacts.length} groups=${t.groups.length} messages=${t.messageCount}`);
+    }
+    const names: Record<number, string> = { 0: 'text', 1: 'image', 2: 'video', 3: 'audio', 4: 'file', 6: 'contact', 7: 'sticker', 9: 'quote' };
+    err('content types (msgPage code):');
+    for (const [code] of CONTENT_MIX) err(`  ${code} ${(names[code] ?? '').padEnd(8)} ${String(byType.get(code) ?? 0).padStart(9)}  ${pct(byType.get(code) ?? 0)}`);
+    err(`direction: outbound=${outbound} (${pct(outbound)}) inbound=${msgCount - outbound}`);
+    err(`final status: ${[1, 2, 3, 4].map((s) => `${s}=${byStatus.get(s) ?? 0}`).join(' ')}`);
+    const sizes = ds.conversations.map((c) => c.messageCount).filter((n) => n > 0).sort((a, b) => b - a);
+    const median = sizes.length ? (sizes[Math.floor(sizes.length / 2)] ?? 0) : 0;
+    err(`conversations: ${ds.conversations.length} total, ${sizes.length} with messages, median size ${median}`);
+    err(`top-10 conversation sizes: ${sizes.slice(0, 10).join(', ')}`);
+    if (batchCounts.size) err(`bodies: ${[...batchCounts].map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  }
+}
+
+function isMain(): boolean {
+  const entry = process.argv[1];
+  if (!entry) return false;
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(entry)).href;
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
+  cli(process.argv.slice(2)).catch((e: unknown) => {
+    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  });
+}

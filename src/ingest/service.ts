@@ -1,0 +1,63 @@
+// The one write path: every entry point (the three webhooks, the GraphQL
+// mutations, imports) hands normalised messages and status updates to
+// `IngestService.store`, which stores them in one transaction and, after
+// commit, publishes what changed.
+import type { Database } from '../db/database.ts';
+import type { ChatPubSub } from '../events/pubsub.ts';
+import type { Logger } from '../log.ts';
+import type { MessageInput, StatusUpdateInput } from './model.ts';
+import { storeBatch, type StoreResult } from './store.ts';
+
+export interface IngestBatch {
+  messages?: readonly MessageInput[];
+  statusUpdates?: readonly StatusUpdateInput[];
+}
+
+export type IngestSummary = Omit<StoreResult, 'added' | 'statusChanged'>;
+
+// Deadlocks and serialization failures are transient: the whole transaction
+// is retried, which is safe because storing is idempotent.
+const RETRYABLE = new Set(['40001', '40P01']);
+const MAX_ATTEMPTS = 5;
+
+export class IngestService {
+  constructor(
+    private readonly db: Database,
+    private readonly pubsub: ChatPubSub,
+    private readonly log: Logger,
+  ) {}
+
+  async store(tenantId: bigint, batch: IngestBatch): Promise<IngestSummary> {
+    const messages = batch.messages ?? [];
+    const statusUpdates = batch.statusUpdates ?? [];
+    if (!messages.length && !statusUpdates.length) return { inserted: 0, updated: 0, unchanged: 0, pending: 0 };
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.db.pool.connect();
+      let result: StoreResult;
+      try {
+        await client.query('BEGIN');
+        result = await storeBatch(client, tenantId, messages, statusUpdates);
+        await client.query('COMMIT');
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {});
+        client.release();
+        const code = (err as { code?: string }).code;
+        if (code && RETRYABLE.has(code) && attempt < MAX_ATTEMPTS) {
+          this.log.debug({ code, attempt, tenantId: tenantId.toString() }, 'ingest transaction retried');
+          await new Promise((r) => setTimeout(r, 5 * attempt + Math.random() * 20));
+          continue;
+        }
+        throw err;
+      }
+      client.release();
+      this.publish(tenantId.toString(), result);
+      const { added: _added, statusChanged: _changed, ...summary } = result;
+      return summary;
+    }
+  }
+
+  private publish(tenantId: string, result: StoreResult): void {
+    for (const event of result.added) this.pubsub.publish('messageAdded', tenantId, event);
+    for (const event of result.statusChanged) this.pubsub.publish('messageStatusChanged', tenantId, event);
+  }
+}

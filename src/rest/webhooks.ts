@@ -1,0 +1,128 @@
+// The three webhooks the CRM pushes: validate and normalise the legacy body,
+// authenticate, hand it to the ingest service, answer in the legacy envelope
+// only after commit (an acknowledged delivery is stored).
+//   POST /webhooks/MSG_SYNC_MESSAGE            signed accessToken in the body
+//   POST /webhooks/CLIENT_SYNC_MESSAGE         ingest key, or signature headers
+//   POST /webhooks/CLIENT_SYNC_MESSAGE_STATUS  ingest key, or signature headers
+import type pg from 'pg';
+import type { ApiKeyAuthenticator } from '../auth/api-keys.ts';
+import { bearerToken } from '../auth/api-keys.ts';
+import { verifyBodySignature, verifyMsgSyncToken } from '../auth/webhook-signatures.ts';
+import type { IngestService } from '../ingest/service.ts';
+import { IngestValidationError } from '../ingest/model.ts';
+import { normaliseMsgSync, readMsgSyncEnvelope } from '../ingest/msg-sync.ts';
+import { normaliseClientSync } from '../ingest/client-sync.ts';
+import { normaliseStatusSync } from '../ingest/status-sync.ts';
+import { BodyError, parseJsonBody, readText } from '../http/body.ts';
+import type { Route } from '../http/routes.ts';
+import type { Logger } from '../log.ts';
+import { legacyError, legacyJson } from './envelope.ts';
+
+export const WEBHOOK_MAX_BODY_BYTES = 5 * 1024 * 1024;
+
+export interface WebhookDeps {
+  ingest: IngestService;
+  pool: pg.Pool;
+  authenticator: ApiKeyAuthenticator;
+  timeZone: string;
+  log: Logger;
+}
+
+class AuthError extends Error {
+  constructor(readonly code: 401 | 403, message: string) {
+    super(message);
+  }
+}
+
+async function webhookSecret(pool: pg.Pool, tenantId: string): Promise<string | null> {
+  const { rows } = await pool.query<{ webhookSecret: string }>('SELECT "webhookSecret" FROM "Tenant" WHERE id = $1', [tenantId]);
+  return rows[0]?.webhookSecret ?? null;
+}
+
+/** The tenant of an array webhook: from an ingest key (header or `?token=`) or from signature headers. */
+async function authenticateArrayWebhook(deps: WebhookDeps, request: Request, rawBody: string): Promise<bigint> {
+  const url = new URL(request.url);
+  const key = bearerToken(request.headers.get('authorization')) ?? request.headers.get('token') ?? url.searchParams.get('token');
+  if (key) {
+    const viewer = await deps.authenticator.authenticate(key.trim());
+    if (!viewer) throw new AuthError(401, 'invalid or revoked API key');
+    if (!viewer.scopes.has('INGEST') && !viewer.scopes.has('ADMIN')) throw new AuthError(403, 'this API key lacks the INGEST scope');
+    return viewer.tenantId;
+  }
+  const tenant = request.headers.get('x-chatgraph-tenant');
+  const timestamp = request.headers.get('x-chatgraph-timestamp');
+  const signature = request.headers.get('x-chatgraph-signature');
+  if (tenant || timestamp || signature) {
+    if (!tenant || !/^\d{1,19}$/.test(tenant)) throw new AuthError(401, 'X-Chatgraph-Tenant must be the tenant id');
+    if (!timestamp || !/^\d{1,16}$/.test(timestamp)) throw new AuthError(401, 'X-Chatgraph-Timestamp must be epoch milliseconds');
+    if (!signature) throw new AuthError(401, 'X-Chatgraph-Signature is required with X-Chatgraph-Tenant');
+    const secret = await webhookSecret(deps.pool, tenant);
+    const check = secret ? verifyBodySignature(secret, Number(timestamp), rawBody, signature) : { ok: false as const, reason: `unknown tenant ${tenant}` };
+    if (!check.ok) throw new AuthError(401, check.reason);
+    return BigInt(tenant);
+  }
+  throw new AuthError(401, 'authentication required: an ingest key (Authorization: Bearer, header token, or ?token=) or X-Chatgraph-Signature headers');
+}
+
+function failure(deps: WebhookDeps, route: string, err: unknown): Response {
+  if (err instanceof BodyError) return legacyError(err.status, err.message);
+  if (err instanceof IngestValidationError) return legacyError(400, err.message);
+  if (err instanceof AuthError) return legacyError(err.code, err.message);
+  deps.log.error({ err, route }, 'webhook failed');
+  // Not acknowledged: the sender keeps the delivery and retries.
+  return legacyError(500, 'internal error: the delivery was not stored, retry later');
+}
+
+export function webhookRoutes(deps: WebhookDeps): Route[] {
+  return [
+    {
+      method: 'POST',
+      path: '/webhooks/MSG_SYNC_MESSAGE',
+      handler: async (request) => {
+        try {
+          const envelope = readMsgSyncEnvelope(parseJsonBody(await readText(request, WEBHOOK_MAX_BODY_BYTES)));
+          const tenantId = envelope.tenantId.toString();
+          const secret = await webhookSecret(deps.pool, tenantId);
+          if (!secret) throw new AuthError(401, `unknown tenant ${tenantId}`);
+          const check = verifyMsgSyncToken(secret, tenantId, envelope.timestamp, envelope.accessToken);
+          if (!check.ok) throw new AuthError(401, check.reason);
+          const messages = normaliseMsgSync(envelope, deps.timeZone);
+          await deps.ingest.store(envelope.tenantId, { messages });
+          return legacyJson({ code: 200, message: 'success!', data: '' });
+        } catch (err) {
+          return failure(deps, 'MSG_SYNC_MESSAGE', err);
+        }
+      },
+    },
+    {
+      method: 'POST',
+      path: '/webhooks/CLIENT_SYNC_MESSAGE',
+      handler: async (request) => {
+        try {
+          const raw = await readText(request, WEBHOOK_MAX_BODY_BYTES);
+          const tenantId = await authenticateArrayWebhook(deps, request, raw);
+          const messages = normaliseClientSync(parseJsonBody(raw));
+          await deps.ingest.store(tenantId, { messages });
+          return legacyJson({ data: '', code: 200, message: 'success' });
+        } catch (err) {
+          return failure(deps, 'CLIENT_SYNC_MESSAGE', err);
+        }
+      },
+    },
+    {
+      method: 'POST',
+      path: '/webhooks/CLIENT_SYNC_MESSAGE_STATUS',
+      handler: async (request) => {
+        try {
+          const raw = await readText(request, WEBHOOK_MAX_BODY_BYTES);
+          const tenantId = await authenticateArrayWebhook(deps, request, raw);
+          const statusUpdates = normaliseStatusSync(parseJsonBody(raw), new Date());
+          await deps.ingest.store(tenantId, { statusUpdates });
+          return legacyJson({ data: '', code: 200, message: 'success' });
+        } catch (err) {
+          return failure(deps, 'CLIENT_SYNC_MESSAGE_STATUS', err);
+        }
+      },
+    },
+  ];
+}
