@@ -8,6 +8,7 @@ import type { Logger } from '../log.ts';
 import type { Config } from '../config.ts';
 import type { IngestService } from '../ingest/service.ts';
 import type { ChatPubSub } from '../events/pubsub.ts';
+import type { Loaders } from '../read/loaders.ts';
 
 export interface AppServices {
   readonly config: Config;
@@ -21,5 +22,9 @@ export interface Context {
   readonly services: AppServices;
   readonly prisma: PrismaClient;
   readonly viewer: Viewer | null;
+  /** A key was sent (valid or not): tells "invalid key" from "no key". */
+  readonly apiKeyGiven: boolean;
   readonly requestId: string;
+  /** This request's loaders, scoped to the viewer's tenant. */
+  readonly loaders: Loaders;
 }

@@ -4,6 +4,10 @@ import { builder } from './builder.ts';
 import './enums.ts';
 import './viewer.ts';
 import './ingest.ts';
+import './content.ts';
+import './message.ts';
+import './conversation.ts';
+import './contact.ts';
 
 export const schema = builder.toSchema();
 

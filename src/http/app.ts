@@ -4,12 +4,15 @@
 // mounts the same object.
 import { randomUUID } from 'node:crypto';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { GraphQLError } from 'graphql';
 import { schema } from '../graphql/schema.ts';
 import type { AppServices, Context } from '../graphql/context.ts';
-import { ApiKeyAuthenticator, bearerToken } from '../auth/api-keys.ts';
+import { ApiKeyAuthenticator, bearerToken, type Viewer } from '../auth/api-keys.ts';
+import { createLoaders, type Loaders } from '../read/loaders.ts';
+import { webhookRoutes } from '../rest/webhooks.ts';
 import { healthRoutes } from './health.ts';
 import { useRoutes } from './routes.ts';
-import { webhookRoutes } from '../rest/webhooks.ts';
+import { useAuthGate } from './auth-gate.ts';
 
 export type App = YogaServerInstance<Record<string, never>, Context>;
 
@@ -29,15 +32,30 @@ export function createApp(services: AppServices): App {
     landingPage: false,
     logging: false,
     maskedErrors: services.config.nodeEnv !== 'development' || { isDev: false },
-    plugins: [useRoutes([...healthRoutes(services.db), ...webhooks])],
+    plugins: [useRoutes([...healthRoutes(services.db), ...webhooks]), useAuthGate()],
     context: async ({ request }): Promise<Context> => {
       const key = bearerToken(request.headers.get('authorization'));
-      return {
-        services,
-        prisma: services.db.prisma,
-        viewer: key ? await authenticator.authenticate(key) : null,
-        requestId: request.headers.get('x-request-id') ?? randomUUID(),
-      };
+      const viewer = key ? await authenticator.authenticate(key) : null;
+      return buildContext(services, viewer, request.headers.get('x-request-id') ?? randomUUID(), key !== null);
     },
   });
+}
+
+// Without a viewer nothing may be loaded (the auth gate stops such operations first).
+const NO_LOADERS = new Proxy({} as Loaders, {
+  get() {
+    throw new GraphQLError('authentication required', { extensions: { code: 'UNAUTHENTICATED' } });
+  },
+});
+
+/** One request's context, with loaders for the viewer's tenant only. */
+export function buildContext(services: AppServices, viewer: Viewer | null, requestId: string, apiKeyGiven = viewer !== null): Context {
+  return {
+    services,
+    prisma: services.db.prisma,
+    viewer,
+    apiKeyGiven,
+    requestId,
+    loaders: viewer ? createLoaders(services.db.pool, viewer.tenantId.toString()) : NO_LOADERS,
+  };
 }

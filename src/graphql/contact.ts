@@ -1,0 +1,145 @@
+// Contact: the CRM's profile of a customer (userProfile), with its
+// conversations and messages as connections; the root `contacts` connection.
+import { GraphQLError } from 'graphql';
+import { contactPage, countContacts, type ContactRow } from '../read/contacts.ts';
+import { countConversations } from '../read/conversations.ts';
+import { countMessages } from '../read/messages.ts';
+import { encodeCursor, pageRequest, toConnection } from '../read/pagination.ts';
+import { builder } from './builder.ts';
+import { CONVERSATION_CURSOR, ConversationConnection, ConversationOrderEnum, ConversationWhere, conversationCursor, conversationFilterOf } from './conversation.ts';
+import { tenantOf } from './ids.ts';
+import { MESSAGE_CURSOR, MessageConnection, MessageOrderEnum, MessageWhere, messageCursor, messageFilterOf } from './message.ts';
+import { ContactRef, ConversationRef, MessageRef } from './refs.ts';
+import type { ConversationOrder } from '../read/conversations.ts';
+
+export const CONTACT_CURSOR = 'P';
+const contactCursor = (c: ContactRow) => encodeCursor(CONTACT_CURSOR, { time: new Date(0), id: c.id });
+
+const CustomField = builder.objectRef<{ key: string; value: unknown }>('CustomField').implement({
+  description: 'One custom field of the CRM profile (from extendsMap).',
+  fields: (t) => ({
+    key: t.exposeString('key'),
+    value: t.field({ type: 'JSON', nullable: true, resolve: (f) => f.value }),
+  }),
+});
+
+const ContactOrderEnum = builder.enumType('ContactOrder', {
+  values: { NEWEST_FIRST: { description: 'The default.' }, OLDEST_FIRST: {} } as const,
+});
+
+const ContactWhere = builder.inputType('ContactWhere', {
+  fields: (t) => ({
+    tag: t.string({ description: 'Contacts carrying this tag.' }),
+    tags: t.stringList({ description: 'Contacts carrying all these tags.' }),
+    whatsId: t.string(),
+    externalId: t.string({ description: "The CRM's customer id, as a decimal string." }),
+    ownerName: t.string({ description: 'The owning agent.' }),
+    nameContains: t.string(),
+  }),
+});
+
+const ContactConnection = builder.connectionObject(
+  {
+    type: ContactRef,
+    name: 'ContactConnection',
+    fields: (t) => ({
+      totalCount: t.int({
+        description: 'How many contacts match (computed only when selected).',
+        resolve: (connection) => (connection as { totalCount?: () => Promise<number> }).totalCount?.() ?? 0,
+      }),
+    }),
+  },
+  { name: 'ContactEdge' },
+);
+
+builder.node(ContactRef, {
+  description: "A customer's profile as the CRM pushes it (userProfile).",
+  id: { resolve: (c) => c.id },
+  loadMany: (ids, ctx) => ids.map((id) => ctx.loaders.contact.load(String(id))),
+  fields: (t) => ({
+    externalId: t.exposeString('externalId', { description: "The CRM's customer id (a Long) as an exact decimal string." }),
+    name: t.exposeString('name', { nullable: true }),
+    whatsId: t.exposeString('whatsId', { nullable: true }),
+    ownerName: t.exposeString('ownerName', { nullable: true, description: 'The agent who owns this customer.' }),
+    income: t.exposeString('income', { nullable: true }),
+    profession: t.exposeString('profession', { nullable: true }),
+    description: t.exposeString('description', { nullable: true }),
+    email: t.exposeString('email', { nullable: true }),
+    address: t.exposeString('address', { nullable: true }),
+    tags: t.exposeStringList('tags'),
+    customFields: t.field({
+      type: [CustomField],
+      description: 'Custom fields parsed from extendsMap, in their order.',
+      resolve: (c) => Object.entries(c.customFields ?? {}).map(([key, value]) => ({ key, value })),
+    }),
+    customFieldsJson: t.field({ type: 'JSON', description: 'The custom fields as one JSON object.', resolve: (c) => c.customFields ?? {} }),
+    createdAt: t.field({ type: 'DateTime', resolve: (c) => c.createdAt }),
+    updatedAt: t.field({ type: 'DateTime', resolve: (c) => c.updatedAt }),
+    conversations: t.connection(
+      {
+        type: ConversationRef,
+        args: { where: t.arg({ type: ConversationWhere }), orderBy: t.arg({ type: ConversationOrderEnum }) },
+        resolve: async (c, args, ctx) => {
+          const tenantId = tenantOf(ctx);
+          const filter = conversationFilterOf(args.where);
+          const timeZone = ctx.services.config.legacyTimeZone;
+          const page = await ctx.loaders.contactConversations.load({
+            parentId: c.id,
+            query: { tenantId, filter, order: (args.orderBy as ConversationOrder | null) ?? 'LAST_MESSAGE_DESC', page: pageRequest(CONVERSATION_CURSOR, args), timeZone },
+          });
+          return toConnection(page, conversationCursor, () => countConversations(ctx.services.db.pool, tenantId, { ...filter, contactId: c.id }, timeZone));
+        },
+      },
+      ConversationConnection,
+    ),
+    messages: t.connection(
+      {
+        type: MessageRef,
+        args: { where: t.arg({ type: MessageWhere }), orderBy: t.arg({ type: MessageOrderEnum }) },
+        resolve: async (c, args, ctx) => {
+          const tenantId = tenantOf(ctx);
+          const filter = messageFilterOf(args.where);
+          const timeZone = ctx.services.config.legacyTimeZone;
+          const page = await ctx.loaders.contactMessages.load({
+            parentId: c.id,
+            query: { tenantId, filter, order: args.orderBy ?? 'CHAT_TIME_DESC', page: pageRequest(MESSAGE_CURSOR, args), timeZone },
+          });
+          return toConnection(page, messageCursor, () => countMessages(ctx.services.db.pool, tenantId, { ...filter, contactId: c.id }, timeZone));
+        },
+      },
+      MessageConnection,
+    ),
+  }),
+});
+
+builder.queryFields((t) => ({
+  contacts: t.connection(
+    {
+      type: ContactRef,
+      description: 'Contact profiles of the tenant, newest first. Pages of 20 by default, at most 100.',
+      authScopes: { read: true },
+      args: { where: t.arg({ type: ContactWhere }), orderBy: t.arg({ type: ContactOrderEnum }) },
+      resolve: async (_root, args, ctx) => {
+        const tenantId = tenantOf(ctx);
+        const filter = args.where ?? {};
+        const page = await contactPage(ctx.services.db.pool, tenantId, filter, args.orderBy !== 'OLDEST_FIRST', pageRequest(CONTACT_CURSOR, args));
+        return toConnection(page, contactCursor, () => countContacts(ctx.services.db.pool, tenantId, filter));
+      },
+    },
+    ContactConnection,
+  ),
+  contact: t.field({
+    type: ContactRef,
+    nullable: true,
+    description: "A contact by the CRM's customer id.",
+    authScopes: { read: true },
+    args: { externalId: t.arg.string({ required: true }) },
+    resolve: async (_root, args, ctx) => {
+      if (!/^-?\d{1,20}$/.test(args.externalId)) {
+        throw new GraphQLError(`externalId must be a decimal id, got "${args.externalId.slice(0, 40)}"`, { extensions: { code: 'BAD_USER_INPUT' } });
+      }
+      const page = await contactPage(ctx.services.db.pool, tenantOf(ctx), { externalId: args.externalId }, true, pageRequest(CONTACT_CURSOR, { first: 1 }));
+      return page.rows[0] ?? null;
+    },
+  }),
+}));

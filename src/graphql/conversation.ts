@@ -1,0 +1,134 @@
+// Conversation: one agent account × one friend (or group), with counters and
+// the last message kept on write; its messages as a connection; the root
+// `conversations` connection (e.g. today's conversations of an agent).
+import type { ChatType } from '../domain/codes.ts';
+import { countConversations, conversationPages, type ConversationFilter, type ConversationOrder, type ConversationRow } from '../read/conversations.ts';
+import { countMessages } from '../read/messages.ts';
+import { encodeCursor, pageRequest, toConnection } from '../read/pagination.ts';
+import { builder } from './builder.ts';
+import { ChatTypeEnum } from './enums.ts';
+import { rowIdOf, tenantOf } from './ids.ts';
+import { MESSAGE_CURSOR, MessageConnection, MessageOrderEnum, MessageWhere, messageCursor, messageFilterOf } from './message.ts';
+import { ContactRef, ConversationRef, MessageRef } from './refs.ts';
+
+export const CONVERSATION_CURSOR = 'C';
+export const conversationCursor = (c: ConversationRow) => encodeCursor(CONVERSATION_CURSOR, { time: c.lastMessageAt ?? new Date(0), id: c.id });
+
+export const ConversationOrderEnum = builder.enumType('ConversationOrder', {
+  values: {
+    LAST_MESSAGE_DESC: { description: 'Most recently active first (the default).' },
+    LAST_MESSAGE_ASC: { description: 'Least recently active first.' },
+  } as const,
+});
+
+export const ConversationWhere = builder.inputType('ConversationWhere', {
+  fields: (t) => ({
+    accountWhatsId: t.string({ description: "The agent's WhatsApp account." }),
+    friendWhatsId: t.string(),
+    chatType: t.field({ type: ChatTypeEnum }),
+    contactId: t.id({ description: 'A Contact id.' }),
+    contactTag: t.string({ description: "Conversations whose contact carries this tag." }),
+    agentAccount: t.string({ description: 'The agent of the newest message; with `day`, any message of this agent that day.' }),
+    hasUnread: t.boolean(),
+    lastMessageFrom: t.field({ type: 'DateTime' }),
+    lastMessageTo: t.field({ type: 'DateTime' }),
+    day: t.string({ description: 'Conversations with a message on this local day "YYYY-MM-DD" (LEGACY_TIME_ZONE).' }),
+  }),
+});
+
+type ConversationWhereShape = typeof ConversationWhere.$inferInput;
+
+export function conversationFilterOf(where: ConversationWhereShape | null | undefined): ConversationFilter {
+  if (!where) return {};
+  return {
+    ...where,
+    chatType: where.chatType as ChatType | null | undefined,
+    contactId: where.contactId ? rowIdOf(String(where.contactId), 'Contact', 'where.contactId') : null,
+  };
+}
+
+export const ConversationConnection = builder.connectionObject(
+  {
+    type: ConversationRef,
+    name: 'ConversationConnection',
+    fields: (t) => ({
+      totalCount: t.int({
+        description: 'How many conversations match (computed only when selected).',
+        resolve: (connection) => (connection as { totalCount?: () => Promise<number> }).totalCount?.() ?? 0,
+      }),
+    }),
+  },
+  { name: 'ConversationEdge' },
+);
+
+builder.node(ConversationRef, {
+  description: 'All messages between one agent account and one friend (a person or a group).',
+  id: { resolve: (c) => c.id },
+  loadMany: (ids, ctx) => ids.map((id) => ctx.loaders.conversation.load(String(id))),
+  fields: (t) => ({
+    accountWhatsId: t.exposeString('accountWhatsId', { description: "The agent's WhatsApp account, as first seen." }),
+    friendWhatsId: t.exposeString('friendWhatsId', { description: 'The friend or group, as first seen.' }),
+    friendName: t.exposeString('friendName', { nullable: true }),
+    chatType: t.field({ type: ChatTypeEnum, resolve: (c) => c.chatType }),
+    agentId: t.exposeString('agentId', { nullable: true, description: 'The agent of the newest message.' }),
+    agentAccount: t.exposeString('agentAccount', { nullable: true }),
+    messageCount: t.exposeInt('messageCount'),
+    unreadCount: t.exposeInt('unreadCount', { description: 'Inbound messages not yet READ.' }),
+    lastMessageAt: t.field({ type: 'DateTime', nullable: true, resolve: (c) => c.lastMessageAt }),
+    lastMessage: t.field({
+      type: MessageRef,
+      nullable: true,
+      resolve: (c, _args, ctx) => (c.lastMessageId ? ctx.loaders.message.load(c.lastMessageId) : null),
+    }),
+    contact: t.field({
+      type: ContactRef,
+      nullable: true,
+      description: "The friend's contact profile, if known.",
+      resolve: (c, _args, ctx) => (c.contactId ? ctx.loaders.contact.load(c.contactId) : null),
+    }),
+    createdAt: t.field({ type: 'DateTime', resolve: (c) => c.createdAt }),
+    messages: t.connection(
+      {
+        type: MessageRef,
+        description: 'Its messages, newest first unless ordered otherwise.',
+        args: { where: t.arg({ type: MessageWhere }), orderBy: t.arg({ type: MessageOrderEnum }) },
+        resolve: async (c, args, ctx) => {
+          const tenantId = tenantOf(ctx);
+          const filter = messageFilterOf(args.where);
+          const page = await ctx.loaders.conversationMessages.load({
+            parentId: c.id,
+            query: { tenantId, filter, order: args.orderBy ?? 'CHAT_TIME_DESC', page: pageRequest(MESSAGE_CURSOR, args), timeZone: ctx.services.config.legacyTimeZone },
+          });
+          const unfiltered = Object.values(filter).every((v) => v == null);
+          return toConnection(page, messageCursor, async () =>
+            unfiltered
+              ? c.messageCount
+              : countMessages(ctx.services.db.pool, tenantId, { ...filter, conversationId: c.id }, ctx.services.config.legacyTimeZone),
+          );
+        },
+      },
+      MessageConnection,
+    ),
+  }),
+});
+
+builder.queryFields((t) => ({
+  conversations: t.connection(
+    {
+      type: ConversationRef,
+      description: 'Conversations of the tenant, most recently active first. Pages of 20 by default, at most 100.',
+      authScopes: { read: true },
+      args: { where: t.arg({ type: ConversationWhere }), orderBy: t.arg({ type: ConversationOrderEnum }) },
+      resolve: async (_root, args, ctx) => {
+        const tenantId = tenantOf(ctx);
+        const filter = conversationFilterOf(args.where);
+        const timeZone = ctx.services.config.legacyTimeZone;
+        const pages = await conversationPages(ctx.services.db.pool, {
+          tenantId, filter, order: (args.orderBy as ConversationOrder | null) ?? 'LAST_MESSAGE_DESC', page: pageRequest(CONVERSATION_CURSOR, args), timeZone,
+        });
+        return toConnection(pages.get('')!, conversationCursor, () => countConversations(ctx.services.db.pool, tenantId, filter, timeZone));
+      },
+    },
+    ConversationConnection,
+  ),
+}));

@@ -1,0 +1,24 @@
+// Global ids (Relay): opaque base64 of "Type:rowId". Decoding a filter's id
+// checks its type; a row of another tenant is never found because every
+// query is scoped to the viewer's tenant.
+import { decodeGlobalID } from '@pothos/plugin-relay';
+import { GraphQLError } from 'graphql';
+
+export function rowIdOf(globalId: string, typename: string, argName: string): string {
+  let decoded: { typename: string; id: string };
+  try {
+    decoded = decodeGlobalID(globalId);
+  } catch {
+    throw new GraphQLError(`${argName} is not a valid id: "${globalId.slice(0, 64)}"`, { extensions: { code: 'BAD_USER_INPUT' } });
+  }
+  if (decoded.typename !== typename || !/^\d{1,19}$/.test(decoded.id)) {
+    throw new GraphQLError(`${argName} must be the id of a ${typename}`, { extensions: { code: 'BAD_USER_INPUT' } });
+  }
+  return decoded.id;
+}
+
+/** The viewer's tenant id; resolvers behind the auth gate always have one. */
+export function tenantOf(ctx: { viewer: { tenantId: bigint } | null }): string {
+  if (!ctx.viewer) throw new GraphQLError('authentication required', { extensions: { code: 'UNAUTHENTICATED' } });
+  return ctx.viewer.tenantId.toString();
+}

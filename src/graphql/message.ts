@@ -1,0 +1,175 @@
+// Message: every stored field in the users' words, its typed content, its
+// conversation and contact; and the root `messages` and `searchMessages`
+// connections.
+import type { ChatType, Direction } from '../domain/codes.ts';
+import { msgPageCodeOf, clientCodeOf, type ContentType } from '../domain/content-type.ts';
+import type { MessageStatus } from '../domain/status.ts';
+import { countMessages, messagePage, type MessageFilter, type MessageOrder, type MessageRow } from '../read/messages.ts';
+import { encodeCursor, pageRequest, toConnection, type ConnectionArgs } from '../read/pagination.ts';
+import { builder } from './builder.ts';
+import { MessageContentUnion, QuotedMessageRef } from './content.ts';
+import { ChatTypeEnum, ContentTypeEnum, DirectionEnum, MessageStatusEnum, OriginEnum } from './enums.ts';
+import { rowIdOf, tenantOf } from './ids.ts';
+import { ContactRef, ConversationRef, MessageRef } from './refs.ts';
+import type { Context } from './context.ts';
+
+export const MESSAGE_CURSOR = 'M';
+export const messageCursor = (m: MessageRow) => encodeCursor(MESSAGE_CURSOR, { time: m.chatTime, id: m.id });
+
+export const MessageOrderEnum = builder.enumType('MessageOrder', {
+  values: {
+    CHAT_TIME_DESC: { description: 'Newest first (the default).' },
+    CHAT_TIME_ASC: { description: 'Oldest first.' },
+  } as const,
+});
+
+export const MessageWhere = builder.inputType('MessageWhere', {
+  description: 'Filters; all given ones must hold. WhatsApp ids match with or without their @c.us / @g.us suffix.',
+  fields: (t) => ({
+    conversationId: t.id({ description: 'A Conversation id.' }),
+    contactId: t.id({ description: 'A Contact id.' }),
+    friendWhatsId: t.string({ description: 'The friend (or group).' }),
+    accountWhatsId: t.string({ description: "The agent's WhatsApp account." }),
+    agentAccount: t.string({ description: 'The agent login account, exact.' }),
+    agentId: t.string(),
+    chatType: t.field({ type: ChatTypeEnum }),
+    direction: t.field({ type: DirectionEnum }),
+    contentTypes: t.field({ type: [ContentTypeEnum] }),
+    statuses: t.field({ type: [MessageStatusEnum] }),
+    chatTimeFrom: t.field({ type: 'DateTime', description: 'Chat time at or after.' }),
+    chatTimeTo: t.field({ type: 'DateTime', description: 'Chat time at or before.' }),
+    day: t.string({ description: 'A local day "YYYY-MM-DD" in the legacy time zone (LEGACY_TIME_ZONE).' }),
+    contactTag: t.string({ description: "Messages of contacts carrying this tag." }),
+    whatsMessageIds: t.stringList({ description: 'WhatsApp message ids.' }),
+  }),
+});
+
+type MessageWhereShape = typeof MessageWhere.$inferInput;
+
+export function messageFilterOf(where: MessageWhereShape | null | undefined): MessageFilter {
+  if (!where) return {};
+  return {
+    conversationId: where.conversationId ? rowIdOf(String(where.conversationId), 'Conversation', 'where.conversationId') : null,
+    contactId: where.contactId ? rowIdOf(String(where.contactId), 'Contact', 'where.contactId') : null,
+    friendWhatsId: where.friendWhatsId,
+    accountWhatsId: where.accountWhatsId,
+    agentAccount: where.agentAccount,
+    agentId: where.agentId,
+    chatType: where.chatType as ChatType | null | undefined,
+    direction: where.direction as Direction | null | undefined,
+    contentTypes: where.contentTypes as ContentType[] | null | undefined,
+    statuses: where.statuses as MessageStatus[] | null | undefined,
+    chatTimeFrom: where.chatTimeFrom,
+    chatTimeTo: where.chatTimeTo,
+    day: where.day,
+    contactTag: where.contactTag,
+    whatsMessageIds: where.whatsMessageIds,
+  };
+}
+
+export const MessageConnection = builder.connectionObject(
+  {
+    type: MessageRef,
+    name: 'MessageConnection',
+    fields: (t) => ({
+      totalCount: t.int({
+        description: 'How many messages match (from counters where the filter allows; computed only when selected).',
+        resolve: (connection) => (connection as { totalCount?: () => Promise<number> }).totalCount?.() ?? 0,
+      }),
+    }),
+  },
+  { name: 'MessageEdge' },
+);
+
+builder.node(MessageRef, {
+  description: 'One WhatsApp message.',
+  id: { resolve: (m) => m.id },
+  loadMany: (ids, ctx) => ids.map((id) => ctx.loaders.message.load(String(id))),
+  fields: (t) => ({
+    recordId: t.exposeString('id', { description: 'The record id, as msgPage writes it ("2082").' }),
+    whatsMessageId: t.exposeString('whatsMessageId', { description: "WhatsApp's message id." }),
+    syncId: t.exposeString('syncId', { nullable: true, description: "MSG_SYNC_MESSAGE's sync record id." }),
+    accountWhatsId: t.exposeString('accountWhatsId', { description: "The agent's WhatsApp account the chat runs on, as it came." }),
+    senderWhatsId: t.exposeString('senderWhatsId', { nullable: true, description: 'Who sent it (in a group: which member).' }),
+    friendWhatsId: t.exposeString('friendWhatsId', { description: 'The friend, or the group in a group chat, as it came.' }),
+    friendName: t.exposeString('friendName', { nullable: true }),
+    agentId: t.exposeString('agentId', { nullable: true, description: 'The agent (seat) id.' }),
+    agentAccount: t.exposeString('agentAccount', { nullable: true, description: 'The agent login account.' }),
+    direction: t.field({ type: DirectionEnum, resolve: (m) => m.direction }),
+    chatType: t.field({ type: ChatTypeEnum, resolve: (m) => m.chatType }),
+    contentType: t.field({ type: ContentTypeEnum, resolve: (m) => m.contentType }),
+    msgPageContentType: t.int({ description: "The content type in msgPage's numbering.", resolve: (m) => msgPageCodeOf(m.contentType) }),
+    clientContentType: t.int({ description: "The content type in the client's numbering.", resolve: (m) => clientCodeOf(m.contentType) }),
+    status: t.field({ type: MessageStatusEnum, resolve: (m) => m.status }),
+    pendingAt: t.field({ type: 'DateTime', nullable: true, description: 'When it was PENDING (not yet on WhatsApp\'s server).', resolve: (m) => m.pendingAt }),
+    sentAt: t.field({ type: 'DateTime', nullable: true, resolve: (m) => m.sentAt }),
+    deliveredAt: t.field({ type: 'DateTime', nullable: true, resolve: (m) => m.deliveredAt }),
+    readAt: t.field({ type: 'DateTime', nullable: true, resolve: (m) => m.readAt }),
+    origin: t.field({ type: OriginEnum, nullable: true, resolve: (m) => m.origin }),
+    taskId: t.exposeString('taskId', { nullable: true, description: 'Bulk-send task id.' }),
+    taskInfoId: t.exposeString('taskInfoId', { nullable: true, description: 'Bulk-send task item id.' }),
+    chatTime: t.field({ type: 'DateTime', resolve: (m) => m.chatTime }),
+    createdAt: t.field({ type: 'DateTime', description: 'When it was stored.', resolve: (m) => m.createdAt }),
+    rawContent: t.exposeString('content', { description: 'The content exactly as it came: text, a JSON string or vCard text.' }),
+    referContent: t.exposeString('referContent', { nullable: true, description: 'The quoted message as the client sent it (CLIENT_SYNC_MESSAGE).' }),
+    content: t.field({ type: MessageContentUnion, description: 'The content, typed.', resolve: (m) => m.parsedContent }),
+    conversation: t.field({
+      type: ConversationRef,
+      resolve: async (m, _args, ctx) => (await ctx.loaders.conversation.load(m.conversationId))!,
+    }),
+    contact: t.field({
+      type: ContactRef,
+      nullable: true,
+      description: "The friend's contact profile, when the CRM sent one.",
+      resolve: (m, _args, ctx) => (m.contactId ? ctx.loaders.contact.load(m.contactId) : null),
+    }),
+  }),
+});
+
+builder.objectField(QuotedMessageRef, 'message', (t) =>
+  t.field({
+    type: MessageRef,
+    nullable: true,
+    description: 'The quoted message itself, when it is stored.',
+    resolve: (q, _args, ctx) => (q.messageId ? ctx.loaders.messageByWhatsId.load(q.messageId) : null),
+  }),
+);
+
+async function rootMessages(ctx: Context, args: ConnectionArgs & { where?: MessageWhereShape | null; orderBy?: MessageOrder | null }, text?: string) {
+  const tenantId = tenantOf(ctx);
+  const page = pageRequest(MESSAGE_CURSOR, args);
+  const filter = { ...messageFilterOf(args.where), ...(text !== undefined ? { text } : {}) };
+  const timeZone = ctx.services.config.legacyTimeZone;
+  const rows = await messagePage(ctx.services.db.pool, { tenantId, filter, order: args.orderBy ?? 'CHAT_TIME_DESC', page, timeZone });
+  return toConnection(rows, messageCursor, () => countMessages(ctx.services.db.pool, tenantId, filter, timeZone));
+}
+
+builder.queryFields((t) => ({
+  messages: t.connection(
+    {
+      type: MessageRef,
+      description: 'Messages of the tenant, newest first unless ordered otherwise. Pages of 20 by default, at most 100.',
+      authScopes: { read: true },
+      args: {
+        where: t.arg({ type: MessageWhere }),
+        orderBy: t.arg({ type: MessageOrderEnum }),
+      },
+      resolve: (_root, args, ctx) => rootMessages(ctx, args),
+    },
+    MessageConnection,
+  ),
+  searchMessages: t.connection(
+    {
+      type: MessageRef,
+      description: 'Messages whose text or caption contains `text` (case-insensitive), newest first.',
+      authScopes: { read: true },
+      args: {
+        text: t.arg.string({ required: true }),
+        where: t.arg({ type: MessageWhere }),
+        orderBy: t.arg({ type: MessageOrderEnum }),
+      },
+      resolve: (_root, args, ctx) => rootMessages(ctx, args, args.text),
+    },
+    MessageConnection,
+  ),
+}));

@@ -1,0 +1,117 @@
+// Reading conversations: newest activity first, keyset over (lastMessageAt, id).
+import { GraphQLError } from 'graphql';
+import type pg from 'pg';
+import type { ChatType } from '../domain/codes.ts';
+import { parseLocalDay } from '../domain/local-time.ts';
+import { bareWhatsId } from '../domain/whats-id.ts';
+import { fetchPages, type Page, type PageRequest } from './pagination.ts';
+import { Params } from './sql.ts';
+
+export interface ConversationRow {
+  id: string;
+  accountWhatsId: string;
+  friendWhatsId: string;
+  chatType: ChatType;
+  friendName: string | null;
+  contactId: string | null;
+  agentId: string | null;
+  agentAccount: string | null;
+  messageCount: number;
+  unreadCount: number;
+  lastMessageId: string | null;
+  lastMessageAt: Date | null;
+  createdAt: Date;
+}
+
+export const CONVERSATION_COLUMNS = `c.id, c."accountWhatsId", c."friendWhatsId", c."chatType", c."friendName", c."contactId",
+  c."agentId", c."agentAccount", c."messageCount", c."unreadCount", c."lastMessageId", c."lastMessageAt", c."createdAt"`;
+
+export interface ConversationFilter {
+  accountWhatsId?: string | null;
+  friendWhatsId?: string | null;
+  chatType?: ChatType | null;
+  contactId?: string | null;
+  contactTag?: string | null;
+  /** The agent of the newest message; with `day`, any agent's message that day. */
+  agentAccount?: string | null;
+  hasUnread?: boolean | null;
+  lastMessageFrom?: Date | null;
+  lastMessageTo?: Date | null;
+  /** Conversations with a message on this local day "YYYY-MM-DD" (of `agentAccount`, when given). */
+  day?: string | null;
+}
+
+export type ConversationOrder = 'LAST_MESSAGE_DESC' | 'LAST_MESSAGE_ASC';
+
+function badInput(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
+}
+
+export function conversationConditions(tenantId: string, f: ConversationFilter, params: Params, timeZone: string): string[] {
+  const t = params.add(tenantId);
+  const c = [`c."tenantId" = ${t}::bigint`, 'c."lastMessageAt" IS NOT NULL'];
+  if (f.accountWhatsId) c.push(`c."accountWhatsIdBare" = ${params.add(bareWhatsId(f.accountWhatsId))}`);
+  if (f.friendWhatsId) c.push(`c."friendWhatsIdBare" = ${params.add(bareWhatsId(f.friendWhatsId))}`);
+  if (f.chatType) c.push(`c."chatType" = ${params.add(f.chatType)}::"ChatType"`);
+  if (f.contactId) c.push(`c."contactId" = ${params.add(f.contactId)}::bigint`);
+  if (f.contactTag) c.push(`c."contactId" IN (SELECT id FROM "Contact" WHERE "tenantId" = ${t}::bigint AND tags @> ARRAY[${params.add(f.contactTag)}]::text[])`);
+  if (f.hasUnread != null) c.push(f.hasUnread ? 'c."unreadCount" > 0' : 'c."unreadCount" = 0');
+  if (f.lastMessageFrom) c.push(`c."lastMessageAt" >= ${params.add(f.lastMessageFrom.toISOString())}::timestamptz`);
+  if (f.lastMessageTo) c.push(`c."lastMessageAt" <= ${params.add(f.lastMessageTo.toISOString())}::timestamptz`);
+  if (f.day) {
+    const range = parseLocalDay(f.day, timeZone);
+    if (!range) throw badInput(`where.day must be a date "YYYY-MM-DD", got "${f.day}"`);
+    const agent = f.agentAccount ? ` AND m."agentAccount" = ${params.add(f.agentAccount)}` : '';
+    c.push(`EXISTS (SELECT 1 FROM "Message" m WHERE m."conversationId" = c.id${agent}
+              AND m."chatTime" >= ${params.add(range.start.toISOString())}::timestamptz
+              AND m."chatTime" < ${params.add(range.end.toISOString())}::timestamptz)`);
+  } else if (f.agentAccount) {
+    c.push(`c."agentAccount" = ${params.add(f.agentAccount)}`);
+  }
+  return c;
+}
+
+export interface ConversationPageQuery {
+  tenantId: string;
+  filter: ConversationFilter;
+  order: ConversationOrder;
+  page: PageRequest;
+  timeZone: string;
+}
+
+export async function conversationPages(
+  pool: pg.Pool,
+  q: ConversationPageQuery,
+  parent?: { column: 'contactId'; ids: readonly string[] },
+): Promise<Map<string, Page<ConversationRow>>> {
+  const params = new Params();
+  return fetchPages<ConversationRow>(
+    pool,
+    {
+      select: CONVERSATION_COLUMNS,
+      from: 'FROM "Conversation" c',
+      conditions: conversationConditions(q.tenantId, q.filter, params, q.timeZone),
+      time: 'c."lastMessageAt"',
+      id: 'c.id',
+      descending: q.order === 'LAST_MESSAGE_DESC',
+      params,
+      parent: parent ? { column: `c."${parent.column}"`, ids: parent.ids, type: 'bigint' } : undefined,
+    },
+    q.page,
+  );
+}
+
+export async function countConversations(pool: pg.Pool, tenantId: string, filter: ConversationFilter, timeZone: string): Promise<number> {
+  const params = new Params();
+  const where = conversationConditions(tenantId, filter, params, timeZone);
+  const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM "Conversation" c WHERE ${where.join(' AND ')}`, params.values);
+  return Number(rows[0]!.n);
+}
+
+export async function conversationsByIds(pool: pg.Pool, tenantId: string, ids: readonly string[]): Promise<ConversationRow[]> {
+  const { rows } = await pool.query<ConversationRow>(
+    `SELECT ${CONVERSATION_COLUMNS} FROM "Conversation" c WHERE c."tenantId" = $1 AND c.id = ANY($2::bigint[])`,
+    [tenantId, ids],
+  );
+  return rows;
+}

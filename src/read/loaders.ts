@@ -1,0 +1,62 @@
+// Per-request DataLoaders: everything a list resolves per item is fetched in
+// one statement per kind, whatever the page size. Created for one viewer and
+// one request (never shared: their caches hold that tenant's rows).
+import DataLoader from 'dataloader';
+import type pg from 'pg';
+import { contactsByIds, type ContactRow } from './contacts.ts';
+import { conversationPages, conversationsByIds, type ConversationPageQuery, type ConversationRow } from './conversations.ts';
+import { messagePagesByParent, messagesByIds, messagesByWhatsIds, type MessagePageQuery, type MessageRow } from './messages.ts';
+import type { Page } from './pagination.ts';
+
+function byId<Row extends { id: string }>(load: (ids: readonly string[]) => Promise<Row[]>) {
+  return new DataLoader<string, Row | null>(async (ids) => {
+    // Ids come from clients (global ids): anything but a row id finds nothing.
+    const valid = ids.filter((id) => /^\d{1,18}$/.test(id));
+    const rows = new Map((valid.length ? await load(valid) : []).map((r) => [r.id, r]));
+    return ids.map((id) => rows.get(id) ?? null);
+  });
+}
+
+/** Loads pages for many parents: requests with the same arguments share one statement. */
+function pagesByParent<Query, Row>(run: (parentIds: readonly string[], query: Query) => Promise<Map<string, Page<Row>>>) {
+  return new DataLoader<{ parentId: string; query: Query }, Page<Row>, string>(
+    async (keys) => {
+      const groups = new Map<string, { query: Query; ids: string[] }>();
+      for (const key of keys) {
+        const argsKey = JSON.stringify(key.query);
+        const group = groups.get(argsKey) ?? { query: key.query, ids: [] };
+        group.ids.push(key.parentId);
+        groups.set(argsKey, group);
+      }
+      const results = new Map<string, Page<Row>>();
+      await Promise.all(
+        [...groups.entries()].map(async ([argsKey, group]) => {
+          const pages = await run([...new Set(group.ids)], group.query);
+          for (const [parentId, page] of pages) results.set(`${parentId}|${argsKey}`, page);
+        }),
+      );
+      return keys.map((k) => results.get(`${k.parentId}|${JSON.stringify(k.query)}`)!);
+    },
+    { cacheKeyFn: (k) => `${k.parentId}|${JSON.stringify(k.query)}` },
+  );
+}
+
+export function createLoaders(pool: pg.Pool, tenantId: string) {
+  return {
+    message: byId<MessageRow>((ids) => messagesByIds(pool, tenantId, ids)),
+    conversation: byId<ConversationRow>((ids) => conversationsByIds(pool, tenantId, ids)),
+    contact: byId<ContactRow>((ids) => contactsByIds(pool, tenantId, ids)),
+    /** The stored message with this WhatsApp id (the oldest, when several accounts saw it). */
+    messageByWhatsId: new DataLoader<string, MessageRow | null>(async (ids) => {
+      const rows = await messagesByWhatsIds(pool, tenantId, ids);
+      const first = new Map<string, MessageRow>();
+      for (const r of rows) if (!first.has(r.whatsMessageId)) first.set(r.whatsMessageId, r);
+      return ids.map((id) => first.get(id) ?? null);
+    }),
+    conversationMessages: pagesByParent<MessagePageQuery, MessageRow>((ids, q) => messagePagesByParent(pool, 'conversationId', ids, q)),
+    contactMessages: pagesByParent<MessagePageQuery, MessageRow>((ids, q) => messagePagesByParent(pool, 'contactId', ids, q)),
+    contactConversations: pagesByParent<ConversationPageQuery, ConversationRow>((ids, q) => conversationPages(pool, q, { column: 'contactId', ids })),
+  };
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;

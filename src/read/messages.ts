@@ -1,0 +1,208 @@
+// Reading messages: the row shape, the `where` filters as SQL, and the pages
+// (root, per conversation, per contact) as one statement each.
+import { GraphQLError } from 'graphql';
+import type pg from 'pg';
+import type { ChatType, Direction, Origin } from '../domain/codes.ts';
+import type { ContentType } from '../domain/content-type.ts';
+import type { ParsedContent } from '../domain/content.ts';
+import { parseLocalDay } from '../domain/local-time.ts';
+import type { MessageStatus } from '../domain/status.ts';
+import { bareWhatsId } from '../domain/whats-id.ts';
+import { fetchPages, type Page, type PageRequest } from './pagination.ts';
+import { Params } from './sql.ts';
+
+export interface MessageRow {
+  id: string;
+  conversationId: string;
+  contactId: string | null;
+  whatsMessageId: string;
+  syncId: string | null;
+  agentId: string | null;
+  agentAccount: string | null;
+  accountWhatsId: string;
+  senderWhatsId: string | null;
+  friendWhatsId: string;
+  friendName: string | null;
+  direction: Direction;
+  chatType: ChatType;
+  contentType: ContentType;
+  legacyContentType: number;
+  content: string;
+  referContent: string | null;
+  parsedContent: ParsedContent;
+  status: MessageStatus;
+  pendingAt: Date | null;
+  sentAt: Date | null;
+  deliveredAt: Date | null;
+  readAt: Date | null;
+  origin: Origin | null;
+  taskId: string | null;
+  taskInfoId: string | null;
+  source: string;
+  chatTime: Date;
+  createdAt: Date;
+}
+
+export const MESSAGE_COLUMNS = `m.id, m."conversationId", m."contactId", m."whatsMessageId", m."syncId", m."agentId", m."agentAccount",
+  m."accountWhatsId", m."senderWhatsId", m."friendWhatsId", m."friendName", m.direction, m."chatType", m."contentType",
+  m."legacyContentType", m.content, m."referContent", m."parsedContent", m.status, m."pendingAt", m."sentAt", m."deliveredAt",
+  m."readAt", m.origin, m."taskId", m."taskInfoId", m.source, m."chatTime", m."createdAt"`;
+
+export interface MessageFilter {
+  conversationId?: string | null;
+  contactId?: string | null;
+  friendWhatsId?: string | null;
+  accountWhatsId?: string | null;
+  agentAccount?: string | null;
+  agentId?: string | null;
+  chatType?: ChatType | null;
+  direction?: Direction | null;
+  contentTypes?: ContentType[] | null;
+  statuses?: MessageStatus[] | null;
+  chatTimeFrom?: Date | null;
+  chatTimeTo?: Date | null;
+  /** A local day "YYYY-MM-DD" in `timeZone`. */
+  day?: string | null;
+  contactTag?: string | null;
+  whatsMessageIds?: string[] | null;
+  /** Words in the text or a caption (trigram index; case-insensitive). */
+  text?: string | null;
+}
+
+export type MessageOrder = 'CHAT_TIME_DESC' | 'CHAT_TIME_ASC';
+
+function badInput(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
+}
+
+/** `where` → SQL conditions on alias `m`, always scoped to the tenant. */
+export function messageConditions(tenantId: string, filter: MessageFilter, params: Params, timeZone: string): string[] {
+  const c = [`m."tenantId" = ${params.add(tenantId)}::bigint`];
+  if (filter.conversationId) c.push(`m."conversationId" = ${params.add(filter.conversationId)}::bigint`);
+  if (filter.contactId) c.push(`m."contactId" = ${params.add(filter.contactId)}::bigint`);
+  if (filter.friendWhatsId) c.push(`m."friendWhatsIdBare" = ${params.add(bareWhatsId(filter.friendWhatsId))}`);
+  if (filter.accountWhatsId) c.push(`m."accountWhatsIdBare" = ${params.add(bareWhatsId(filter.accountWhatsId))}`);
+  if (filter.agentAccount) c.push(`m."agentAccount" = ${params.add(filter.agentAccount)}`);
+  if (filter.agentId) c.push(`m."agentId" = ${params.add(filter.agentId)}`);
+  if (filter.chatType) c.push(`m."chatType" = ${params.add(filter.chatType)}::"ChatType"`);
+  if (filter.direction) c.push(`m.direction = ${params.add(filter.direction)}::"Direction"`);
+  if (filter.contentTypes?.length) c.push(`m."contentType" = ANY(${params.add(filter.contentTypes)}::"ContentType"[])`);
+  if (filter.statuses?.length) c.push(`m.status = ANY(${params.add(filter.statuses)}::"MessageStatus"[])`);
+  if (filter.chatTimeFrom) c.push(`m."chatTime" >= ${params.add(filter.chatTimeFrom.toISOString())}::timestamptz`);
+  if (filter.chatTimeTo) c.push(`m."chatTime" <= ${params.add(filter.chatTimeTo.toISOString())}::timestamptz`);
+  if (filter.chatTimeFrom && filter.chatTimeTo && filter.chatTimeFrom > filter.chatTimeTo) {
+    throw badInput('where.chatTimeFrom must not be later than where.chatTimeTo');
+  }
+  if (filter.day) {
+    const range = parseLocalDay(filter.day, timeZone);
+    if (!range) throw badInput(`where.day must be a date "YYYY-MM-DD", got "${filter.day}"`);
+    c.push(`m."chatTime" >= ${params.add(range.start.toISOString())}::timestamptz AND m."chatTime" < ${params.add(range.end.toISOString())}::timestamptz`);
+  }
+  if (filter.contactTag) {
+    c.push(`m."contactId" IN (SELECT id FROM "Contact" WHERE "tenantId" = ${params.add(tenantId)}::bigint AND tags @> ARRAY[${params.add(filter.contactTag)}]::text[])`);
+  }
+  if (filter.whatsMessageIds?.length) c.push(`m."whatsMessageId" = ANY(${params.add(filter.whatsMessageIds)}::text[])`);
+  if (filter.text != null) {
+    const text = filter.text.trim();
+    if (!text) throw badInput('the search text must not be empty');
+    if (text.length > 200) throw badInput('the search text must be at most 200 characters');
+    c.push(`m."searchText" ILIKE ${params.add(`%${text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`)}`);
+  }
+  return c;
+}
+
+export interface MessagePageQuery {
+  tenantId: string;
+  filter: MessageFilter;
+  order: MessageOrder;
+  page: PageRequest;
+  timeZone: string;
+}
+
+/** One page of messages (root connection). */
+export async function messagePage(pool: pg.Pool, q: MessagePageQuery): Promise<Page<MessageRow>> {
+  const params = new Params();
+  const pages = await fetchPages<MessageRow>(
+    pool,
+    {
+      select: MESSAGE_COLUMNS,
+      from: 'FROM "Message" m',
+      conditions: messageConditions(q.tenantId, q.filter, params, q.timeZone),
+      time: 'm."chatTime"',
+      id: 'm.id',
+      descending: q.order === 'CHAT_TIME_DESC',
+      params,
+    },
+    q.page,
+  );
+  return pages.get('')!;
+}
+
+/** The same page for many parents at once (conversation or contact), in one statement. */
+export async function messagePagesByParent(
+  pool: pg.Pool,
+  parent: 'conversationId' | 'contactId',
+  parentIds: readonly string[],
+  q: MessagePageQuery,
+): Promise<Map<string, Page<MessageRow>>> {
+  const params = new Params();
+  return fetchPages<MessageRow>(
+    pool,
+    {
+      select: MESSAGE_COLUMNS,
+      from: 'FROM "Message" m',
+      conditions: messageConditions(q.tenantId, q.filter, params, q.timeZone),
+      time: 'm."chatTime"',
+      id: 'm.id',
+      descending: q.order === 'CHAT_TIME_DESC',
+      params,
+      parent: { column: `m."${parent}"`, ids: parentIds, type: 'bigint' },
+    },
+    q.page,
+  );
+}
+
+/** How many messages match: from counters when the filter allows, else counted. */
+export async function countMessages(pool: pg.Pool, tenantId: string, filter: MessageFilter, timeZone: string): Promise<number> {
+  const keys = Object.entries(filter).filter(([, v]) => v != null && !(Array.isArray(v) && v.length === 0)).map(([k]) => k);
+  if (keys.length === 0) {
+    const { rows } = await pool.query<{ n: string }>('SELECT "messageCount" AS n FROM "Tenant" WHERE id = $1', [tenantId]);
+    return Number(rows[0]?.n ?? 0);
+  }
+  if (keys.length === 1 && keys[0] === 'conversationId') {
+    const { rows } = await pool.query<{ n: number }>('SELECT "messageCount" AS n FROM "Conversation" WHERE id = $1 AND "tenantId" = $2', [filter.conversationId, tenantId]);
+    return rows[0]?.n ?? 0;
+  }
+  if (keys.every((k) => k === 'friendWhatsId' || k === 'accountWhatsId' || k === 'chatType')) {
+    // Conversations are one account × one friend × chat type: their counters add up.
+    const params = new Params();
+    const c = [`"tenantId" = ${params.add(tenantId)}::bigint`];
+    if (filter.friendWhatsId) c.push(`"friendWhatsIdBare" = ${params.add(bareWhatsId(filter.friendWhatsId))}`);
+    if (filter.accountWhatsId) c.push(`"accountWhatsIdBare" = ${params.add(bareWhatsId(filter.accountWhatsId))}`);
+    if (filter.chatType) c.push(`"chatType" = ${params.add(filter.chatType)}::"ChatType"`);
+    const { rows } = await pool.query<{ n: string }>(`SELECT COALESCE(sum("messageCount"), 0) AS n FROM "Conversation" WHERE ${c.join(' AND ')}`, params.values);
+    return Number(rows[0]!.n);
+  }
+  const params = new Params();
+  const where = messageConditions(tenantId, filter, params, timeZone);
+  const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM "Message" m WHERE ${where.join(' AND ')}`, params.values);
+  return Number(rows[0]!.n);
+}
+
+/** Messages by row id, scoped to the tenant. */
+export async function messagesByIds(pool: pg.Pool, tenantId: string, ids: readonly string[]): Promise<MessageRow[]> {
+  const { rows } = await pool.query<MessageRow>(
+    `SELECT ${MESSAGE_COLUMNS} FROM "Message" m WHERE m."tenantId" = $1 AND m.id = ANY($2::bigint[])`,
+    [tenantId, ids],
+  );
+  return rows;
+}
+
+/** Messages by WhatsApp message id (e.g. the message a quote quotes), scoped to the tenant. */
+export async function messagesByWhatsIds(pool: pg.Pool, tenantId: string, whatsIds: readonly string[]): Promise<MessageRow[]> {
+  const { rows } = await pool.query<MessageRow>(
+    `SELECT ${MESSAGE_COLUMNS} FROM "Message" m WHERE m."tenantId" = $1 AND m."whatsMessageId" = ANY($2::text[]) ORDER BY m.id`,
+    [tenantId, whatsIds],
+  );
+  return rows;
+}

@@ -1,0 +1,178 @@
+// Relay cursor connections over keyset order (time, id): a page costs the
+// same at any depth. One SQL statement per page (or per batch of parents):
+// the page rows plus, when a cursor is given, a one-row probe telling whether
+// anything lies beyond the cursor on the other side.
+import { GraphQLError } from 'graphql';
+import type pg from 'pg';
+import { Params } from './sql.ts';
+
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+
+export interface ConnectionArgs {
+  first?: number | null;
+  last?: number | null;
+  after?: string | null;
+  before?: string | null;
+}
+
+/** A position in a (time, id) order. */
+export interface Keyset {
+  time: Date;
+  id: string;
+}
+
+export interface PageRequest {
+  limit: number;
+  /** true: `first` (walk the list order); false: `last` (walk back from the end). */
+  forward: boolean;
+  after: Keyset | null;
+  before: Keyset | null;
+}
+
+function badInput(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
+}
+
+/** Cursors are opaque: a kind letter, the time in ms and the row id, base64url. */
+export function encodeCursor(kind: string, key: Keyset): string {
+  return Buffer.from(`${kind}:${key.time.getTime()}:${key.id}`).toString('base64url');
+}
+
+export function decodeCursor(kind: string, cursor: string, argName: string): Keyset {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const match = /^([A-Za-z]):(-?\d{1,15}):(\d{1,19})$/.exec(text);
+  if (!match || match[1] !== kind) throw badInput(`${argName} is not a cursor of this connection: "${cursor.slice(0, 64)}"`);
+  return { time: new Date(Number(match[2])), id: match[3]! };
+}
+
+/** Validates first/last/after/before and the page size limits. */
+export function pageRequest(kind: string, args: ConnectionArgs): PageRequest {
+  const { first, last } = args;
+  if (first != null && last != null) throw badInput('pass either first or last, not both');
+  for (const [name, value] of [['first', first], ['last', last]] as const) {
+    if (value == null) continue;
+    if (value < 0) throw badInput(`${name} must not be negative, got ${value}`);
+    if (value > MAX_PAGE_SIZE) throw badInput(`${name} must be at most ${MAX_PAGE_SIZE}, got ${value}`);
+  }
+  return {
+    limit: first ?? last ?? DEFAULT_PAGE_SIZE,
+    forward: last == null,
+    after: args.after ? decodeCursor(kind, args.after, 'after') : null,
+    before: args.before ? decodeCursor(kind, args.before, 'before') : null,
+  };
+}
+
+export interface PageSpec {
+  /** Column list of the page rows (aliased as the row type's fields). */
+  select: string;
+  /** `FROM …` with joins; the main table's alias is used by `time` and `id`. */
+  from: string;
+  conditions: string[];
+  /** The time column of the order; null to order by id alone. */
+  time: string | null;
+  id: string;
+  /** The list order: newest first (true) or oldest first. */
+  descending: boolean;
+  params: Params;
+  /** Batch mode: one page per parent id, `column = parent`. */
+  parent?: { column: string; ids: readonly string[]; type: string };
+}
+
+export interface Page<Row> {
+  rows: Row[];
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+}
+
+function keysetCondition(spec: PageSpec, key: Keyset, op: '<' | '>' | '<=' | '>='): string {
+  if (spec.time === null) return `${spec.id} ${op} ${spec.params.add(key.id)}::bigint`;
+  return `(${spec.time}, ${spec.id}) ${op} (${spec.params.add(key.time.toISOString())}::timestamptz, ${spec.params.add(key.id)}::bigint)`;
+}
+
+/** Runs the page query (one statement) and returns the page of each parent ('' without parents). */
+export async function fetchPages<Row>(
+  pool: pg.Pool,
+  spec: PageSpec,
+  page: PageRequest,
+): Promise<Map<string, Page<Row>>> {
+  // In list order, "after c" is past c: smaller keys when newest-first.
+  const past = spec.descending ? '<' : '>';
+  const ahead = spec.descending ? '>' : '<';
+  const where = [...spec.conditions];
+  if (spec.parent) where.push(`${spec.parent.column} = parent.id`);
+  const bounded = [...where];
+  if (page.after) bounded.push(keysetCondition(spec, page.after, past));
+  if (page.before) bounded.push(keysetCondition(spec, page.before, ahead));
+  // Walking forward follows the list order; walking back (last) reverses it.
+  const walkDesc = page.forward === spec.descending;
+  const dir = walkDesc ? 'DESC' : 'ASC';
+  const orderBy = spec.time === null ? `${spec.id} ${dir}` : `${spec.time} ${dir}, ${spec.id} ${dir}`;
+  const rows = `SELECT false AS _probe, ${spec.select} ${spec.from} WHERE ${bounded.join(' AND ')}
+                ORDER BY ${orderBy} LIMIT ${page.limit + 1}`;
+  // The probe looks on the side the page did not walk from: at or before
+  // `after` when going forward, at or past `before` when going back.
+  const probeCursor = page.forward ? page.after : page.before;
+  let probe = '';
+  if (probeCursor) {
+    const op = page.forward ? (spec.descending ? '>=' : '<=') : spec.descending ? '<=' : '>=';
+    probe = ` UNION ALL (SELECT true AS _probe, ${spec.select} ${spec.from} WHERE ${[...where, keysetCondition(spec, probeCursor, op)].join(' AND ')} LIMIT 1)`;
+  }
+  const body = `(${rows})${probe}`;
+  const sql = spec.parent
+    ? `SELECT parent.id::text AS _parent, p.* FROM unnest(${spec.params.add(spec.parent.ids)}::${spec.parent.type}[]) AS parent(id)
+       CROSS JOIN LATERAL (${body}) p`
+    : body;
+  const result = await pool.query<Row & { _probe: boolean; _parent?: string }>(sql, spec.params.values);
+
+  const pages = new Map<string, Page<Row>>();
+  const pageOf = (key: string) => {
+    let p = pages.get(key);
+    if (!p) pages.set(key, (p = { rows: [], hasNextPage: false, hasPreviousPage: false }));
+    return p;
+  };
+  for (const id of spec.parent?.ids ?? ['']) pageOf(id);
+  const probed = new Set<string>();
+  for (const row of result.rows) {
+    const key = row._parent ?? '';
+    if (row._probe) probed.add(key);
+    else pageOf(key).rows.push(row);
+  }
+  for (const [key, p] of pages) {
+    const more = p.rows.length > page.limit;
+    if (more) p.rows.length = page.limit;
+    if (!page.forward) p.rows.reverse();
+    if (page.forward) {
+      p.hasNextPage = more;
+      p.hasPreviousPage = probed.has(key);
+    } else {
+      p.hasPreviousPage = more;
+      p.hasNextPage = probed.has(key);
+    }
+  }
+  return pages;
+}
+
+export interface ConnectionResult<Node> {
+  edges: { cursor: string; node: Node }[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  totalCount?: () => Promise<number>;
+}
+
+export function toConnection<Row>(
+  page: Page<Row>,
+  cursorOf: (row: Row) => string,
+  totalCount?: () => Promise<number>,
+): ConnectionResult<Row> {
+  const edges = page.rows.map((node) => ({ cursor: cursorOf(node), node }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: page.hasNextPage,
+      hasPreviousPage: page.hasPreviousPage,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges[edges.length - 1]?.cursor ?? null,
+    },
+    totalCount,
+  };
+}
