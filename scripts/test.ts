@@ -32,8 +32,10 @@ function listTests(dir: string): string[] {
 }
 
 async function preparePgliteTemplate(): Promise<string> {
-  const dir = path.join(resultsDir, 'pglite-template');
+  // One template per run: concurrent runs must not share (or delete) it.
+  const dir = path.join(resultsDir, `pglite-template-${process.pid}`);
   rmSync(dir, { recursive: true, force: true });
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
   const embedded = await startEmbeddedPostgres(dir, 4);
   try {
     await applyMigrations(embedded.url);
@@ -44,7 +46,7 @@ async function preparePgliteTemplate(): Promise<string> {
 }
 
 async function preparePostgresTemplate(url: string): Promise<string> {
-  const name = 'chatgraph_test_template';
+  const name = `chatgraph_test_template_${process.pid}`;
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
   try {
@@ -57,6 +59,16 @@ async function preparePostgresTemplate(url: string): Promise<string> {
   target.pathname = `/${name}`;
   await applyMigrations(target.toString());
   return name;
+}
+
+async function dropDatabase(url: string, name: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
 }
 
 interface Totals { pass: number; fail: number; skip: number }
@@ -97,6 +109,7 @@ async function main(): Promise<number> {
     console.log('\n(TEST_DATABASE_URL not set: the PostgreSQL run is skipped)');
   }
 
+  if (pgUrl && integration.length) await dropDatabase(pgUrl, `chatgraph_test_template_${process.pid}`);
   const total = runs.reduce((a, b) => ({ pass: a.pass + b.pass, fail: a.fail + b.fail, skip: a.skip + b.skip }), { pass: 0, fail: 0, skip: 0 });
   console.log(`\n${total.pass} passed, ${total.fail} failed, ${total.skip} skipped`);
   return total.fail === 0 && total.pass > 0 ? 0 : 1;

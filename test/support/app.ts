@@ -21,7 +21,7 @@ export interface TestApp {
 
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const testDb = await openTestDatabase();
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env });
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...env });
   const services: AppServices = createServices(config, testDb.db, createLogger(config.logLevel));
   const app = createApp(services);
   const tenant = await createTenant(testDb.db.prisma, { id: 82n, name: 'Test company' });

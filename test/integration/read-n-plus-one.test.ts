@@ -1,0 +1,80 @@
+// The N+1 guard: the SQL statements a page of conversations with their last
+// message, contact and first messages costs do not grow with the page size.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type pg from 'pg';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { msgSyncAccessToken } from '../../src/auth/webhook-signatures.ts';
+
+let t: TestApp;
+const statements: string[] = [];
+
+before(async () => {
+  t = await startTestApp();
+  // 60 conversations (one friend each, with a profile), 3 messages each.
+  const timestamp = Date.now();
+  for (let batch = 0; batch < 4; batch++) {
+    const data = Array.from({ length: 45 }, (_, i) => {
+      const n = batch * 45 + i;
+      const friend = `4477000${String(Math.floor(n / 3)).padStart(5, '0')}`;
+      return {
+        id: `sync-${n}`, messageId: `np1-${n}`, userName: 'agent01', whatsId: '8613900000000', friendWhatsId: friend, currentWhatsId: '8613900000000',
+        actionType: 1 + (n % 2), chatType: 1, messageStatus: 3, content: `hello ${n}`, contentType: 0, originType: 1,
+        sendTime: `2024-05-01 10:${String(Math.floor(n / 60)).padStart(2, '0')}:${String(n % 60).padStart(2, '0')}`,
+        userProfile: { id: 9_000_000_000_000_000 + Math.floor(n / 3), name: `friend ${Math.floor(n / 3)}`, whatsApp: friend, username: 'agent01', income: '', profession: '', desc: '', tags: ['vip'], email: '', address: '', extendsMap: '{}' },
+      };
+    });
+    const body = JSON.stringify({ accessToken: msgSyncAccessToken(t.tenant.webhookSecret, '82', timestamp), tenantId: 82, timestamp, data });
+    const res = await t.app.fetch('http://localhost/webhooks/MSG_SYNC_MESSAGE', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    assert.equal(res.status, 200, await res.text());
+  }
+  // Count every statement sent through the pool from here on.
+  const pool = t.testDb.db.pool as pg.Pool & { query: (...args: unknown[]) => unknown };
+  const original = pool.query.bind(pool);
+  pool.query = ((...args: unknown[]) => {
+    const first = args[0];
+    statements.push(typeof first === 'string' ? first : (first as { text: string }).text);
+    return original(...(args as Parameters<typeof original>));
+  }) as typeof pool.query;
+});
+after(() => t.close());
+
+const QUERY = `query($n: Int!) { conversations(first: $n) { edges { node {
+  friendWhatsId unreadCount
+  lastMessage { whatsMessageId content { __typename } }
+  contact { externalId name tags }
+  messages(first: 5) { edges { node { whatsMessageId contact { name } conversation { friendWhatsId } } } }
+} } } }`;
+
+async function countFor(n: number): Promise<{ count: number; conversations: number }> {
+  await t.graphql(`{ viewer { tenantId } }`); // warm the API-key cache
+  statements.length = 0;
+  const res = await t.graphql<{ conversations: { edges: { node: { messages: { edges: unknown[] }; contact: unknown; lastMessage: unknown } }[] } }>(QUERY, { n });
+  assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
+  const edges = res.body.data!.conversations.edges;
+  for (const e of edges) {
+    assert.equal(e.node.messages.edges.length, 3);
+    assert.ok(e.node.contact && e.node.lastMessage);
+  }
+  return { count: statements.length, conversations: edges.length };
+}
+
+test('conversations(first: N) { lastMessage contact messages(first: 5) } costs the same statements for N = 5, 20, 50', async () => {
+  const small = await countFor(5);
+  const medium = await countFor(20);
+  const large = await countFor(50);
+  assert.equal(small.conversations, 5);
+  assert.equal(large.conversations, 50);
+  assert.equal(medium.count, small.count, `statements: ${medium.count} for 20 vs ${small.count} for 5`);
+  assert.equal(large.count, small.count, `statements: ${large.count} for 50 vs ${small.count} for 5`);
+  // One per kind: conversations page, last messages, contacts, nested message pages.
+  assert.ok(large.count <= 5, `expected at most 5 statements, got ${large.count}:\n${statements.join('\n---\n')}`);
+});
+
+test('a page of 100 messages with contact and conversation costs 3 statements', async () => {
+  statements.length = 0;
+  const res = await t.graphql<{ messages: { edges: unknown[] } }>(`{ messages(first: 100) { edges { node { whatsMessageId contact { name } conversation { unreadCount } } } } }`);
+  assert.equal(res.body.errors, undefined);
+  assert.equal(res.body.data!.messages.edges.length, 100);
+  assert.equal(statements.length, 3, statements.join('\n---\n'));
+});
