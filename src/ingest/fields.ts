@@ -119,7 +119,11 @@ export class FieldReader {
   optionalId(name: string): string | null {
     const value = this.object[name];
     if (value === undefined || value === null || value === '' || value === 0) return null;
-    if (typeof value === 'string') return value.length <= 256 ? value : this.fail(name, 'must be at most 256 characters');
+    if (typeof value === 'string') {
+      if (value.length > 256) return this.fail(name, 'must be at most 256 characters');
+      if (value.includes('\u0000')) return this.fail(name, 'must not contain NUL characters (\\u0000)');
+      return value;
+    }
     const decimal = toExactDecimalString(value);
     return decimal ?? this.fail(name, `must be an id (number or string), got ${describeJsonType(value)}`);
   }

@@ -220,7 +220,11 @@ export async function storeBatch(
   const matchedIds = new Set(applied.map((a) => a.whatsMessageId));
   const changed = applied.filter((a) => a.changed);
   result.updated = changed.length;
-  result.unchanged = merged.length - result.inserted - new Set(changed.filter((c) => c.fromBatch).map((c) => c.id)).size;
+  // Unchanged: repeated messages that moved nothing, and messages that status
+  // updates reached without moving anything.
+  result.unchanged =
+    merged.length - result.inserted - changed.filter((c) => c.fromBatch).length +
+    applied.filter((a) => !a.fromBatch && !a.changed).length;
   for (const a of changed) {
     if (a.previousStatus === a.status) continue;
     result.statusChanged.push({
@@ -242,9 +246,9 @@ export async function storeBatch(
   if (orphans.length) {
     await client.query(
       `INSERT INTO "PendingStatus" ("tenantId", "whatsMessageId", status, "agentId", "reachedAt")
-       SELECT $1, v.id, v.status::"MessageStatus", v.agent_id, min(v.at)
+       SELECT $1, v.id, v.status::"MessageStatus", (array_agg(v.agent_id ORDER BY v.at, v.agent_id))[1], min(v.at)
          FROM unnest($2::text[], $3::text[], $4::text[], $5::timestamptz[]) AS v(id, status, agent_id, at)
-        GROUP BY v.id, v.status, v.agent_id
+        GROUP BY v.id, v.status
         ORDER BY v.id, v.status
        ON CONFLICT ("tenantId", "whatsMessageId", status)
        DO UPDATE SET "reachedAt" = LEAST("PendingStatus"."reachedAt", EXCLUDED."reachedAt")`,
@@ -253,11 +257,40 @@ export async function storeBatch(
     result.pending = orphans.length;
   }
 
+  await linkContacts(client, tenant, merged, insertedKeys, contactIds);
   await updateConversationCounters(client, merged, inserted.rows, applied, conversationIds, contactIds);
   if (result.inserted) {
     await client.query(`UPDATE "Tenant" SET "messageCount" = "messageCount" + $2 WHERE id = $1`, [tenant, result.inserted]);
   }
   return result;
+}
+
+/**
+ * A message first stored without a profile (CLIENT_SYNC_MESSAGE) gets it when
+ * a delivery carrying one (MSG_SYNC_MESSAGE) repeats it: the outcome must not
+ * depend on which came first.
+ */
+async function linkContacts(
+  client: pg.PoolClient,
+  tenant: string,
+  merged: MergedMessage[],
+  insertedKeys: Set<string>,
+  contactIds: Map<string, string>,
+): Promise<void> {
+  const repeated = merged.filter((m) => m.input.contact && !insertedKeys.has(`${m.input.accountWhatsIdBare}\u0000${m.input.whatsMessageId}`));
+  if (!repeated.length) return;
+  await client.query(
+    `UPDATE "Message" m SET "contactId" = v.contact_id, "updatedAt" = now()
+       FROM unnest($2::text[], $3::text[], $4::bigint[]) AS v(account, id, contact_id)
+      WHERE m."tenantId" = $1 AND m."accountWhatsIdBare" = v.account AND m."whatsMessageId" = v.id
+        AND m."contactId" IS DISTINCT FROM v.contact_id`,
+    [
+      tenant,
+      repeated.map((m) => m.input.accountWhatsIdBare),
+      repeated.map((m) => m.input.whatsMessageId),
+      repeated.map((m) => contactIds.get(m.input.contact!.externalId) ?? null),
+    ],
+  );
 }
 
 async function upsertContacts(client: pg.PoolClient, tenant: string, merged: MergedMessage[]): Promise<Map<string, string>> {
@@ -450,11 +483,13 @@ async function updateConversationCounters(
   for (const a of applied) {
     if (a.changed && a.direction === 'INBOUND' && a.previousStatus !== 'READ' && a.status === 'READ') delta(a.conversationId).unread -= 1;
   }
-  // The newest message of the batch names the conversation's agent, friend name and contact.
+  // The newest message of the batch names the conversation's agent, friend name
+  // and contact; a repeated message carrying a profile links it too.
   for (const m of merged) {
     const id = conversationIds.get(conversationKey(m.input));
-    if (!id || !deltas.has(id)) continue;
-    const d = deltas.get(id)!;
+    if (!id) continue;
+    if (!deltas.has(id) && !m.input.contact && !m.input.friendName) continue;
+    const d = delta(id);
     if (!d.input || m.input.chatTime >= d.input.chatTime) d.input = m.input;
   }
   const ids = [...deltas.keys()].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
