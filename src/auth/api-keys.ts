@@ -70,17 +70,19 @@ export class ApiKeyAuthenticator {
 
   async authenticate(key: string): Promise<Viewer | null> {
     if (!/^cg_[0-9A-Za-z]{40}$/.test(key)) return null;
-    const hash = hashApiKey(key);
+    // Cached by the key itself (held only in memory, like the requests that
+    // carry it), so a busy key costs neither a query nor a hash per request.
     const now = Date.now();
-    const hit = this.cache.get(hash);
+    const hit = this.cache.get(key);
     if (hit && hit.expires > now) return hit.viewer;
+    const hash = hashApiKey(key);
     const row = await this.prisma.apiKey.findUnique({
       where: { hash },
       select: { id: true, tenantId: true, scopes: true, revokedAt: true },
     });
     const viewer = row && !row.revokedAt ? { tenantId: row.tenantId, apiKeyId: row.id, scopes: new Set(row.scopes) } : null;
     if (this.cache.size >= this.maxEntries) this.cache.clear();
-    this.cache.set(hash, { viewer, expires: now + this.ttlMs });
+    this.cache.set(key, { viewer, expires: now + this.ttlMs });
     return viewer;
   }
 

@@ -35,9 +35,6 @@ export class DatabaseUnavailableError extends Error {
 
 type DatabaseOptions = Pick<Config, 'databaseUrl' | 'dataDir' | 'databasePoolSize' | 'migrateOnStart'>;
 
-// int8 (20) stays a string by default in pg: ids beyond 2^53 stay exact.
-// numeric (1700) likewise. Timestamps come back as Date.
-
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   let embedded: EmbeddedPostgres | null = null;
   let connectionString: string;
@@ -54,6 +51,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     location = `embedded PGlite in ${dir}`;
   }
 
+  // int8 and numeric stay strings (pg's default): ids beyond 2^53 stay exact.
   const pool = new pg.Pool({
     connectionString,
     max: options.databasePoolSize,

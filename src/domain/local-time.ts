@@ -92,8 +92,25 @@ function offsetAt(epochMs: number, zone: string): number {
 // Wall-clock fields → instant. Follows java.time's rules for the two DST edge
 // cases: a time in a spring-forward gap moves later by the gap (NY 02:30 → 03:30
 // EDT); a time repeated at fall-back takes the earlier instant (the DST one).
+// Resolving an offset costs a few Intl calls (~10 µs each); times arriving
+// together share their minute, so the offset of each (zone, local minute) is
+// remembered. Zone transitions fall on whole minutes.
+const offsetCache = new Map<string, number>();
+const OFFSET_CACHE_SIZE = 50_000;
+
 function instantOf(f: LocalFields, zone: string): number {
   const local = utcOf(f);
+  const minute = Math.floor(local / 60_000);
+  const key = `${zone}|${minute}`;
+  const cached = offsetCache.get(key);
+  if (cached !== undefined) return local - cached;
+  const instant = resolveInstant(minute * 60_000, zone) + (local - minute * 60_000);
+  if (offsetCache.size >= OFFSET_CACHE_SIZE) offsetCache.clear();
+  offsetCache.set(key, local - instant);
+  return instant;
+}
+
+function resolveInstant(local: number, zone: string): number {
   // Offsets a day either side bracket any single transition near this time.
   const before = offsetAt(local - DAY, zone);
   const after = offsetAt(local + DAY, zone);

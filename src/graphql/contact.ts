@@ -8,7 +8,7 @@ import { encodeCursor, pageRequest, toConnection } from '../read/pagination.ts';
 import { builder } from './builder.ts';
 import { CONVERSATION_CURSOR, ConversationConnection, ConversationOrderEnum, ConversationWhere, conversationCursor, conversationFilterOf } from './conversation.ts';
 import { tenantOf } from './ids.ts';
-import { MESSAGE_CURSOR, MessageConnection, MessageOrderEnum, MessageWhere, messageCursor, messageFilterOf } from './message.ts';
+import { MessageConnection, MessageOrderEnum, MessageWhere, messageCursor, messageFilterOf, messagePageRequest, primeJoinedContacts } from './message.ts';
 import { ContactRef, ConversationRef, MessageRef } from './refs.ts';
 import type { ConversationOrder } from '../read/conversations.ts';
 
@@ -96,14 +96,15 @@ builder.node(ContactRef, {
       {
         type: MessageRef,
         args: { where: t.arg({ type: MessageWhere }), orderBy: t.arg({ type: MessageOrderEnum }) },
-        resolve: async (c, args, ctx) => {
+        resolve: async (c, args, ctx, info) => {
           const tenantId = tenantOf(ctx);
           const filter = messageFilterOf(args.where);
           const timeZone = ctx.services.config.legacyTimeZone;
           const page = await ctx.loaders.contactMessages.load({
             parentId: c.id,
-            query: { tenantId, filter, order: args.orderBy ?? 'CHAT_TIME_DESC', page: pageRequest(MESSAGE_CURSOR, args), timeZone },
+            query: { tenantId, filter, order: args.orderBy ?? 'CHAT_TIME_DESC', ...messagePageRequest(args, info), timeZone },
           });
+          primeJoinedContacts(ctx, page);
           return toConnection(page, messageCursor, () => countMessages(ctx.services.db.pool, tenantId, { ...filter, contactId: c.id }, timeZone));
         },
       },

@@ -8,7 +8,7 @@ import { encodeCursor, pageRequest, toConnection } from '../read/pagination.ts';
 import { builder } from './builder.ts';
 import { ChatTypeEnum } from './enums.ts';
 import { rowIdOf, tenantOf } from './ids.ts';
-import { MESSAGE_CURSOR, MessageConnection, MessageOrderEnum, MessageWhere, messageCursor, messageFilterOf } from './message.ts';
+import { MessageConnection, MessageOrderEnum, MessageWhere, messageCursor, messageFilterOf, messagePageRequest, primeJoinedContacts } from './message.ts';
 import { ContactRef, ConversationRef, MessageRef } from './refs.ts';
 
 export const CONVERSATION_CURSOR = 'C';
@@ -92,13 +92,14 @@ builder.node(ConversationRef, {
         type: MessageRef,
         description: 'Its messages, newest first unless ordered otherwise.',
         args: { where: t.arg({ type: MessageWhere }), orderBy: t.arg({ type: MessageOrderEnum }) },
-        resolve: async (c, args, ctx) => {
+        resolve: async (c, args, ctx, info) => {
           const tenantId = tenantOf(ctx);
           const filter = messageFilterOf(args.where);
           const page = await ctx.loaders.conversationMessages.load({
             parentId: c.id,
-            query: { tenantId, filter, order: args.orderBy ?? 'CHAT_TIME_DESC', page: pageRequest(MESSAGE_CURSOR, args), timeZone: ctx.services.config.legacyTimeZone },
+            query: { tenantId, filter, order: args.orderBy ?? 'CHAT_TIME_DESC', ...messagePageRequest(args, info), timeZone: ctx.services.config.legacyTimeZone },
           });
+          primeJoinedContacts(ctx, page);
           const unfiltered = Object.values(filter).every((v) => v == null);
           return toConnection(page, messageCursor, async () =>
             unfiltered

@@ -4,8 +4,10 @@
 import type { ChatType, Direction } from '../domain/codes.ts';
 import { msgPageCodeOf, clientCodeOf, type ContentType } from '../domain/content-type.ts';
 import type { MessageStatus } from '../domain/status.ts';
-import { countMessages, messagePage, type MessageFilter, type MessageOrder, type MessageRow } from '../read/messages.ts';
-import { encodeCursor, pageRequest, toConnection, type ConnectionArgs } from '../read/pagination.ts';
+import type { GraphQLResolveInfo } from 'graphql';
+import { countMessages, joinedContact, messagePage, type MessageFilter, type MessageOrder, type MessageRow } from '../read/messages.ts';
+import { encodeCursor, pageRequest, toConnection, type ConnectionArgs, type Page, type PageRequest } from '../read/pagination.ts';
+import { selects } from './selection.ts';
 import { builder } from './builder.ts';
 import { MessageContentUnion, QuotedMessageRef } from './content.ts';
 import { ChatTypeEnum, ContentTypeEnum, DirectionEnum, MessageStatusEnum, OriginEnum } from './enums.ts';
@@ -135,12 +137,38 @@ builder.objectField(QuotedMessageRef, 'message', (t) =>
   }),
 );
 
-async function rootMessages(ctx: Context, args: ConnectionArgs & { where?: MessageWhereShape | null; orderBy?: MessageOrder | null }, text?: string) {
-  const tenantId = tenantOf(ctx);
+/**
+ * A message page as the operation needs it: contacts joined into the same
+ * statement when selected, and the look past the cursor only when the page
+ * info it answers is selected.
+ */
+export function messagePageRequest(args: ConnectionArgs, info: GraphQLResolveInfo): { page: PageRequest; withContacts: boolean } {
   const page = pageRequest(MESSAGE_CURSOR, args);
+  page.probe = selects(info, ['pageInfo', page.forward ? 'hasPreviousPage' : 'hasNextPage']);
+  const withContacts = selects(info, ['edges', 'node', 'contact']) || selects(info, ['nodes', 'contact']);
+  return { page, withContacts };
+}
+
+/** Hands the contacts joined into a page to the loader, so `Message.contact` costs no statement. */
+export function primeJoinedContacts(ctx: Context, page: Page<MessageRow>): void {
+  for (const row of page.rows) {
+    const contact = joinedContact(row);
+    if (contact) ctx.loaders.contact.prime(contact.id, contact);
+  }
+}
+
+async function rootMessages(
+  ctx: Context,
+  info: GraphQLResolveInfo,
+  args: ConnectionArgs & { where?: MessageWhereShape | null; orderBy?: MessageOrder | null },
+  text?: string,
+) {
+  const tenantId = tenantOf(ctx);
+  const { page, withContacts } = messagePageRequest(args, info);
   const filter = { ...messageFilterOf(args.where), ...(text !== undefined ? { text } : {}) };
   const timeZone = ctx.services.config.legacyTimeZone;
-  const rows = await messagePage(ctx.services.db.pool, { tenantId, filter, order: args.orderBy ?? 'CHAT_TIME_DESC', page, timeZone });
+  const rows = await messagePage(ctx.services.db.pool, { tenantId, filter, order: args.orderBy ?? 'CHAT_TIME_DESC', page, timeZone, withContacts });
+  primeJoinedContacts(ctx, rows);
   return toConnection(rows, messageCursor, () => countMessages(ctx.services.db.pool, tenantId, filter, timeZone));
 }
 
@@ -154,7 +182,7 @@ builder.queryFields((t) => ({
         where: t.arg({ type: MessageWhere }),
         orderBy: t.arg({ type: MessageOrderEnum }),
       },
-      resolve: (_root, args, ctx) => rootMessages(ctx, args),
+      resolve: (_root, args, ctx, info) => rootMessages(ctx, info, args),
     },
     MessageConnection,
   ),
@@ -168,7 +196,7 @@ builder.queryFields((t) => ({
         where: t.arg({ type: MessageWhere }),
         orderBy: t.arg({ type: MessageOrderEnum }),
       },
-      resolve: (_root, args, ctx) => rootMessages(ctx, args, args.text),
+      resolve: (_root, args, ctx, info) => rootMessages(ctx, info, args, args.text),
     },
     MessageConnection,
   ),

@@ -100,12 +100,14 @@ export async function storeBatch(
   }
 
   // Statuses that arrived before their message: fold them into the batch.
+  let pendingFound = false;
   if (merged.length) {
     const pending = await client.query<{ whatsMessageId: string; status: MessageStatus; reachedAt: Date }>(
       `SELECT "whatsMessageId", status, "reachedAt" FROM "PendingStatus"
         WHERE "tenantId" = $1 AND "whatsMessageId" = ANY($2::text[])`,
       [tenant, merged.map((m) => m.input.whatsMessageId)],
     );
+    pendingFound = pending.rows.length > 0;
     for (const row of pending.rows) {
       for (const m of merged) {
         if (m.input.whatsMessageId !== row.whatsMessageId) continue;
@@ -198,7 +200,7 @@ export async function storeBatch(
       addedAt,
     });
   }
-  if (inserted.rows.length) {
+  if (inserted.rows.length && pendingFound) {
     await client.query(`DELETE FROM "PendingStatus" WHERE "tenantId" = $1 AND "whatsMessageId" = ANY($2::text[])`, [
       tenant,
       [...new Set(inserted.rows.map((r) => r.whatsMessageId))],
@@ -259,9 +261,6 @@ export async function storeBatch(
 
   await linkContacts(client, tenant, merged, insertedKeys, contactIds);
   await updateConversationCounters(client, merged, inserted.rows, applied, conversationIds, contactIds);
-  if (result.inserted) {
-    await client.query(`UPDATE "Tenant" SET "messageCount" = "messageCount" + $2 WHERE id = $1`, [tenant, result.inserted]);
-  }
   return result;
 }
 
@@ -293,30 +292,43 @@ async function linkContacts(
   );
 }
 
+const CONTACT_FIELDS = ['name', 'whatsId', 'whatsIdBare', 'ownerName', 'income', 'profession', 'description', 'email', 'address', 'extendsMap'] as const;
+
+/**
+ * Contacts: new ones inserted, existing ones read without a lock and updated
+ * only when the profile really changed — a busy contact appears in most
+ * batches, and locking it in each would make concurrent batches queue.
+ */
 async function upsertContacts(client: pg.PoolClient, tenant: string, merged: MergedMessage[]): Promise<Map<string, string>> {
   const byId = new Map<string, ContactInput>();
   for (const m of merged) if (m.input.contact) byId.set(m.input.contact.externalId, m.input.contact);
   const contacts = [...byId.values()].sort((a, b) => compare(a.externalId, b.externalId));
   if (!contacts.length) return new Map();
   const col = <K extends keyof ContactInput>(k: K) => contacts.map((c) => c[k]);
-  await client.query(
-    `INSERT INTO "Contact" ("tenantId", "externalId", name, "whatsId", "whatsIdBare", "ownerName", income, profession,
-                            description, email, address, tags, "customFields", "extendsMap")
-     SELECT $1, v.external_id, v.name, v.whats_id, v.whats_id_bare, v.owner_name, v.income, v.profession,
-            v.description, v.email, v.address, ARRAY(SELECT jsonb_array_elements_text(v.tags::jsonb)), v.custom_fields::jsonb, v.extends_map
-       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-                   $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[])
+  // New rows come from the INSERT's RETURNING, existing ones from the table
+  // (the statement's snapshot does not see its own inserts): no duplicates.
+  const found = await client.query<ContactInput & { id: string; inserted: boolean }>(
+    `WITH v AS (
+       SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+                            $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[])
          AS v(external_id, name, whats_id, whats_id_bare, owner_name, income, profession, description, email, address, tags, custom_fields, extends_map)
-     ON CONFLICT ("tenantId", "externalId") DO UPDATE SET
-       name = EXCLUDED.name, "whatsId" = EXCLUDED."whatsId", "whatsIdBare" = EXCLUDED."whatsIdBare",
-       "ownerName" = EXCLUDED."ownerName", income = EXCLUDED.income, profession = EXCLUDED.profession,
-       description = EXCLUDED.description, email = EXCLUDED.email, address = EXCLUDED.address, tags = EXCLUDED.tags,
-       "customFields" = EXCLUDED."customFields", "extendsMap" = EXCLUDED."extendsMap", "updatedAt" = now()
-     WHERE ("Contact".name, "Contact"."whatsId", "Contact"."ownerName", "Contact".income, "Contact".profession,
-            "Contact".description, "Contact".email, "Contact".address, "Contact".tags, "Contact"."customFields", "Contact"."extendsMap")
-       IS DISTINCT FROM
-           (EXCLUDED.name, EXCLUDED."whatsId", EXCLUDED."ownerName", EXCLUDED.income, EXCLUDED.profession,
-            EXCLUDED.description, EXCLUDED.email, EXCLUDED.address, EXCLUDED.tags, EXCLUDED."customFields", EXCLUDED."extendsMap")`,
+     ), inserted AS (
+       INSERT INTO "Contact" ("tenantId", "externalId", name, "whatsId", "whatsIdBare", "ownerName", income, profession,
+                              description, email, address, tags, "customFields", "extendsMap")
+       SELECT $1, v.external_id, v.name, v.whats_id, v.whats_id_bare, v.owner_name, v.income, v.profession,
+              v.description, v.email, v.address, ARRAY(SELECT jsonb_array_elements_text(v.tags::jsonb)), v.custom_fields::jsonb, v.extends_map
+         FROM v
+       ON CONFLICT ("tenantId", "externalId") DO NOTHING
+       RETURNING id, "externalId"
+     )
+     SELECT id, "externalId", true AS inserted, NULL::text AS name, NULL::text AS "whatsId", NULL::text AS "whatsIdBare",
+            NULL::text AS "ownerName", NULL::text AS income, NULL::text AS profession, NULL::text AS description,
+            NULL::text AS email, NULL::text AS address, NULL::text[] AS tags, NULL::jsonb AS "customFields", NULL::text AS "extendsMap"
+       FROM inserted
+     UNION ALL
+     SELECT c.id, c."externalId", false, c.name, c."whatsId", c."whatsIdBare", c."ownerName", c.income, c.profession, c.description,
+            c.email, c.address, c.tags, c."customFields", c."extendsMap"
+       FROM "Contact" c WHERE c."tenantId" = $1 AND c."externalId" = ANY($2::text[])`,
     [
       tenant,
       col('externalId'),
@@ -334,11 +346,44 @@ async function upsertContacts(client: pg.PoolClient, tenant: string, merged: Mer
       col('extendsMap'),
     ],
   );
-  const ids = await client.query<{ id: string; externalId: string }>(
-    `SELECT id, "externalId" FROM "Contact" WHERE "tenantId" = $1 AND "externalId" = ANY($2::text[])`,
-    [tenant, col('externalId')],
-  );
-  return new Map(ids.rows.map((r) => [r.externalId, r.id]));
+  const ids = new Map(found.rows.map((r) => [r.externalId, r.id]));
+  // A contact another transaction inserted after this statement's snapshot
+  // was taken: neither inserted here nor visible above. Read it again.
+  const missing = contacts.filter((c) => !ids.has(c.externalId)).map((c) => c.externalId);
+  if (missing.length) {
+    const again = await client.query<{ id: string; externalId: string }>(
+      `SELECT id, "externalId" FROM "Contact" WHERE "tenantId" = $1 AND "externalId" = ANY($2::text[])`,
+      [tenant, missing],
+    );
+    for (const r of again.rows) ids.set(r.externalId, r.id);
+  }
+  const changed = contacts.filter((c) => {
+    const row = found.rows.find((r) => r.externalId === c.externalId && !r.inserted);
+    if (!row) return false;
+    return (
+      CONTACT_FIELDS.some((f) => (row[f] ?? null) !== (c[f] ?? null)) ||
+      JSON.stringify(row.tags) !== JSON.stringify(c.tags) ||
+      jsonText(row.customFields) !== jsonText(c.customFields)
+    );
+  });
+  if (changed.length) {
+    const ch = <K extends keyof ContactInput>(k: K) => changed.map((c) => c[k]);
+    await client.query(
+      `UPDATE "Contact" c SET name = v.name, "whatsId" = v.whats_id, "whatsIdBare" = v.whats_id_bare, "ownerName" = v.owner_name,
+              income = v.income, profession = v.profession, description = v.description, email = v.email, address = v.address,
+              tags = ARRAY(SELECT jsonb_array_elements_text(v.tags::jsonb)), "customFields" = v.custom_fields::jsonb,
+              "extendsMap" = v.extends_map, "updatedAt" = now()
+         FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+                     $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[])
+           AS v(external_id, name, whats_id, whats_id_bare, owner_name, income, profession, description, email, address, tags, custom_fields, extends_map)
+        WHERE c."tenantId" = $1 AND c."externalId" = v.external_id`,
+      [
+        tenant, ch('externalId'), ch('name'), ch('whatsId'), ch('whatsIdBare'), ch('ownerName'), ch('income'), ch('profession'),
+        ch('description'), ch('email'), ch('address'), changed.map((c) => JSON.stringify(c.tags)), changed.map((c) => jsonText(c.customFields)), ch('extendsMap'),
+      ],
+    );
+  }
+  return ids;
 }
 
 async function upsertConversations(
@@ -352,13 +397,25 @@ async function upsertConversations(
   const keys = [...byKey.keys()].sort(compare);
   if (!keys.length) return new Map();
   const rows = keys.map((k) => byKey.get(k)!);
-  await client.query(
-    `INSERT INTO "Conversation" ("tenantId", "accountWhatsId", "accountWhatsIdBare", "friendWhatsId", "friendWhatsIdBare",
-                                 "chatType", "friendName", "contactId", "agentId", "agentAccount")
-     SELECT $1, v.account, v.account_bare, v.friend, v.friend_bare, v.chat_type::"ChatType", v.friend_name, v.contact_id, v.agent_id, v.agent_account
-       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[], $10::text[])
+  // Inserted rows come back from RETURNING, existing ones from the table.
+  const found = await client.query<{ id: string; account: string; friend: string; chatType: string }>(
+    `WITH v AS (
+       SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[], $10::text[])
          AS v(account, account_bare, friend, friend_bare, chat_type, friend_name, contact_id, agent_id, agent_account)
-     ON CONFLICT ("tenantId", "accountWhatsIdBare", "friendWhatsIdBare", "chatType") DO NOTHING`,
+     ), inserted AS (
+       INSERT INTO "Conversation" ("tenantId", "accountWhatsId", "accountWhatsIdBare", "friendWhatsId", "friendWhatsIdBare",
+                                   "chatType", "friendName", "contactId", "agentId", "agentAccount")
+       SELECT $1, v.account, v.account_bare, v.friend, v.friend_bare, v.chat_type::"ChatType", v.friend_name, v.contact_id, v.agent_id, v.agent_account
+         FROM v
+       ON CONFLICT ("tenantId", "accountWhatsIdBare", "friendWhatsIdBare", "chatType") DO NOTHING
+       RETURNING id, "accountWhatsIdBare" AS account, "friendWhatsIdBare" AS friend, "chatType"::text AS "chatType"
+     )
+     SELECT * FROM inserted
+     UNION ALL
+     SELECT c.id, c."accountWhatsIdBare", c."friendWhatsIdBare", c."chatType"::text
+       FROM "Conversation" c JOIN v ON c."accountWhatsIdBare" = v.account_bare AND c."friendWhatsIdBare" = v.friend_bare
+                                   AND c."chatType" = v.chat_type::"ChatType"
+      WHERE c."tenantId" = $1`,
     [
       tenant,
       rows.map((r) => r.accountWhatsId),
@@ -372,15 +429,21 @@ async function upsertConversations(
       rows.map((r) => r.agentAccount),
     ],
   );
-  const found = await client.query<{ id: string; account: string; friend: string; chatType: string }>(
-    `SELECT c.id, c."accountWhatsIdBare" AS account, c."friendWhatsIdBare" AS friend, c."chatType"::text AS "chatType"
-       FROM "Conversation" c
-       JOIN unnest($2::text[], $3::text[], $4::text[]) AS v(account, friend, chat_type)
-         ON c."accountWhatsIdBare" = v.account AND c."friendWhatsIdBare" = v.friend AND c."chatType" = v.chat_type::"ChatType"
-      WHERE c."tenantId" = $1`,
-    [tenant, rows.map((r) => r.accountWhatsIdBare), rows.map((r) => r.friendWhatsIdBare), rows.map((r) => r.chatType)],
-  );
-  return new Map(found.rows.map((r) => [`${r.account}\u0000${r.friend}\u0000${r.chatType}`, r.id]));
+  const ids = new Map(found.rows.map((r) => [`${r.account}\u0000${r.friend}\u0000${r.chatType}`, r.id]));
+  // One inserted by another transaction after this statement's snapshot: read it again.
+  const missing = rows.filter((r) => !ids.has(conversationKey(r)));
+  if (missing.length) {
+    const again = await client.query<{ id: string; account: string; friend: string; chatType: string }>(
+      `SELECT c.id, c."accountWhatsIdBare" AS account, c."friendWhatsIdBare" AS friend, c."chatType"::text AS "chatType"
+         FROM "Conversation" c
+         JOIN unnest($2::text[], $3::text[], $4::text[]) AS v(account, friend, chat_type)
+           ON c."accountWhatsIdBare" = v.account AND c."friendWhatsIdBare" = v.friend AND c."chatType" = v.chat_type::"ChatType"
+        WHERE c."tenantId" = $1`,
+      [tenant, missing.map((r) => r.accountWhatsIdBare), missing.map((r) => r.friendWhatsIdBare), missing.map((r) => r.chatType)],
+    );
+    for (const r of again.rows) ids.set(`${r.account}\u0000${r.friend}\u0000${r.chatType}`, r.id);
+  }
+  return ids;
 }
 
 interface AppliedStatus {

@@ -22,8 +22,12 @@ export interface ContactRow {
   updatedAt: Date;
 }
 
-export const CONTACT_COLUMNS = `ct.id, ct."externalId", ct.name, ct."whatsId", ct."ownerName", ct.income, ct.profession, ct.description,
-  ct.email, ct.address, ct.tags, ct."customFields", ct."extendsMap", ct."createdAt", ct."updatedAt"`;
+export const CONTACT_COLUMN_NAMES = [
+  'id', 'externalId', 'name', 'whatsId', 'ownerName', 'income', 'profession', 'description',
+  'email', 'address', 'tags', 'customFields', 'extendsMap', 'createdAt', 'updatedAt',
+] as const satisfies readonly (keyof ContactRow)[];
+
+export const CONTACT_COLUMNS = CONTACT_COLUMN_NAMES.map((c) => `ct."${c}"`).join(', ');
 
 export interface ContactFilter {
   tag?: string | null;

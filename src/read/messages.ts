@@ -8,6 +8,7 @@ import type { ParsedContent } from '../domain/content.ts';
 import { parseLocalDay } from '../domain/local-time.ts';
 import type { MessageStatus } from '../domain/status.ts';
 import { bareWhatsId } from '../domain/whats-id.ts';
+import { CONTACT_COLUMN_NAMES, type ContactRow } from './contacts.ts';
 import { fetchPages, type Page, type PageRequest } from './pagination.ts';
 import { Params } from './sql.ts';
 
@@ -111,7 +112,22 @@ export function messageConditions(tenantId: string, filter: MessageFilter, param
   return c;
 }
 
+/** The contact's columns joined into a message page, prefixed `contact.`. */
+const CONTACT_JOIN_COLUMNS = CONTACT_COLUMN_NAMES.map((c) => `ct."${c}" AS "contact.${c}"`).join(', ');
+const CONTACT_JOIN = 'LEFT JOIN "Contact" ct ON ct.id = m."contactId"';
+
+/** The joined contact of a page row, when the page was fetched with contacts. */
+export function joinedContact(row: MessageRow): ContactRow | null {
+  const r = row as unknown as Record<string, unknown>;
+  if (r['contact.id'] == null) return null;
+  const contact: Record<string, unknown> = {};
+  for (const c of CONTACT_COLUMN_NAMES) contact[c] = r[`contact.${c}`];
+  return contact as unknown as ContactRow;
+}
+
 export interface MessagePageQuery {
+  /** Join each message's contact into the same statement (when the operation selects it). */
+  withContacts?: boolean;
   tenantId: string;
   filter: MessageFilter;
   order: MessageOrder;
@@ -125,8 +141,8 @@ export async function messagePage(pool: pg.Pool, q: MessagePageQuery): Promise<P
   const pages = await fetchPages<MessageRow>(
     pool,
     {
-      select: MESSAGE_COLUMNS,
-      from: 'FROM "Message" m',
+      select: q.withContacts ? `${MESSAGE_COLUMNS}, ${CONTACT_JOIN_COLUMNS}` : MESSAGE_COLUMNS,
+      from: q.withContacts ? `FROM "Message" m ${CONTACT_JOIN}` : 'FROM "Message" m',
       conditions: messageConditions(q.tenantId, q.filter, params, q.timeZone),
       time: 'm."chatTime"',
       id: 'm.id',
@@ -149,8 +165,8 @@ export async function messagePagesByParent(
   return fetchPages<MessageRow>(
     pool,
     {
-      select: MESSAGE_COLUMNS,
-      from: 'FROM "Message" m',
+      select: q.withContacts ? `${MESSAGE_COLUMNS}, ${CONTACT_JOIN_COLUMNS}` : MESSAGE_COLUMNS,
+      from: q.withContacts ? `FROM "Message" m ${CONTACT_JOIN}` : 'FROM "Message" m',
       conditions: messageConditions(q.tenantId, q.filter, params, q.timeZone),
       time: 'm."chatTime"',
       id: 'm.id',
@@ -165,14 +181,13 @@ export async function messagePagesByParent(
 /** How many messages match: from counters when the filter allows, else counted. */
 export async function countMessages(pool: pg.Pool, tenantId: string, filter: MessageFilter, timeZone: string): Promise<number> {
   const keys = Object.entries(filter).filter(([, v]) => v != null && !(Array.isArray(v) && v.length === 0)).map(([k]) => k);
-  if (keys.length === 0) {
-    const { rows } = await pool.query<{ n: string }>('SELECT "messageCount" AS n FROM "Tenant" WHERE id = $1', [tenantId]);
-    return Number(rows[0]?.n ?? 0);
-  }
   if (keys.length === 1 && keys[0] === 'conversationId') {
     const { rows } = await pool.query<{ n: number }>('SELECT "messageCount" AS n FROM "Conversation" WHERE id = $1 AND "tenantId" = $2', [filter.conversationId, tenantId]);
     return rows[0]?.n ?? 0;
   }
+  // Unfiltered, or by friend / account / chat type only: the sum of the
+  // conversations' counters (a tenant-wide counter row would be a hot spot
+  // every ingest transaction queues on).
   if (keys.every((k) => k === 'friendWhatsId' || k === 'accountWhatsId' || k === 'chatType')) {
     // Conversations are one account × one friend × chat type: their counters add up.
     const params = new Params();

@@ -24,6 +24,8 @@ export interface Keyset {
 
 export interface PageRequest {
   limit: number;
+  /** Whether to find out if anything lies beyond the cursor on the other side (skip when not asked for). */
+  probe?: boolean;
   /** true: `first` (walk the list order); false: `last` (walk back from the end). */
   forward: boolean;
   after: Keyset | null;
@@ -112,7 +114,7 @@ export async function fetchPages<Row>(
                 ORDER BY ${orderBy} LIMIT ${page.limit + 1}`;
   // The probe looks on the side the page did not walk from: at or before
   // `after` when going forward, at or past `before` when going back.
-  const probeCursor = page.forward ? page.after : page.before;
+  const probeCursor = page.probe === false ? null : page.forward ? page.after : page.before;
   let probe = '';
   if (probeCursor) {
     const op = page.forward ? (spec.descending ? '>=' : '<=') : spec.descending ? '<=' : '>=';

@@ -59,7 +59,7 @@ const counts = async () =>
             (SELECT count(*) FROM "PendingStatus" WHERE "tenantId" = 82)::int AS p,
             (SELECT count(*) FROM "Conversation" WHERE "tenantId" = 82)::int AS c,
             (SELECT count(*) FROM "Contact" WHERE "tenantId" = 82)::int AS k,
-            (SELECT "messageCount"::text FROM "Tenant" WHERE id = 82) AS n`,
+            (SELECT COALESCE(sum("messageCount"), 0)::text FROM "Conversation" WHERE "tenantId" = 82) AS n`,
   ))[0]!;
 
 const row = async (id: string) =>

@@ -1,0 +1,33 @@
+// Whether an operation selects a path below the current field (through
+// fragments), so a resolver can fetch in one statement what will be asked for.
+import { Kind, type FragmentDefinitionNode, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
+
+function fieldsNamed(set: SelectionSetNode | undefined, name: string, fragments: Record<string, FragmentDefinitionNode>, out: SelectionSetNode[], hit: { found: boolean }): void {
+  if (!set) return;
+  for (const s of set.selections) {
+    if (s.kind === Kind.FIELD) {
+      if (s.name.value === name) {
+        hit.found = true;
+        if (s.selectionSet) out.push(s.selectionSet);
+      }
+    } else if (s.kind === Kind.INLINE_FRAGMENT) {
+      fieldsNamed(s.selectionSet, name, fragments, out, hit);
+    } else {
+      fieldsNamed(fragments[s.name.value]?.selectionSet, name, fragments, out, hit);
+    }
+  }
+}
+
+/** True when `path` (field names, e.g. ['edges', 'node', 'contact']) is selected under this field. */
+export function selects(info: GraphQLResolveInfo, path: readonly string[]): boolean {
+  let sets = info.fieldNodes.map((f) => f.selectionSet).filter((s): s is SelectionSetNode => !!s);
+  for (let i = 0; i < path.length; i++) {
+    const next: SelectionSetNode[] = [];
+    const hit = { found: false };
+    for (const set of sets) fieldsNamed(set, path[i]!, info.fragments, next, hit);
+    if (!hit.found) return false;
+    if (i === path.length - 1) return true;
+    sets = next;
+  }
+  return false;
+}
