@@ -8,7 +8,7 @@ import { encodeCursor, pageRequest, toConnection } from '../read/pagination.ts';
 import { builder } from './builder.ts';
 import { CONVERSATION_CURSOR, ConversationConnection, ConversationOrderEnum, ConversationWhere, conversationCursor, conversationFilterOf } from './conversation.ts';
 import { tenantOf } from './ids.ts';
-import { MessageConnection, MessageOrderEnum, MessageWhere, messageCursor, messageFilterOf, messagePageRequest, primeJoinedContacts } from './message.ts';
+import { MessageConnection, MessageOrderEnum, MessageWhere, messageCursor, messageFilterOf, messagePageRequest } from './message.ts';
 import { ContactRef, ConversationRef, MessageRef } from './refs.ts';
 import type { ConversationOrder } from '../read/conversations.ts';
 
@@ -104,7 +104,6 @@ builder.node(ContactRef, {
             parentId: c.id,
             query: { tenantId, filter, order: args.orderBy ?? 'CHAT_TIME_DESC', ...messagePageRequest(args, info), timeZone },
           });
-          primeJoinedContacts(ctx, page);
           return toConnection(page, messageCursor, () => countMessages(ctx.services.db.pool, tenantId, { ...filter, contactId: c.id }, timeZone));
         },
       },

@@ -8,7 +8,7 @@ import { encodeCursor, pageRequest, toConnection } from '../read/pagination.ts';
 import { builder } from './builder.ts';
 import { ChatTypeEnum } from './enums.ts';
 import { rowIdOf, tenantOf } from './ids.ts';
-import { MessageConnection, MessageOrderEnum, MessageWhere, messageCursor, messageFilterOf, messagePageRequest, primeJoinedContacts } from './message.ts';
+import { MessageConnection, MessageOrderEnum, MessageWhere, messageCursor, messageFilterOf, messagePageRequest } from './message.ts';
 import { ContactRef, ConversationRef, MessageRef } from './refs.ts';
 
 export const CONVERSATION_CURSOR = 'C';
@@ -99,7 +99,6 @@ builder.node(ConversationRef, {
             parentId: c.id,
             query: { tenantId, filter, order: args.orderBy ?? 'CHAT_TIME_DESC', ...messagePageRequest(args, info), timeZone: ctx.services.config.legacyTimeZone },
           });
-          primeJoinedContacts(ctx, page);
           const unfiltered = Object.values(filter).every((v) => v == null);
           return toConnection(page, messageCursor, async () =>
             unfiltered

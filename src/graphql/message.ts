@@ -5,9 +5,10 @@ import type { ChatType, Direction } from '../domain/codes.ts';
 import { msgPageCodeOf, clientCodeOf, type ContentType } from '../domain/content-type.ts';
 import type { MessageStatus } from '../domain/status.ts';
 import type { GraphQLResolveInfo } from 'graphql';
-import { countMessages, joinedContact, messagePage, type MessageFilter, type MessageOrder, type MessageRow } from '../read/messages.ts';
-import { encodeCursor, pageRequest, toConnection, type ConnectionArgs, type Page, type PageRequest } from '../read/pagination.ts';
-import { selects } from './selection.ts';
+import { countMessages, joinedContact, messagePage, type ContactColumn, type MessageColumn, type MessageFilter, type MessageOrder, type MessageRow } from '../read/messages.ts';
+import { encodeCursor, pageRequest, toConnection, type ConnectionArgs, type PageRequest } from '../read/pagination.ts';
+import { selectedFieldNames, selects } from './selection.ts';
+import { CONTACT_COLUMN_NAMES } from '../read/contacts.ts';
 import { builder } from './builder.ts';
 import { MessageContentUnion, QuotedMessageRef } from './content.ts';
 import { ChatTypeEnum, ContentTypeEnum, DirectionEnum, MessageStatusEnum, OriginEnum } from './enums.ts';
@@ -123,7 +124,12 @@ builder.node(MessageRef, {
       type: ContactRef,
       nullable: true,
       description: "The friend's contact profile, when the CRM sent one.",
-      resolve: (m, _args, ctx) => (m.contactId ? ctx.loaders.contact.load(m.contactId) : null),
+      resolve: (m, _args, ctx) => {
+        // Joined into the page when the operation selected it; else loaded in a batch.
+        const joined = joinedContact(m);
+        if (joined !== undefined) return joined;
+        return m.contactId ? ctx.loaders.contact.load(m.contactId) : null;
+      },
     }),
   }),
 });
@@ -142,19 +148,49 @@ builder.objectField(QuotedMessageRef, 'message', (t) =>
  * statement when selected, and the look past the cursor only when the page
  * info it answers is selected.
  */
-export function messagePageRequest(args: ConnectionArgs, info: GraphQLResolveInfo): { page: PageRequest; withContacts: boolean } {
+export function messagePageRequest(
+  args: ConnectionArgs,
+  info: GraphQLResolveInfo,
+): { page: PageRequest; columns: MessageColumn[] | undefined; contactColumns: ContactColumn[] | null } {
   const page = pageRequest(MESSAGE_CURSOR, args);
   page.probe = selects(info, ['pageInfo', page.forward ? 'hasPreviousPage' : 'hasNextPage']);
-  const withContacts = selects(info, ['edges', 'node', 'contact']) || selects(info, ['nodes', 'contact']);
-  return { page, withContacts };
+  const fields = new Set([...selectedFieldNames(info, ['edges', 'node']), ...selectedFieldNames(info, ['nodes'])]);
+  const contactFields = new Set([...selectedFieldNames(info, ['edges', 'node', 'contact']), ...selectedFieldNames(info, ['nodes', 'contact'])]);
+  return {
+    page,
+    columns: columnsFor(fields, MESSAGE_FIELD_COLUMNS),
+    contactColumns: fields.has('contact') ? (columnsFor(contactFields, CONTACT_FIELD_COLUMNS) ?? [...CONTACT_COLUMN_NAMES]) : null,
+  };
 }
 
-/** Hands the contacts joined into a page to the loader, so `Message.contact` costs no statement. */
-export function primeJoinedContacts(ctx: Context, page: Page<MessageRow>): void {
-  for (const row of page.rows) {
-    const contact = joinedContact(row);
-    if (contact) ctx.loaders.contact.prime(contact.id, contact);
+// The columns each field reads (besides the key columns every row carries):
+// a page fetches only what the operation selects, which is most of the cost
+// of reading its rows. A field missing here makes the page fetch everything.
+const MESSAGE_FIELD_COLUMNS: Record<string, readonly MessageColumn[]> = {
+  __typename: [], id: [], recordId: [], chatTime: [], conversation: [], contact: [],
+  whatsMessageId: ['whatsMessageId'], syncId: ['syncId'], accountWhatsId: ['accountWhatsId'], senderWhatsId: ['senderWhatsId'],
+  friendWhatsId: ['friendWhatsId'], friendName: ['friendName'], agentId: ['agentId'], agentAccount: ['agentAccount'],
+  direction: ['direction'], chatType: ['chatType'], contentType: ['contentType'], msgPageContentType: ['contentType'],
+  clientContentType: ['contentType'], status: ['status'], pendingAt: ['pendingAt'], sentAt: ['sentAt'],
+  deliveredAt: ['deliveredAt'], readAt: ['readAt'], origin: ['origin'], taskId: ['taskId'], taskInfoId: ['taskInfoId'],
+  createdAt: ['createdAt'], rawContent: ['content'], referContent: ['referContent'], content: ['parsedContent'],
+};
+
+const CONTACT_FIELD_COLUMNS: Record<string, readonly ContactColumn[]> = {
+  __typename: [], id: [], conversations: [], messages: [],
+  externalId: ['externalId'], name: ['name'], whatsId: ['whatsId'], ownerName: ['ownerName'], income: ['income'],
+  profession: ['profession'], description: ['description'], email: ['email'], address: ['address'], tags: ['tags'],
+  customFields: ['customFields'], customFieldsJson: ['customFields'], createdAt: ['createdAt'], updatedAt: ['updatedAt'],
+};
+
+function columnsFor<C extends string>(fields: Set<string>, table: Record<string, readonly C[]>): C[] | undefined {
+  const columns = new Set<C>();
+  for (const field of fields) {
+    const needs = table[field];
+    if (!needs) return undefined;
+    for (const c of needs) columns.add(c);
   }
+  return [...columns].sort();
 }
 
 async function rootMessages(
@@ -164,11 +200,10 @@ async function rootMessages(
   text?: string,
 ) {
   const tenantId = tenantOf(ctx);
-  const { page, withContacts } = messagePageRequest(args, info);
+  const request = messagePageRequest(args, info);
   const filter = { ...messageFilterOf(args.where), ...(text !== undefined ? { text } : {}) };
   const timeZone = ctx.services.config.legacyTimeZone;
-  const rows = await messagePage(ctx.services.db.pool, { tenantId, filter, order: args.orderBy ?? 'CHAT_TIME_DESC', page, timeZone, withContacts });
-  primeJoinedContacts(ctx, rows);
+  const rows = await messagePage(ctx.services.db.pool, { tenantId, filter, order: args.orderBy ?? 'CHAT_TIME_DESC', timeZone, ...request });
   return toConnection(rows, messageCursor, () => countMessages(ctx.services.db.pool, tenantId, filter, timeZone));
 }
 

@@ -31,3 +31,27 @@ export function selects(info: GraphQLResolveInfo, path: readonly string[]): bool
   }
   return false;
 }
+
+function collectNames(set: SelectionSetNode, fragments: Record<string, FragmentDefinitionNode>, out: Set<string>): void {
+  for (const s of set.selections) {
+    if (s.kind === Kind.FIELD) out.add(s.name.value);
+    else if (s.kind === Kind.INLINE_FRAGMENT) collectNames(s.selectionSet, fragments, out);
+    else {
+      const fragment = fragments[s.name.value];
+      if (fragment) collectNames(fragment.selectionSet, fragments, out);
+    }
+  }
+}
+
+/** The field names selected at `path` below this field (empty when the path is not selected). */
+export function selectedFieldNames(info: GraphQLResolveInfo, path: readonly string[]): Set<string> {
+  let sets = info.fieldNodes.map((f) => f.selectionSet).filter((s): s is SelectionSetNode => !!s);
+  for (const name of path) {
+    const next: SelectionSetNode[] = [];
+    for (const set of sets) fieldsNamed(set, name, info.fragments, next, { found: false });
+    sets = next;
+  }
+  const out = new Set<string>();
+  for (const set of sets) collectNames(set, info.fragments, out);
+  return out;
+}

@@ -8,7 +8,8 @@ import type { ParsedContent } from '../domain/content.ts';
 import { parseLocalDay } from '../domain/local-time.ts';
 import type { MessageStatus } from '../domain/status.ts';
 import { bareWhatsId } from '../domain/whats-id.ts';
-import { CONTACT_COLUMN_NAMES, type ContactRow } from './contacts.ts';
+import type { CONTACT_COLUMN_NAMES, ContactRow } from './contacts.ts';
+export type { ContactColumn };
 import { fetchPages, type Page, type PageRequest } from './pagination.ts';
 import { Params } from './sql.ts';
 
@@ -44,10 +45,19 @@ export interface MessageRow {
   createdAt: Date;
 }
 
-export const MESSAGE_COLUMNS = `m.id, m."conversationId", m."contactId", m."whatsMessageId", m."syncId", m."agentId", m."agentAccount",
-  m."accountWhatsId", m."senderWhatsId", m."friendWhatsId", m."friendName", m.direction, m."chatType", m."contentType",
-  m."legacyContentType", m.content, m."referContent", m."parsedContent", m.status, m."pendingAt", m."sentAt", m."deliveredAt",
-  m."readAt", m.origin, m."taskId", m."taskInfoId", m.source, m."chatTime", m."createdAt"`;
+export const MESSAGE_COLUMN_NAMES = [
+  'id', 'conversationId', 'contactId', 'whatsMessageId', 'syncId', 'agentId', 'agentAccount',
+  'accountWhatsId', 'senderWhatsId', 'friendWhatsId', 'friendName', 'direction', 'chatType', 'contentType',
+  'legacyContentType', 'content', 'referContent', 'parsedContent', 'status', 'pendingAt', 'sentAt', 'deliveredAt',
+  'readAt', 'origin', 'taskId', 'taskInfoId', 'source', 'chatTime', 'createdAt',
+] as const satisfies readonly (keyof MessageRow)[];
+export type MessageColumn = (typeof MESSAGE_COLUMN_NAMES)[number];
+
+const columnList = (names: readonly string[]) => names.map((c) => `m."${c}"`).join(', ');
+export const MESSAGE_COLUMNS = columnList(MESSAGE_COLUMN_NAMES);
+
+/** Columns every page row carries: its identity, its cursor and its links. */
+const KEY_COLUMNS: readonly MessageColumn[] = ['id', 'chatTime', 'conversationId', 'contactId'];
 
 export interface MessageFilter {
   conversationId?: string | null;
@@ -112,27 +122,42 @@ export function messageConditions(tenantId: string, filter: MessageFilter, param
   return c;
 }
 
+type ContactColumn = (typeof CONTACT_COLUMN_NAMES)[number];
+
 /** The contact's columns joined into a message page, prefixed `contact.`. */
-const CONTACT_JOIN_COLUMNS = CONTACT_COLUMN_NAMES.map((c) => `ct."${c}" AS "contact.${c}"`).join(', ');
+const contactJoinColumns = (names: readonly ContactColumn[]) =>
+  [...new Set<ContactColumn>(['id', ...names])].map((c) => `ct."${c}" AS "contact.${c}"`).join(', ');
 const CONTACT_JOIN = 'LEFT JOIN "Contact" ct ON ct.id = m."contactId"';
 
-/** The joined contact of a page row, when the page was fetched with contacts. */
-export function joinedContact(row: MessageRow): ContactRow | null {
+/**
+ * The contact joined into a page row: undefined when the page was fetched
+ * without contacts, null when the message has none. It holds only the
+ * columns that the operation's selection of `contact` reads.
+ */
+export function joinedContact(row: MessageRow): ContactRow | null | undefined {
   const r = row as unknown as Record<string, unknown>;
+  if (!('contact.id' in r)) return undefined;
   if (r['contact.id'] == null) return null;
   const contact: Record<string, unknown> = {};
-  for (const c of CONTACT_COLUMN_NAMES) contact[c] = r[`contact.${c}`];
+  for (const key in r) if (key.startsWith('contact.')) contact[key.slice(8)] = r[key];
   return contact as unknown as ContactRow;
 }
 
 export interface MessagePageQuery {
-  /** Join each message's contact into the same statement (when the operation selects it). */
-  withContacts?: boolean;
+  /** Join each message's contact into the same statement, with these columns (when the operation selects it). */
+  contactColumns?: readonly ContactColumn[] | null;
+  /** Only these columns (besides the key columns); all when absent. */
+  columns?: readonly MessageColumn[];
   tenantId: string;
   filter: MessageFilter;
   order: MessageOrder;
   page: PageRequest;
   timeZone: string;
+}
+
+function pageSelect(q: MessagePageQuery): string {
+  const columns = q.columns ? columnList([...new Set([...KEY_COLUMNS, ...q.columns])]) : MESSAGE_COLUMNS;
+  return q.contactColumns ? `${columns}, ${contactJoinColumns(q.contactColumns)}` : columns;
 }
 
 /** One page of messages (root connection). */
@@ -141,8 +166,8 @@ export async function messagePage(pool: pg.Pool, q: MessagePageQuery): Promise<P
   const pages = await fetchPages<MessageRow>(
     pool,
     {
-      select: q.withContacts ? `${MESSAGE_COLUMNS}, ${CONTACT_JOIN_COLUMNS}` : MESSAGE_COLUMNS,
-      from: q.withContacts ? `FROM "Message" m ${CONTACT_JOIN}` : 'FROM "Message" m',
+      select: pageSelect(q),
+      from: q.contactColumns ? `FROM "Message" m ${CONTACT_JOIN}` : 'FROM "Message" m',
       conditions: messageConditions(q.tenantId, q.filter, params, q.timeZone),
       time: 'm."chatTime"',
       id: 'm.id',
@@ -165,8 +190,8 @@ export async function messagePagesByParent(
   return fetchPages<MessageRow>(
     pool,
     {
-      select: q.withContacts ? `${MESSAGE_COLUMNS}, ${CONTACT_JOIN_COLUMNS}` : MESSAGE_COLUMNS,
-      from: q.withContacts ? `FROM "Message" m ${CONTACT_JOIN}` : 'FROM "Message" m',
+      select: pageSelect(q),
+      from: q.contactColumns ? `FROM "Message" m ${CONTACT_JOIN}` : 'FROM "Message" m',
       conditions: messageConditions(q.tenantId, q.filter, params, q.timeZone),
       time: 'm."chatTime"',
       id: 'm.id',
