@@ -8,6 +8,7 @@ import { bootstrapDemoTenant, formatCredentials } from './auth/tenants.ts';
 import { createApp } from './http/app.ts';
 import { listen } from './server.ts';
 import { createServices } from './services.ts';
+import { attachWebSocket } from './http/websocket.ts';
 
 function fail(message: string): never {
   process.stderr.write(`chatgraph: ${message}\n`);
@@ -45,7 +46,8 @@ async function main(): Promise<void> {
     }
   }
 
-  const app = createApp(createServices(config, db, log));
+  const services = createServices(config, db, log);
+  const app = createApp(services);
   let server;
   try {
     server = await listen(app, config.port, config.host);
@@ -56,15 +58,19 @@ async function main(): Promise<void> {
     if (code === 'EACCES') fail(`no permission to listen on port ${config.port}`);
     throw err;
   }
-  log.info({ port: server.port, graphql: `http://localhost:${server.port}/graphql` }, 'chatgraph listening');
+  const websocket = attachWebSocket(app, server.server, services.authenticator, log);
+  log.info({ port: server.port, graphql: `http://localhost:${server.port}/graphql`, events: config.redisUrl ? 'redis' : 'in-process' }, 'chatgraph listening');
 
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down: no new connections, finishing in-flight requests');
+    // Sockets first: they would otherwise hold the HTTP server open.
+    await websocket.close();
     await server.close(config.shutdownTimeoutMs);
     await app.dispose();
+    await services.events.close();
     await db.close();
     log.info('shutdown complete');
     process.exit(0);

@@ -23,6 +23,8 @@ export const builder = new SchemaBuilder<{
   plugins: [ScopeAuthPlugin, PrismaPlugin, RelayPlugin],
   defaultFieldNullability: false,
   scopeAuth: {
+    // Subscriptions are authorised once, when they start (not per event).
+    authorizeOnSubscribe: true,
     authScopes: (ctx) => ({
       read: !!ctx.viewer?.scopes.has('READ') || !!ctx.viewer?.scopes.has('ADMIN'),
       ingest: !!ctx.viewer?.scopes.has('INGEST') || !!ctx.viewer?.scopes.has('ADMIN'),
@@ -54,6 +56,8 @@ builder.scalarType('DateTime', {
   description: 'An instant, as an ISO-8601 string in UTC with milliseconds.',
   serialize: (value) => (value as Date).toISOString(),
   parseValue: (value) => {
+    // A Date already: variables coerced once are coerced again for every subscription event.
+    if (value instanceof Date && !Number.isNaN(value.getTime())) return value;
     const date = typeof value === 'string' ? new Date(value) : null;
     if (!date || Number.isNaN(date.getTime())) throw new GraphQLError(`DateTime must be an ISO-8601 string, got ${JSON.stringify(value)}`);
     return date;

@@ -7,15 +7,20 @@ import type { Viewer } from '../auth/api-keys.ts';
 import type { Logger } from '../log.ts';
 import type { Config } from '../config.ts';
 import type { IngestService } from '../ingest/service.ts';
-import type { ChatPubSub } from '../events/pubsub.ts';
-import type { Loaders } from '../read/loaders.ts';
+import type { ChatEventBus, ChatPubSub } from '../events/pubsub.ts';
+import type { Loaders, SharedLoaders } from '../read/loaders.ts';
+import type { ApiKeyAuthenticator } from '../auth/api-keys.ts';
 
 export interface AppServices {
   readonly config: Config;
   readonly db: Database;
   readonly log: Logger;
+  readonly events: ChatEventBus;
   readonly pubsub: ChatPubSub;
   readonly ingest: IngestService;
+  readonly authenticator: ApiKeyAuthenticator;
+  /** Loaders shared by subscriptions, renewed every event-loop turn. */
+  readonly sharedLoaders: SharedLoaders;
 }
 
 export interface Context {
@@ -25,6 +30,6 @@ export interface Context {
   /** A key was sent (valid or not): tells "invalid key" from "no key". */
   readonly apiKeyGiven: boolean;
   readonly requestId: string;
-  /** This request's loaders, scoped to the viewer's tenant. */
+  /** This request's loaders, scoped to the viewer's tenant (subscriptions: the shared ones). */
   readonly loaders: Loaders;
 }

@@ -8,6 +8,7 @@ import './content.ts';
 import './message.ts';
 import './conversation.ts';
 import './contact.ts';
+import './subscription.ts';
 
 export const schema = builder.toSchema();
 

@@ -3,22 +3,23 @@
 // handler, so tests call `app.fetch(...)` in-process and the node server
 // mounts the same object.
 import { randomUUID } from 'node:crypto';
-import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import { GraphQLError } from 'graphql';
 import { schema } from '../graphql/schema.ts';
 import type { AppServices, Context } from '../graphql/context.ts';
-import { ApiKeyAuthenticator, bearerToken, type Viewer } from '../auth/api-keys.ts';
+import { bearerToken, type Viewer } from '../auth/api-keys.ts';
 import { createLoaders, type Loaders } from '../read/loaders.ts';
 import { webhookRoutes } from '../rest/webhooks.ts';
 import { healthRoutes } from './health.ts';
 import { useRoutes } from './routes.ts';
 import { useAuthGate } from './auth-gate.ts';
+import type { WebSocketInit } from './websocket.ts';
 
 export type App = YogaServerInstance<Record<string, never>, Context>;
 
 export function createApp(services: AppServices): App {
-  const authenticator = new ApiKeyAuthenticator(services.db.prisma);
+  const authenticator = services.authenticator;
   const webhooks = webhookRoutes({
     ingest: services.ingest,
     pool: services.db.pool,
@@ -36,16 +37,35 @@ export function createApp(services: AppServices): App {
     plugins: [
       useRoutes([...healthRoutes(services.db), ...webhooks]),
       useAuthGate(),
+      useSubscriptionLoaders(),
       // Compiles each operation once into a plain function: the per-request
       // cost of graphql-js's generic executor is what limits Yoga's throughput.
       useGraphQlJit({}, { cache: jitCache() }),
     ],
-    context: async ({ request }): Promise<Context> => {
+    context: async (initial): Promise<Context> => {
+      // Over graphql-ws the key was checked when the socket connected.
+      const ws = (initial as { ws?: WebSocketInit }).ws;
+      if (ws) return buildContext(services, ws.viewer, ws.requestId);
+      const request = initial.request;
       const key = bearerToken(request.headers.get('authorization'));
       const viewer = key ? await authenticator.authenticate(key) : null;
       return buildContext(services, viewer, request.headers.get('x-request-id') ?? randomUUID(), key !== null);
     },
   });
+}
+
+/**
+ * A subscription lives for hours and resolves events as they come: it uses
+ * the loaders shared by all subscribers of its tenant (renewed every turn of
+ * the event loop), not a request's, whose cache would go stale.
+ */
+function useSubscriptionLoaders(): Plugin<Context> {
+  return {
+    onSubscribe({ args, extendContext }) {
+      const ctx = args.contextValue as Context;
+      if (ctx.viewer) extendContext({ loaders: ctx.services.sharedLoaders.live(ctx.viewer.tenantId.toString()) });
+    },
+  };
 }
 
 /** Compiled operations, keyed by document text; bounded so hostile input cannot grow it. */

@@ -60,3 +60,39 @@ export function createLoaders(pool: pg.Pool, tenantId: string) {
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;
+
+/**
+ * Loaders for subscriptions, shared by every subscriber of a tenant on this
+ * instance and renewed on every turn of the event loop. An event reaches
+ * its subscribers in the same turn, so a thousand dashboards resolving the
+ * same message cost one statement, and the next event reads fresh rows
+ * (a subscription lives for hours: a per-subscription cache would go stale).
+ */
+export class SharedLoaders {
+  private current = new Map<string, Loaders>();
+  private renewing = false;
+
+  constructor(private readonly pool: pg.Pool) {}
+
+  /** This turn's loaders of `tenantId`. */
+  of(tenantId: string): Loaders {
+    let loaders = this.current.get(tenantId);
+    if (!loaders) {
+      loaders = createLoaders(this.pool, tenantId);
+      this.current.set(tenantId, loaders);
+      if (!this.renewing) {
+        this.renewing = true;
+        setImmediate(() => {
+          this.current = new Map();
+          this.renewing = false;
+        });
+      }
+    }
+    return loaders;
+  }
+
+  /** A Loaders object that always answers with the current turn's loaders of `tenantId`. */
+  live(tenantId: string): Loaders {
+    return new Proxy({} as Loaders, { get: (_target, key) => this.of(tenantId)[key as keyof Loaders] });
+  }
+}

@@ -30,6 +30,7 @@ export async function startTestAppWithPool(poolSize: number, env: Record<string,
     createTenant: (id, name = `Tenant ${id}`) => createTenant(testDb.db.prisma, { id, name }),
     async close() {
       await app.dispose();
+      await services.events.close();
       await testDb.close();
     },
   };

@@ -39,6 +39,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     createTenant: (id, name = `Tenant ${id}`) => createTenant(testDb.db.prisma, { id, name }),
     async close() {
       await app.dispose();
+      await services.events.close();
       await testDb.close();
     },
   };

@@ -36,7 +36,7 @@ export function startServerProcess(env: Record<string, string>, timeoutMs = 60_0
     const timer = setTimeout(() => reject(new Error(`server did not start in ${timeoutMs} ms:\n${out}`)), timeoutMs);
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
-      const match = out.match(/"port":(\d+),"graphql":"[^"]*","msg":"chatgraph listening"/);
+      const match = out.match(/"port":(\d+),"graphql":"[^"]*"[^\n]*"msg":"chatgraph listening"/);
       if (match) {
         clearTimeout(timer);
         resolve({

@@ -1,0 +1,182 @@
+// Live dashboards: `messageAdded` and `messageStatusChanged`, over graphql-ws
+// and SSE alike. Events come from the one ingest path after commit, on
+// topics of the viewer's tenant only; `where` narrows them; `since` first
+// replays what was missed (rebuilt from the stored messages) and then goes
+// live, without gaps or repeats.
+import { encodeGlobalID } from '@pothos/plugin-relay';
+import { GraphQLError } from 'graphql';
+import { Repeater } from 'graphql-yoga';
+import type { MessageAddedEvent, MessageStatusChangedEvent } from '../events/pubsub.ts';
+import { addedSince, matchesEventFilter, statusChangesSince, type MessageEventFilter } from '../read/message-events.ts';
+import { builder } from './builder.ts';
+import type { Context } from './context.ts';
+import { MessageStatusEnum } from './enums.ts';
+import { rowIdOf, tenantOf } from './ids.ts';
+import { MessageRef } from './refs.ts';
+
+type Replayed<E> = E & { replayed?: boolean };
+
+const MessageEventWhere = builder.inputType('MessageEventWhere', {
+  description: 'Which events to receive; all given filters must hold; none = the whole tenant. WhatsApp ids match with or without their suffix.',
+  fields: (t) => ({
+    conversationId: t.id({ description: 'A Conversation id.' }),
+    accountWhatsId: t.string({ description: "The agent's WhatsApp account." }),
+    friendWhatsId: t.string({ description: 'The friend (or group).' }),
+    agentId: t.string({ description: 'The agent (seat) id.' }),
+    agentAccount: t.string({ description: 'The agent login account.' }),
+    whatsMessageIds: t.stringList({ description: 'WhatsApp message ids (at most 1000).' }),
+    messageIds: t.idList({ description: 'Message ids (at most 1000).' }),
+  }),
+});
+
+function eventFilterOf(where: typeof MessageEventWhere.$inferInput | null | undefined): MessageEventFilter {
+  if (!where) return {};
+  for (const name of ['whatsMessageIds', 'messageIds'] as const) {
+    if ((where[name]?.length ?? 0) > 1000) {
+      throw new GraphQLError(`where.${name} must list at most 1000 ids`, { extensions: { code: 'BAD_USER_INPUT' } });
+    }
+  }
+  return {
+    conversationId: where.conversationId ? rowIdOf(String(where.conversationId), 'Conversation', 'where.conversationId') : null,
+    accountWhatsId: where.accountWhatsId,
+    friendWhatsId: where.friendWhatsId,
+    agentId: where.agentId,
+    agentAccount: where.agentAccount,
+    whatsMessageIds: where.whatsMessageIds,
+    messageIds: where.messageIds?.map((id, i) => rowIdOf(String(id), 'Message', `where.messageIds[${i}]`)),
+  };
+}
+
+function checkSince(since: Date | null | undefined): Date | null {
+  if (!since) return null;
+  if (since.getTime() > Date.now() + 60_000) {
+    throw new GraphQLError(`since must not be in the future, got ${since.toISOString()}`, { extensions: { code: 'BAD_USER_INPUT' } });
+  }
+  return since;
+}
+
+/**
+ * The tenant's events of one topic that match `filter`; with `since`, the
+ * replayed events first. Listening starts before the replay is read, so
+ * nothing falls between the two; an event in both is delivered once.
+ */
+function eventStream<E extends MessageAddedEvent | MessageStatusChangedEvent>(
+  ctx: Context,
+  topic: 'messageAdded' | 'messageStatusChanged',
+  filter: MessageEventFilter,
+  since: Date | null,
+  replay: (tenantId: string, since: Date) => Promise<E[]>,
+  keyOf: (event: E) => string,
+): AsyncIterable<Replayed<E>> {
+  const tenantId = tenantOf(ctx);
+  const live = ctx.services.pubsub.subscribe(topic, tenantId) as AsyncIterableIterator<E>;
+  return new Repeater<Replayed<E>>(async (push, stop) => {
+    let done = false;
+    void stop.then(() => {
+      done = true;
+      void live.return?.();
+    });
+    // The first next() starts listening (synchronously); read the replay after.
+    let pending = live.next();
+    const replayedKeys = new Set<string>();
+    if (since) {
+      let events: E[];
+      try {
+        events = await replay(tenantId, since);
+      } catch (err) {
+        stop(err);
+        return;
+      }
+      for (const event of events) {
+        replayedKeys.add(keyOf(event));
+        await push({ ...event, replayed: true });
+        if (done) return;
+      }
+    }
+    while (!done) {
+      const result = await Promise.race([pending, stop.then(() => null)]);
+      if (!result || result.done) break;
+      pending = live.next();
+      const event = result.value;
+      if (!matchesEventFilter(filter, event)) continue;
+      if (replayedKeys.size && replayedKeys.delete(keyOf(event))) continue;
+      await push(event);
+    }
+    stop();
+  });
+}
+
+const eventFields = {
+  messageId: (e: { messageId: string }) => encodeGlobalID('Message', e.messageId),
+  conversationId: (e: { conversationId: string }) => encodeGlobalID('Conversation', e.conversationId),
+  message: async (e: { messageId: string }, ctx: Context) => {
+    const message = await ctx.loaders.message.load(e.messageId);
+    if (!message) throw new GraphQLError(`message ${e.messageId} no longer exists`);
+    return message;
+  },
+};
+
+const MessageAddedRef = builder.objectRef<Replayed<MessageAddedEvent>>('MessageAddedEvent').implement({
+  description: 'A message was stored.',
+  fields: (t) => ({
+    messageId: t.id({ description: 'The Message id (no database read).', resolve: eventFields.messageId }),
+    conversationId: t.id({ description: 'Its Conversation id.', resolve: eventFields.conversationId }),
+    whatsMessageId: t.exposeString('whatsMessageId'),
+    status: t.field({ type: MessageStatusEnum, description: 'Its status when stored.', resolve: (e) => e.status }),
+    addedAt: t.field({ type: 'DateTime', description: 'When it was stored: use as `since` to catch up after a reconnect.', resolve: (e) => new Date(e.addedAt) }),
+    replayed: t.boolean({ description: 'Replayed for `since`, not live.', resolve: (e) => e.replayed === true }),
+    message: t.field({ type: MessageRef, description: 'The message as stored now.', resolve: (e, _args, ctx) => eventFields.message(e, ctx) }),
+  }),
+});
+
+const MessageStatusChangedRef = builder.objectRef<Replayed<MessageStatusChangedEvent>>('MessageStatusChangedEvent').implement({
+  description: "A message's status rose (statuses only move forward: PENDING → SENT → DELIVERED → READ).",
+  fields: (t) => ({
+    messageId: t.id({ description: 'The Message id (no database read).', resolve: eventFields.messageId }),
+    conversationId: t.id({ description: 'Its Conversation id.', resolve: eventFields.conversationId }),
+    whatsMessageId: t.exposeString('whatsMessageId'),
+    previousStatus: t.field({ type: MessageStatusEnum, resolve: (e) => e.previousStatus }),
+    status: t.field({ type: MessageStatusEnum, resolve: (e) => e.status }),
+    changedAt: t.field({ type: 'DateTime', description: 'When the new status was reached, as reported.', resolve: (e) => new Date(e.changedAt) }),
+    replayed: t.boolean({ description: 'Replayed for `since`, not live.', resolve: (e) => e.replayed === true }),
+    message: t.field({ type: MessageRef, description: 'The message as stored now.', resolve: (e, _args, ctx) => eventFields.message(e, ctx) }),
+  }),
+});
+
+builder.subscriptionType({});
+
+builder.subscriptionFields((t) => ({
+  messageAdded: t.field({
+    type: MessageAddedRef,
+    description:
+      'Messages as they are stored. With `since`, first the messages stored after it (at most 10 000), then live: pass the last `addedAt` seen to catch up after a reconnect.',
+    authScopes: { read: true },
+    args: { where: t.arg({ type: MessageEventWhere }), since: t.arg({ type: 'DateTime' }) },
+    subscribe: (_root, args, ctx) => {
+      const filter = eventFilterOf(args.where);
+      const since = checkSince(args.since);
+      return eventStream<MessageAddedEvent>(ctx, 'messageAdded', filter, since, (tenant, s) => addedSince(ctx.services.db.pool, tenant, s, filter), (e) => e.messageId);
+    },
+    resolve: (event) => event,
+  }),
+  messageStatusChanged: t.field({
+    type: MessageStatusChangedRef,
+    description:
+      "Status changes as they are stored. With `since`, first each message's change since then (from the status below its current one to its current one; at most 10 000), then live.",
+    authScopes: { read: true },
+    args: { where: t.arg({ type: MessageEventWhere }), since: t.arg({ type: 'DateTime' }) },
+    subscribe: (_root, args, ctx) => {
+      const filter = eventFilterOf(args.where);
+      const since = checkSince(args.since);
+      return eventStream<MessageStatusChangedEvent>(
+        ctx,
+        'messageStatusChanged',
+        filter,
+        since,
+        (tenant, s) => statusChangesSince(ctx.services.db.pool, tenant, s, filter),
+        (e) => `${e.messageId}:${e.status}`,
+      );
+    },
+    resolve: (event) => event,
+  }),
+}));

@@ -1,0 +1,96 @@
+// GraphQL over WebSocket (graphql-ws, protocol `graphql-transport-ws`) on the
+// same port and path as HTTP GraphQL. Every operation goes through Yoga's
+// envelop pipeline (`getEnveloped`): the same auth gate, JIT, parse and
+// validation caches as over HTTP. The API key is checked once, when the
+// connection is initialised: a missing or bad key closes it with 4403.
+import { randomUUID } from 'node:crypto';
+import type http from 'node:http';
+import type { ExecutionArgs } from 'graphql';
+import { CloseCode } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import { bearerToken, type ApiKeyAuthenticator, type Viewer } from '../auth/api-keys.ts';
+import type { Logger } from '../log.ts';
+import type { App } from './app.ts';
+
+/** What the Yoga context function receives for an operation over a socket. */
+export interface WebSocketInit {
+  viewer: Viewer;
+  requestId: string;
+}
+
+export interface WebSocketEndpoint {
+  /** Open sockets. */
+  readonly size: number;
+  /** Closes every socket (1001 "going away") and stops accepting new ones. */
+  close(): Promise<void>;
+}
+
+type Extra = {
+  viewer?: Viewer;
+  connectionId?: string;
+};
+
+/** The key from `connectionParams` (`authorization: "Bearer …"`, `apiKey` or `token`), else from the upgrade request. */
+export function connectionKey(params: Record<string, unknown> | undefined, request: http.IncomingMessage): string | null {
+  const p = params ?? {};
+  const fromParams = p.authorization ?? p.Authorization;
+  if (typeof fromParams === 'string') return bearerToken(fromParams);
+  for (const name of ['apiKey', 'token']) if (typeof p[name] === 'string' && p[name]) return p[name] as string;
+  return bearerToken(request.headers.authorization ?? null);
+}
+
+export function attachWebSocket(app: App, server: http.Server, authenticator: ApiKeyAuthenticator, log: Logger, keepAliveMs = 12_000): WebSocketEndpoint {
+  const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: 256 * 1024 });
+  const disposable = useServer<Record<string, unknown>, Extra>(
+    {
+      connectionInitWaitTimeout: 10_000,
+      onConnect: async (ctx) => {
+        const key = connectionKey(ctx.connectionParams, ctx.extra.request);
+        const viewer = key ? await authenticator.authenticate(key) : null;
+        if (!viewer) return false; // → 4403 Forbidden
+        ctx.extra.viewer = viewer;
+        ctx.extra.connectionId = randomUUID();
+        return true;
+      },
+      onSubscribe: async (ctx, id, payload) => {
+        const ws: WebSocketInit = { viewer: ctx.extra.viewer!, requestId: `${ctx.extra.connectionId}/${id}` };
+        const { schema, execute, subscribe, contextFactory, parse, validate } = app.getEnveloped({ ws, params: payload });
+        let document;
+        try {
+          document = parse(payload.query);
+        } catch (err) {
+          return [err as never];
+        }
+        const errors = validate(schema, document);
+        if (errors.length) return errors;
+        const args: ExecutionArgs = {
+          schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue: await contextFactory(),
+          rootValue: { execute, subscribe },
+        };
+        return args;
+      },
+      execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => never }).execute(args),
+      subscribe: (args) => (args.rootValue as { subscribe: (a: ExecutionArgs) => never }).subscribe(args),
+      onClose: (ctx, code) => {
+        if (code === CloseCode.Forbidden) log.debug({ code }, 'websocket refused: bad API key');
+      },
+    },
+    wss,
+    keepAliveMs,
+  );
+  return {
+    get size() {
+      return wss.clients.size;
+    },
+    close: async () => {
+      for (const socket of wss.clients) socket.close(1001, 'server shutting down');
+      await disposable.dispose();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}
