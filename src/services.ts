@@ -3,6 +3,7 @@
 import { ApiKeyAuthenticator } from './auth/api-keys.ts';
 import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
+import { LiveHub } from './events/live-hub.ts';
 import { createEventBus } from './events/pubsub.ts';
 import type { AppServices } from './graphql/context.ts';
 import { IngestService } from './ingest/service.ts';
@@ -17,6 +18,7 @@ export function createServices(config: Config, db: Database, log: Logger): AppSe
     log,
     events,
     pubsub: events.pubsub,
+    live: new LiveHub(events),
     ingest: new IngestService(db, events.pubsub, log),
     authenticator: new ApiKeyAuthenticator(db.prisma),
     sharedLoaders: new SharedLoaders(db.pool),

@@ -48,6 +48,12 @@ export type ChatPubSub = PubSub<ChatEvents>;
 
 export interface ChatEventBus {
   readonly pubsub: ChatPubSub;
+  /**
+   * Calls `listener` synchronously with each event of the tenant's topic (no
+   * per-listener buffer: a fan-out must keep up with bursts); returns the
+   * function that stops listening.
+   */
+  listen<T extends keyof ChatEvents>(topic: T, tenantId: string, listener: (event: ChatEvents[T][1]) => void): () => void;
   /** 'memory', or 'redis' while Redis carries the events ('redis-down' while it does not). */
   state(): 'memory' | 'redis' | 'redis-down';
   close(): Promise<void>;
@@ -59,10 +65,21 @@ export function createLocalPubSub(): ChatPubSub {
 
 type Target = NonNullable<NonNullable<Parameters<typeof createPubSub>[0]>['eventTarget']>;
 
+/** Listening on the target as createPubSub names its events: "topic:tenantId", payload in `detail`. */
+function listenOn(target: Target): ChatEventBus['listen'] {
+  return (topic, tenantId, listener) => {
+    const callback = (event: CustomEvent) => listener(event.detail);
+    const type = `${topic}:${tenantId}`;
+    target.addEventListener(type, callback as never);
+    return () => target.removeEventListener(type, callback as never);
+  };
+}
+
 /** In memory without a Redis URL; through Redis (with a local fallback) with one. */
 export function createEventBus(redisUrl: string | null, log: Logger): ChatEventBus {
   if (!redisUrl) {
-    return { pubsub: createLocalPubSub(), state: () => 'memory', close: async () => {} };
+    const target = new EventTarget() as unknown as Target;
+    return { pubsub: createPubSub<ChatEvents>({ eventTarget: target }), listen: listenOn(target), state: () => 'memory', close: async () => {} };
   }
   const options = {
     // Commands fail at once while disconnected (no unbounded offline queue);
@@ -121,6 +138,7 @@ export function createEventBus(redisUrl: string | null, log: Logger): ChatEventB
   };
   return {
     pubsub: createPubSub<ChatEvents>({ eventTarget: target }),
+    listen: listenOn(target),
     state: () => (publishClient.status === 'ready' && subscribeClient.status === 'ready' ? 'redis' : 'redis-down'),
     close: async () => {
       await Promise.allSettled([publishClient.quit(), subscribeClient.quit()]);

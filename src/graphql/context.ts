@@ -10,6 +10,7 @@ import type { IngestService } from '../ingest/service.ts';
 import type { ChatEventBus, ChatPubSub } from '../events/pubsub.ts';
 import type { Loaders, SharedLoaders } from '../read/loaders.ts';
 import type { ApiKeyAuthenticator } from '../auth/api-keys.ts';
+import type { LiveHub } from '../events/live-hub.ts';
 
 export interface AppServices {
   readonly config: Config;
@@ -17,6 +18,8 @@ export interface AppServices {
   readonly log: Logger;
   readonly events: ChatEventBus;
   readonly pubsub: ChatPubSub;
+  /** This instance's subscribers, fed from the pubsub. */
+  readonly live: LiveHub;
   readonly ingest: IngestService;
   readonly authenticator: ApiKeyAuthenticator;
   /** Loaders shared by subscriptions, renewed every event-loop turn. */

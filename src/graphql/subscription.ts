@@ -5,7 +5,7 @@
 // live, without gaps or repeats.
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { GraphQLError } from 'graphql';
-import { Repeater } from 'graphql-yoga';
+import type { LiveTopic } from '../events/live-hub.ts';
 import type { MessageAddedEvent, MessageStatusChangedEvent } from '../events/pubsub.ts';
 import { addedSince, matchesEventFilter, statusChangesSince, type MessageEventFilter } from '../read/message-events.ts';
 import { builder } from './builder.ts';
@@ -62,48 +62,43 @@ function checkSince(since: Date | null | undefined): Date | null {
  */
 function eventStream<E extends MessageAddedEvent | MessageStatusChangedEvent>(
   ctx: Context,
-  topic: 'messageAdded' | 'messageStatusChanged',
+  topic: LiveTopic,
   filter: MessageEventFilter,
   since: Date | null,
   replay: (tenantId: string, since: Date) => Promise<E[]>,
   keyOf: (event: E) => string,
-): AsyncIterable<Replayed<E>> {
+): AsyncIterableIterator<Replayed<E>> {
   const tenantId = tenantOf(ctx);
-  const live = ctx.services.pubsub.subscribe(topic, tenantId) as AsyncIterableIterator<E>;
-  return new Repeater<Replayed<E>>(async (push, stop) => {
-    let done = false;
-    void stop.then(() => {
-      done = true;
-      void live.return?.();
-    });
-    // The first next() starts listening (synchronously); read the replay after.
-    let pending = live.next();
-    const replayedKeys = new Set<string>();
-    if (since) {
-      let events: E[];
-      try {
-        events = await replay(tenantId, since);
-      } catch (err) {
-        stop(err);
-        return;
+  const live = ctx.services.live.subscribe<E>(topic, tenantId, filter);
+  if (!since) return live;
+  let replayed: Promise<E[]> | null = replay(tenantId, since);
+  let backlog: E[] = [];
+  const keys = new Set<string>();
+  const iterator: AsyncIterableIterator<Replayed<E>> = {
+    async next() {
+      if (replayed) {
+        try {
+          backlog = await replayed;
+        } finally {
+          replayed = null;
+        }
+        for (const e of backlog) keys.add(keyOf(e));
       }
-      for (const event of events) {
-        replayedKeys.add(keyOf(event));
-        await push({ ...event, replayed: true });
-        if (done) return;
+      const first = backlog.shift();
+      if (first) return { value: { ...first, replayed: true }, done: false };
+      for (;;) {
+        const result = await live.next();
+        // Replayed already (it happened while the replay was read): once is enough.
+        if (!result.done && keys.size && keys.delete(keyOf(result.value))) continue;
+        return result;
       }
-    }
-    while (!done) {
-      const result = await Promise.race([pending, stop.then(() => null)]);
-      if (!result || result.done) break;
-      pending = live.next();
-      const event = result.value;
-      if (!matchesEventFilter(filter, event)) continue;
-      if (replayedKeys.size && replayedKeys.delete(keyOf(event))) continue;
-      await push(event);
-    }
-    stop();
-  });
+    },
+    return: () => live.return!() as Promise<IteratorResult<Replayed<E>>>,
+    [Symbol.asyncIterator]: () => iterator,
+  };
+  // A replay that fails ends the live feed too.
+  replayed.catch(() => void live.return?.());
+  return iterator;
 }
 
 const eventFields = {

@@ -7,7 +7,7 @@ import { listen, type RunningServer } from '../../src/server.ts';
 import { attachWebSocket, type WebSocketEndpoint } from '../../src/http/websocket.ts';
 import type { TenantCredentials } from '../../src/auth/tenants.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { liveClient, msgSyncBody, msgSyncItem, postWebhook, sseSubscribe, statusSyncBody, type LiveClient } from '../support/live.ts';
+import { liveClient, msgSyncBody, msgSyncItem, postWebhook, sseSubscribe, statusSyncBody, type Feed, type LiveClient } from '../support/live.ts';
 
 let t: TestApp;
 let server: RunningServer;
@@ -149,12 +149,12 @@ test('isolation: a subscriber of another tenant receives none of these events, w
   );
   const target = conv.body.data!.messages.edges[0]!.node;
   const c = connect(other.readKey);
-  const feeds = [
+  const feeds: Feed<StatusEvent>[] = [
     c.subscribe<StatusEvent>(STATUS),
     c.subscribe<StatusEvent>(STATUS, { where: { conversationId: target.conversation.id } }),
     c.subscribe<StatusEvent>(STATUS, { where: { messageIds: [target.id] } }),
     c.subscribe<StatusEvent>(STATUS, { where: { whatsMessageIds: ['iso-1'] } }),
-    c.subscribe<AddedEvent>(ADDED),
+    c.subscribe(ADDED) as Feed<never>,
   ];
   await settled(c);
   await msgSync(t.tenant, [msgSyncItem('iso-2', 1)]);
@@ -165,7 +165,7 @@ test('isolation: a subscriber of another tenant receives none of these events, w
   const own = (await feeds[0]!.next()).messageStatusChanged;
   assert.deepEqual([own.whatsMessageId, own.previousStatus, own.status], ['iso-1', 'PENDING', 'SENT']);
   assert.equal((await feeds[3]!.next()).messageStatusChanged.status, 'SENT');
-  assert.equal(((await feeds[4]!.next()) as AddedEvent).messageAdded.whatsMessageId, 'iso-1');
+  assert.equal(((await feeds[4]!.next()) as unknown as AddedEvent).messageAdded.whatsMessageId, 'iso-1');
   await feeds[1]!.none(200);
   await feeds[2]!.none(0);
   for (const f of feeds) f.close();

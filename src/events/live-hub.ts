@@ -1,0 +1,191 @@
+// Fan-out of live events to this instance's subscribers. One pubsub
+// subscription per (topic, tenant), however many subscribers; each event is
+// handed only to the subscribers whose filter can match it, found through
+// an index on the filter's most selective key (message, conversation,
+// friend, account, agent), so a thousand dashboards each watching one
+// conversation cost one lookup per event, not a thousand wake-ups.
+// Each subscriber reads its events from a bounded queue: one that falls
+// too far behind is ended with an error rather than growing without bound.
+import { GraphQLError } from 'graphql';
+import { bareWhatsId } from '../domain/whats-id.ts';
+import { matchesEventFilter, type MessageEventFilter } from '../read/message-events.ts';
+import type { ChatEventBus, MessageAddedEvent, MessageStatusChangedEvent } from './pubsub.ts';
+
+export type LiveTopic = 'messageAdded' | 'messageStatusChanged';
+type LiveEvent = MessageAddedEvent | MessageStatusChangedEvent;
+
+/** Events a subscriber may have waiting before it is cut off as too slow. */
+export const MAX_QUEUED_EVENTS = 10_000;
+
+/** The index keys a filter is filed under (its most selective kind only). */
+function filterKeys(f: MessageEventFilter): string[] | null {
+  if (f.messageIds?.length) return f.messageIds.map((id) => `m:${id}`);
+  if (f.whatsMessageIds?.length) return f.whatsMessageIds.map((id) => `w:${id}`);
+  if (f.conversationId) return [`c:${f.conversationId}`];
+  if (f.friendWhatsId) return [`f:${bareWhatsId(f.friendWhatsId)}`];
+  if (f.accountWhatsId) return [`a:${bareWhatsId(f.accountWhatsId)}`];
+  if (f.agentId) return [`g:${f.agentId}`];
+  if (f.agentAccount) return [`u:${f.agentAccount}`];
+  return null;
+}
+
+/** Every index key an event can be found under. */
+function eventKeys(e: LiveEvent): string[] {
+  const keys = [`m:${e.messageId}`, `w:${e.whatsMessageId}`, `c:${e.conversationId}`, `f:${e.friendWhatsIdBare}`, `a:${e.accountWhatsIdBare}`];
+  if (e.agentId) keys.push(`g:${e.agentId}`);
+  if (e.agentAccount) keys.push(`u:${e.agentAccount}`);
+  return keys;
+}
+
+interface Subscriber {
+  filter: MessageEventFilter;
+  deliver(event: LiveEvent): void;
+}
+
+class TopicFanOut {
+  readonly all = new Set<Subscriber>();
+  readonly byKey = new Map<string, Set<Subscriber>>();
+  size = 0;
+  private readonly unlisten: () => void;
+
+  constructor(bus: ChatEventBus, topic: LiveTopic, tenantId: string) {
+    // Synchronous delivery into each subscriber's own queue: a burst of
+    // events (a Redis chunk, a big batch) is never limited by a shared buffer.
+    this.unlisten = bus.listen(topic, tenantId, (event) => this.dispatch(event));
+  }
+
+  dispatch(event: LiveEvent): void {
+    for (const s of this.all) s.deliver(event);
+    if (!this.byKey.size) return;
+    const seen = new Set<Subscriber>();
+    for (const key of eventKeys(event)) {
+      const subs = this.byKey.get(key);
+      if (!subs) continue;
+      for (const s of subs) {
+        if (seen.has(s)) continue;
+        seen.add(s);
+        if (matchesEventFilter(s.filter, event)) s.deliver(event);
+      }
+    }
+  }
+
+  add(s: Subscriber): void {
+    this.size++;
+    const keys = filterKeys(s.filter);
+    if (!keys) this.all.add(s);
+    else for (const k of keys) (this.byKey.get(k) ?? this.byKey.set(k, new Set()).get(k)!).add(s);
+  }
+
+  remove(s: Subscriber): void {
+    this.size--;
+    const keys = filterKeys(s.filter);
+    if (!keys) this.all.delete(s);
+    else for (const k of keys) {
+      const set = this.byKey.get(k);
+      set?.delete(s);
+      if (set?.size === 0) this.byKey.delete(k);
+    }
+  }
+
+  stop(): void {
+    this.unlisten();
+  }
+}
+
+/** A subscriber's events as an async iterator, with a bounded queue. */
+export interface LiveFeed<E> extends AsyncIterableIterator<E> {
+  /** Events delivered but not yet read. */
+  readonly queued: number;
+}
+
+export class LiveHub {
+  private readonly topics = new Map<string, TopicFanOut>();
+
+  constructor(private readonly bus: ChatEventBus) {}
+
+  /** Subscribers on this instance, all topics and tenants. */
+  get subscribers(): number {
+    let n = 0;
+    for (const t of this.topics.values()) n += t.size;
+    return n;
+  }
+
+  /**
+   * The tenant's events of `topic` that match `filter`, from now on.
+   * Listening has started when this returns.
+   */
+  subscribe<E extends LiveEvent>(topic: LiveTopic, tenantId: string, filter: MessageEventFilter): LiveFeed<E> {
+    const id = `${topic}:${tenantId}`;
+    let fanOut = this.topics.get(id);
+    if (!fanOut) this.topics.set(id, (fanOut = new TopicFanOut(this.bus, topic, tenantId)));
+    const queue: E[] = [];
+    let waiting: ((r: IteratorResult<E>) => void) | null = null;
+    let ended = false;
+    let error: Error | null = null;
+
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      fanOut!.remove(subscriber);
+      if (fanOut!.size === 0) {
+        fanOut!.stop();
+        this.topics.delete(id);
+      }
+    };
+    const subscriber: Subscriber = {
+      filter,
+      deliver: (event) => {
+        if (ended) return;
+        if (waiting) {
+          const w = waiting;
+          waiting = null;
+          w({ value: event as E, done: false });
+          return;
+        }
+        if (queue.length >= MAX_QUEUED_EVENTS) {
+          error = new GraphQLError(`subscriber too slow: more than ${MAX_QUEUED_EVENTS} events waiting; resubscribe with since to catch up`);
+          end();
+          return;
+        }
+        queue.push(event as E);
+      },
+    };
+    fanOut.add(subscriber);
+
+    const feed: LiveFeed<E> = {
+      get queued() {
+        return queue.length;
+      },
+      next: () => {
+        if (queue.length) return Promise.resolve({ value: queue.shift()!, done: false });
+        if (error) {
+          const err = error;
+          error = null;
+          return Promise.reject(err);
+        }
+        if (ended) return Promise.resolve({ value: undefined, done: true });
+        return new Promise<IteratorResult<E>>((resolve) => {
+          waiting = resolve;
+        });
+      },
+      return: () => {
+        end();
+        queue.length = 0;
+        if (waiting) {
+          const w = waiting;
+          waiting = null;
+          w({ value: undefined, done: true });
+        }
+        return Promise.resolve({ value: undefined, done: true });
+      },
+      throw: (err) => {
+        end();
+        return Promise.reject(err);
+      },
+      [Symbol.asyncIterator]() {
+        return feed;
+      },
+    };
+    return feed;
+  }
+}

@@ -1,0 +1,94 @@
+// The fan-out of live events to subscribers, and the replay rule, without a server.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { LiveHub, MAX_QUEUED_EVENTS } from '../../src/events/live-hub.ts';
+import { createEventBus, type MessageStatusChangedEvent } from '../../src/events/pubsub.ts';
+import { createLogger } from '../../src/log.ts';
+import { statusChangeOf } from '../../src/read/message-events.ts';
+
+function event(n: number, over: Partial<MessageStatusChangedEvent> = {}): MessageStatusChangedEvent {
+  return {
+    messageId: String(n),
+    conversationId: String(100 + (n % 3)),
+    accountWhatsIdBare: '8613700000001',
+    friendWhatsIdBare: `44770000000${n % 3}`,
+    agentId: '1255',
+    agentAccount: 'kubrick108',
+    whatsMessageId: `W${n}`,
+    previousStatus: 'SENT',
+    status: 'DELIVERED',
+    changedAt: new Date(0).toISOString(),
+    ...over,
+  };
+}
+
+const tick = () => new Promise((r) => setImmediate(r));
+
+async function drain<E>(feed: AsyncIterator<E>, n: number): Promise<E[]> {
+  const out: E[] = [];
+  for (let i = 0; i < n; i++) out.push((await feed.next()).value as E);
+  return out;
+}
+
+test('each subscriber gets exactly the events its filter matches, once, and only its tenant\'s', async () => {
+  const bus = createEventBus(null, createLogger('silent'));
+  const pubsub = bus.pubsub;
+  const hub = new LiveHub(bus);
+  const all = hub.subscribe<MessageStatusChangedEvent>('messageStatusChanged', '82', {});
+  const conv = hub.subscribe<MessageStatusChangedEvent>('messageStatusChanged', '82', { conversationId: '101' });
+  const friendAndAgent = hub.subscribe<MessageStatusChangedEvent>('messageStatusChanged', '82', { friendWhatsId: '447700000002@c.us', agentId: '1255' });
+  const ids = hub.subscribe<MessageStatusChangedEvent>('messageStatusChanged', '82', { messageIds: ['1', '4', '5'], conversationId: '101' });
+  const otherTenant = hub.subscribe<MessageStatusChangedEvent>('messageStatusChanged', '83', {});
+  const otherTopic = hub.subscribe('messageAdded', '82', {});
+  assert.equal(hub.subscribers, 6);
+  await tick();
+  for (let n = 0; n < 6; n++) pubsub.publish('messageStatusChanged', '82', event(n));
+  pubsub.publish('messageStatusChanged', '83', event(99));
+  await tick();
+  assert.deepEqual((await drain(all, 6)).map((e) => e.messageId), ['0', '1', '2', '3', '4', '5']);
+  assert.deepEqual((await drain(conv, 2)).map((e) => e.messageId), ['1', '4']);
+  assert.deepEqual((await drain(friendAndAgent, 2)).map((e) => e.messageId), ['2', '5']);
+  assert.deepEqual((await drain(ids, 2)).map((e) => e.messageId), ['1', '4']);
+  assert.deepEqual((await drain(otherTenant, 1)).map((e) => e.messageId), ['99']);
+  for (const f of [all, conv, friendAndAgent, ids, otherTenant]) assert.equal((f as { queued: number }).queued, 0);
+  assert.equal((otherTopic as { queued: number }).queued, 0);
+});
+
+test('return() ends a waiting read at once and unsubscribes; the last one out stops listening', async () => {
+  const bus = createEventBus(null, createLogger('silent'));
+  const pubsub = bus.pubsub;
+  const hub = new LiveHub(bus);
+  const a = hub.subscribe('messageStatusChanged', '82', {});
+  const b = hub.subscribe('messageStatusChanged', '82', { conversationId: '100' });
+  const pending = a.next();
+  await a.return!();
+  assert.deepEqual(await pending, { value: undefined, done: true });
+  assert.equal(hub.subscribers, 1);
+  await b.return!();
+  assert.equal(hub.subscribers, 0);
+  assert.deepEqual(await b.next(), { value: undefined, done: true });
+});
+
+test(`a subscriber more than ${MAX_QUEUED_EVENTS} events behind is ended with an error, after the events it has`, async () => {
+  const bus = createEventBus(null, createLogger('silent'));
+  const pubsub = bus.pubsub;
+  const hub = new LiveHub(bus);
+  const slow = hub.subscribe<MessageStatusChangedEvent>('messageStatusChanged', '82', {});
+  await tick();
+  for (let n = 0; n <= MAX_QUEUED_EVENTS; n++) pubsub.publish('messageStatusChanged', '82', event(n));
+  await tick();
+  assert.equal((await slow.next()).value!.messageId, '0');
+  for (let n = 1; n < MAX_QUEUED_EVENTS; n++) await slow.next();
+  await assert.rejects(slow.next(), /subscriber too slow/);
+  assert.equal(hub.subscribers, 0);
+});
+
+test('replay: the change a message made is from the highest recorded status below its current one', () => {
+  const at = (s: number) => new Date(s * 1000);
+  const row = (status: string, times: Partial<Record<'pendingAt' | 'sentAt' | 'deliveredAt' | 'readAt', Date>>) =>
+    ({ status, createdAt: at(0), pendingAt: null, sentAt: null, deliveredAt: null, readAt: null, ...times }) as never;
+  assert.deepEqual(statusChangeOf(row('READ', { pendingAt: at(1), readAt: at(5) })), { previousStatus: 'PENDING', changedAt: at(5) });
+  assert.deepEqual(statusChangeOf(row('DELIVERED', { sentAt: at(1), deliveredAt: at(2) })), { previousStatus: 'SENT', changedAt: at(2) });
+  assert.equal(statusChangeOf(row('DELIVERED', { deliveredAt: at(2) })), null); // stored at its status: no change
+  assert.equal(statusChangeOf(row('PENDING', { pendingAt: at(2) })), null);
+});
