@@ -4,7 +4,7 @@
 import type { ChatType, Direction } from '../domain/codes.ts';
 import { msgPageCodeOf, clientCodeOf, type ContentType } from '../domain/content-type.ts';
 import type { MessageStatus } from '../domain/status.ts';
-import type { GraphQLResolveInfo } from 'graphql';
+import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
 import { countMessages, joinedContact, messagePage, type ContactColumn, type MessageColumn, type MessageFilter, type MessageOrder, type MessageRow } from '../read/messages.ts';
 import { encodeCursor, pageRequest, toConnection, type ConnectionArgs, type PageRequest } from '../read/pagination.ts';
 import { selectedFieldNames, selects } from './selection.ts';
@@ -43,6 +43,9 @@ export const MessageWhere = builder.inputType('MessageWhere', {
     chatTimeTo: t.field({ type: 'DateTime', description: 'Chat time at or before.' }),
     day: t.string({ description: 'A local day "YYYY-MM-DD" in the legacy time zone (LEGACY_TIME_ZONE).' }),
     contactTag: t.string({ description: "Messages of contacts carrying this tag." }),
+    contactExternalId: t.string({
+      description: "The contact's CRM id (userProfile.id, a decimal string): the messages carrying its profile and the others of the conversations linked to it.",
+    }),
     whatsMessageIds: t.stringList({ description: 'WhatsApp message ids.' }),
   }),
 });
@@ -66,8 +69,17 @@ export function messageFilterOf(where: MessageWhereShape | null | undefined): Me
     chatTimeTo: where.chatTimeTo,
     day: where.day,
     contactTag: where.contactTag,
+    contactExternalId: contactExternalIdOf(where.contactExternalId),
     whatsMessageIds: where.whatsMessageIds,
   };
+}
+
+function contactExternalIdOf(value: string | null | undefined): string | null {
+  if (value == null || value === '') return null;
+  if (!/^-?\d{1,20}$/.test(value)) {
+    throw new GraphQLError(`where.contactExternalId must be a decimal id, got "${value.slice(0, 40)}"`, { extensions: { code: 'BAD_USER_INPUT' } });
+  }
+  return value;
 }
 
 export const MessageConnection = builder.connectionObject(
@@ -154,10 +166,20 @@ export function messagePageRequest(
 ): { page: PageRequest; columns: MessageColumn[] | undefined; contactColumns: ContactColumn[] | null } {
   const page = pageRequest(MESSAGE_CURSOR, args);
   page.probe = selects(info, ['pageInfo', page.forward ? 'hasPreviousPage' : 'hasNextPage']);
-  const fields = new Set([...selectedFieldNames(info, ['edges', 'node']), ...selectedFieldNames(info, ['nodes'])]);
-  const contactFields = new Set([...selectedFieldNames(info, ['edges', 'node', 'contact']), ...selectedFieldNames(info, ['nodes', 'contact'])]);
+  return { page, ...selectedMessageColumns(info, [['edges', 'node'], ['nodes']]) };
+}
+
+/**
+ * The message (and joined contact) columns that the operation's selection of
+ * the messages at `paths` below this field reads; undefined columns = all.
+ */
+export function selectedMessageColumns(
+  info: GraphQLResolveInfo,
+  paths: readonly (readonly string[])[],
+): { columns: MessageColumn[] | undefined; contactColumns: ContactColumn[] | null } {
+  const fields = new Set(paths.flatMap((p) => [...selectedFieldNames(info, p)]));
+  const contactFields = new Set(paths.flatMap((p) => [...selectedFieldNames(info, [...p, 'contact'])]));
   return {
-    page,
     columns: columnsFor(fields, MESSAGE_FIELD_COLUMNS),
     contactColumns: fields.has('contact') ? (columnsFor(contactFields, CONTACT_FIELD_COLUMNS) ?? [...CONTACT_COLUMN_NAMES]) : null,
   };

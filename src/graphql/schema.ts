@@ -6,6 +6,7 @@ import './viewer.ts';
 import './ingest.ts';
 import './content.ts';
 import './message.ts';
+import './message-page.ts';
 import './conversation.ts';
 import './contact.ts';
 import './subscription.ts';

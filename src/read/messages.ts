@@ -1,5 +1,5 @@
 // Reading messages: the row shape, the `where` filters as SQL, and the pages
-// (root, per conversation, per contact) as one statement each.
+// (root, per conversation, per contact; keyset or offset) as one statement each.
 import { GraphQLError } from 'graphql';
 import type pg from 'pg';
 import type { ChatType, Direction, Origin } from '../domain/codes.ts';
@@ -75,6 +75,8 @@ export interface MessageFilter {
   /** A local day "YYYY-MM-DD" in `timeZone`. */
   day?: string | null;
   contactTag?: string | null;
+  /** The contact's CRM id (Contact.externalId): its messages and those of the conversations linked to it. */
+  contactExternalId?: string | null;
   whatsMessageIds?: string[] | null;
   /** Words in the text or a caption (trigram index; case-insensitive). */
   text?: string | null;
@@ -111,6 +113,13 @@ export function messageConditions(tenantId: string, filter: MessageFilter, param
   }
   if (filter.contactTag) {
     c.push(`m."contactId" IN (SELECT id FROM "Contact" WHERE "tenantId" = ${params.add(tenantId)}::bigint AND tags @> ARRAY[${params.add(filter.contactTag)}]::text[])`);
+  }
+  if (filter.contactExternalId) {
+    // A contact's messages are those carrying its profile (MSG_SYNC) and the
+    // others of the conversations linked to it: CLIENT_SYNC messages carry no
+    // profile, but they carry the agent id that retrievePastRecords filters on.
+    const contact = `(SELECT id FROM "Contact" WHERE "tenantId" = ${params.add(tenantId)}::bigint AND "externalId" = ${params.add(filter.contactExternalId)})`;
+    c.push(`(m."contactId" = ${contact} OR m."conversationId" IN (SELECT id FROM "Conversation" WHERE "tenantId" = ${params.add(tenantId)}::bigint AND "contactId" = ${contact}))`);
   }
   if (filter.whatsMessageIds?.length) c.push(`m."whatsMessageId" = ANY(${params.add(filter.whatsMessageIds)}::text[])`);
   if (filter.text != null) {
@@ -155,7 +164,7 @@ export interface MessagePageQuery {
   timeZone: string;
 }
 
-function pageSelect(q: MessagePageQuery): string {
+function pageSelect(q: Pick<MessagePageQuery, 'columns' | 'contactColumns'>): string {
   const columns = q.columns ? columnList([...new Set([...KEY_COLUMNS, ...q.columns])]) : MESSAGE_COLUMNS;
   return q.contactColumns ? `${columns}, ${contactJoinColumns(q.contactColumns)}` : columns;
 }
@@ -203,8 +212,50 @@ export async function messagePagesByParent(
   );
 }
 
-/** How many messages match: from counters when the filter allows, else counted. */
-export async function countMessages(pool: pg.Pool, tenantId: string, filter: MessageFilter, timeZone: string): Promise<number> {
+export interface MessageOffsetQuery extends Omit<MessagePageQuery, 'page'> {
+  /** Rows skipped before the page. */
+  offset: number;
+  limit: number;
+  /** How many rows match, when known for certain: a page past the middle is then read from the other end. */
+  total?: number | null;
+}
+
+/**
+ * One page by offset (legacy `current` / `pageNo` pages). A deferred join:
+ * the inner statement finds the page's ids walking an index of (tenant[, filter
+ * column], chatTime, id) — an index-only scan when the filter's columns are in
+ * it and the visibility map is current — so the rows it skips are never read
+ * from the heap; only the page's own rows are. Skipping still walks the
+ * index entries, so with a known total a page past the middle walks from the
+ * other end.
+ */
+export async function messageOffsetPage(pool: pg.Pool, q: MessageOffsetQuery): Promise<MessageRow[]> {
+  const params = new Params();
+  const conditions = messageConditions(q.tenantId, q.filter, params, q.timeZone);
+  const dir = q.order === 'CHAT_TIME_ASC' ? 'ASC' : 'DESC';
+  let walk = { dir, offset: q.offset, limit: q.limit };
+  if (q.total != null && q.offset >= q.total) return [];
+  if (q.total != null && q.offset > q.total / 2) {
+    // Past the middle, the same rows are fewer index entries away from the other end.
+    const limit = Math.min(q.limit, q.total - q.offset);
+    walk = { dir: dir === 'ASC' ? 'DESC' : 'ASC', offset: q.total - q.offset - limit, limit };
+  }
+  const order = (d: string) => `m."chatTime" ${d}, m.id ${d}`;
+  const sql = `SELECT ${pageSelect(q)}
+    FROM (SELECT m.id FROM "Message" m WHERE ${conditions.join(' AND ')}
+           ORDER BY ${order(walk.dir)} OFFSET ${params.add(walk.offset)} LIMIT ${params.add(walk.limit)}) page
+    JOIN "Message" m ON m.id = page.id${q.contactColumns ? ` ${CONTACT_JOIN}` : ''}
+    ORDER BY ${order(dir)}`;
+  const { rows } = await pool.query<MessageRow>(sql, params.values);
+  return rows;
+}
+
+/**
+ * How many messages match, from the conversations' counters — when the
+ * filter allows (none, or only conversation / friend / account / chat type);
+ * else null. Kept on write, so this never scans messages.
+ */
+export async function countFromCounters(pool: pg.Pool, tenantId: string, filter: MessageFilter): Promise<number | null> {
   const keys = Object.entries(filter).filter(([, v]) => v != null && !(Array.isArray(v) && v.length === 0)).map(([k]) => k);
   if (keys.length === 1 && keys[0] === 'conversationId') {
     const { rows } = await pool.query<{ n: number }>('SELECT "messageCount" AS n FROM "Conversation" WHERE id = $1 AND "tenantId" = $2', [filter.conversationId, tenantId]);
@@ -223,6 +274,13 @@ export async function countMessages(pool: pg.Pool, tenantId: string, filter: Mes
     const { rows } = await pool.query<{ n: string }>(`SELECT COALESCE(sum("messageCount"), 0) AS n FROM "Conversation" WHERE ${c.join(' AND ')}`, params.values);
     return Number(rows[0]!.n);
   }
+  return null;
+}
+
+/** How many messages match: from counters when the filter allows, else counted. */
+export async function countMessages(pool: pg.Pool, tenantId: string, filter: MessageFilter, timeZone: string): Promise<number> {
+  const fromCounters = await countFromCounters(pool, tenantId, filter);
+  if (fromCounters !== null) return fromCounters;
   const params = new Params();
   const where = messageConditions(tenantId, filter, params, timeZone);
   const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM "Message" m WHERE ${where.join(' AND ')}`, params.values);

@@ -8,6 +8,9 @@ import { Params } from './sql.ts';
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
+/** Pages by number (`messagePage`, the legacy msgPage and retrievePastRecords). */
+export const DEFAULT_OFFSET_PAGE_SIZE = 10;
+export const MAX_OFFSET_PAGE_SIZE = 500;
 
 export interface ConnectionArgs {
   first?: number | null;
