@@ -11,6 +11,7 @@ import type { AppServices, Context } from '../graphql/context.ts';
 import { bearerToken, type Viewer } from '../auth/api-keys.ts';
 import { createLoaders, type Loaders } from '../read/loaders.ts';
 import { webhookRoutes } from '../rest/webhooks.ts';
+import { legacyRoutes } from '../rest/legacy-routes.ts';
 import { healthRoutes } from './health.ts';
 import { useRoutes } from './routes.ts';
 import { useAuthGate } from './auth-gate.ts';
@@ -35,7 +36,7 @@ export function createApp(services: AppServices): App {
     logging: false,
     maskedErrors: services.config.nodeEnv !== 'development' || { isDev: false },
     plugins: [
-      useRoutes([...healthRoutes(services.db), ...webhooks]),
+      useRoutes([...healthRoutes(services.db), ...webhooks, ...legacyRoutes(services)]),
       useAuthGate(),
       useSubscriptionLoaders(),
       // Compiles each operation once into a plain function: the per-request

@@ -1,9 +1,12 @@
 // Non-GraphQL routes served by the same Yoga instance (so in-process tests
 // reach them through `app.fetch` exactly as clients do over HTTP): health
 // checks here; webhooks and legacy endpoints register the same way.
-import type { Plugin } from 'graphql-yoga';
+import type { Plugin, YogaServer } from 'graphql-yoga';
 
-export type RouteHandler = (request: Request) => Promise<Response> | Response;
+/** The Yoga instance serving the routes: legacy adapters run GraphQL operations through its pipeline. */
+export type RouteYoga = YogaServer<Record<string, any>, any>;
+
+export type RouteHandler = (request: Request, yoga: RouteYoga) => Promise<Response> | Response;
 
 export interface Route {
   readonly method: 'GET' | 'POST';
@@ -22,7 +25,12 @@ export function json(body: unknown, status = 200, headers: Record<string, string
 export function useRoutes(routes: readonly Route[]): Plugin {
   const byPath = new Map<string, Route[]>();
   for (const route of routes) byPath.set(route.path, [...(byPath.get(route.path) ?? []), route]);
+  // Routes are made before the Yoga instance they are served by: it arrives here.
+  let yoga: RouteYoga | undefined;
   return {
+    onYogaInit({ yoga: instance }) {
+      yoga = instance;
+    },
     onRequest({ request, url, endResponse }) {
       const candidates = byPath.get(url.pathname);
       if (!candidates) return;
@@ -35,7 +43,7 @@ export function useRoutes(routes: readonly Route[]): Plugin {
         );
         return;
       }
-      return Promise.resolve(route.handler(request)).then(endResponse);
+      return Promise.resolve(route.handler(request, yoga!)).then(endResponse);
     },
   };
 }
