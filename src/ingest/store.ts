@@ -71,6 +71,18 @@ function conversationKey(m: MessageInput): string {
   return `${m.accountWhatsIdBare}\u0000${m.friendWhatsIdBare}\u0000${m.chatType}`;
 }
 
+/**
+ * JSON with object keys sorted, for comparing a value with what jsonb gives
+ * back (jsonb keeps its own key order: a plain stringify would always differ).
+ */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  ).replace(/\\u0000/g, '');
+}
+
 /** jsonb refuses \u0000 even escaped: drop it from parsed values. */
 function jsonText(value: unknown): string {
   return JSON.stringify(value).replace(/\\u0000/g, '');
@@ -363,7 +375,7 @@ async function upsertContacts(client: pg.PoolClient, tenant: string, merged: Mer
     return (
       CONTACT_FIELDS.some((f) => (row[f] ?? null) !== (c[f] ?? null)) ||
       JSON.stringify(row.tags) !== JSON.stringify(c.tags) ||
-      jsonText(row.customFields) !== jsonText(c.customFields)
+      canonicalJson(row.customFields) !== canonicalJson(c.customFields)
     );
   });
   if (changed.length) {
