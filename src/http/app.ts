@@ -3,7 +3,8 @@
 // handler, so tests call `app.fetch(...)` in-process and the node server
 // mounts the same object.
 import { randomUUID } from 'node:crypto';
-import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { createGraphQLError, createYoga, maskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { DATABASE_UNAVAILABLE_MESSAGE, RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '../db/errors.ts';
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import { GraphQLError } from 'graphql';
 import { schema } from '../graphql/schema.ts';
@@ -34,7 +35,17 @@ export function createApp(services: AppServices): App {
     graphiql: services.config.graphiql ? { title: 'chatgraph' } : false,
     landingPage: false,
     logging: false,
-    maskedErrors: services.config.nodeEnv !== 'development' || { isDev: false },
+    // Unexpected errors are masked ("Unexpected error."); a database outage
+    // is said as such, with 503 and Retry-After, so that clients retry.
+    maskedErrors: {
+      isDev: false,
+      maskError: (error, message, isDev) =>
+        isDatabaseUnavailable(error instanceof GraphQLError ? (error.originalError ?? error) : error)
+          ? createGraphQLError(DATABASE_UNAVAILABLE_MESSAGE, {
+              extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503, headers: { 'retry-after': String(RETRY_AFTER_SECONDS) } } },
+            })
+          : maskError(error, message, isDev),
+    },
     plugins: [
       useRoutes([...healthRoutes(services.db), ...webhooks, ...legacyRoutes(services)]),
       useAuthGate(),

@@ -3,6 +3,7 @@
 // `IngestService.store`, which stores them in one transaction and, after
 // commit, publishes what changed.
 import type { Database } from '../db/database.ts';
+import { isDatabaseUnavailable } from '../db/errors.ts';
 import type { ChatPubSub } from '../events/pubsub.ts';
 import type { Logger } from '../log.ts';
 import type { MessageInput, StatusUpdateInput } from './model.ts';
@@ -40,7 +41,8 @@ export class IngestService {
         await client.query('COMMIT');
       } catch (err) {
         await client.query('ROLLBACK').catch(() => {});
-        client.release();
+        // A connection that broke goes, not back to the pool.
+        client.release(isDatabaseUnavailable(err) ? (err as Error) : undefined);
         const code = (err as { code?: string }).code;
         if (code && RETRYABLE.has(code) && attempt < MAX_ATTEMPTS) {
           this.log.debug({ code, attempt, tenantId: tenantId.toString() }, 'ingest transaction retried');

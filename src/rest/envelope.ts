@@ -14,11 +14,11 @@ export function legacyJsonText(body: unknown): string {
   }
 }
 
-export function legacyJson(body: unknown, status = 200): Response {
-  return new Response(legacyJsonText(body), { status, headers: { 'content-type': 'application/json;charset=UTF-8' } });
+export function legacyJson(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(legacyJsonText(body), { status, headers: { 'content-type': 'application/json;charset=UTF-8', ...headers } });
 }
 
 /** `{"code":…,"message":"…","data":null}` with the same HTTP status. */
-export function legacyError(code: number, message: string): Response {
-  return legacyJson({ code, message, data: null }, code);
+export function legacyError(code: number, message: string, headers: Record<string, string> = {}): Response {
+  return legacyJson({ code, message, data: null }, code, headers);
 }

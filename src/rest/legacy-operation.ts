@@ -11,6 +11,7 @@ import { executeOperation, type OperationCall } from '../http/execute-operation.
 import type { RouteYoga } from '../http/routes.ts';
 import { ErrorList, describeJsonType, isObject } from '../ingest/fields.ts';
 import type { Logger } from '../log.ts';
+import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from '../db/errors.ts';
 
 /** Legacy requests are a few filters: a small bound is plenty. */
 export const LEGACY_MAX_BODY_BYTES = 64 * 1024;
@@ -18,7 +19,7 @@ export const LEGACY_MAX_BODY_BYTES = 64 * 1024;
 /** A refused request: the legacy `code` (also the HTTP status) and what was wrong. */
 export class LegacyError extends Error {
   override name = 'LegacyError';
-  constructor(readonly code: 400 | 401 | 403 | 413 | 500, message: string) {
+  constructor(readonly code: 400 | 401 | 403 | 413 | 429 | 500 | 503, message: string) {
     super(message);
   }
 }
@@ -149,10 +150,12 @@ function describe(value: LosslessJsonValue | undefined): string {
   return describeJsonType(value);
 }
 
-const CODES_BY_GRAPHQL_CODE: Record<string, 400 | 401 | 403> = {
+const CODES_BY_GRAPHQL_CODE: Record<string, 400 | 401 | 403 | 429 | 503> = {
   BAD_USER_INPUT: 400,
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
+  RATE_LIMITED: 429,
+  SERVICE_UNAVAILABLE: 503,
 };
 
 /**
@@ -180,6 +183,7 @@ export async function runLegacyOperation<TResult, TVariables extends Record<stri
 /** The legacy code and message of any failure (unexpected ones are logged). */
 export function legacyFailureOf(err: unknown, log: Logger, route: string): LegacyError {
   if (err instanceof LegacyError) return err;
+  if (isDatabaseUnavailable(err)) return new LegacyError(503, DATABASE_UNAVAILABLE_MESSAGE);
   log.error({ err, route }, 'legacy endpoint failed');
   return new LegacyError(500, 'internal error');
 }

@@ -17,6 +17,7 @@ import { BodyError, parseJsonBody, readText } from '../http/body.ts';
 import type { Route } from '../http/routes.ts';
 import type { Logger } from '../log.ts';
 import { legacyError, legacyJson } from './envelope.ts';
+import { DATABASE_UNAVAILABLE_MESSAGE, RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '../db/errors.ts';
 
 export const WEBHOOK_MAX_BODY_BYTES = 5 * 1024 * 1024;
 
@@ -68,6 +69,11 @@ function failure(deps: WebhookDeps, route: string, err: unknown): Response {
   if (err instanceof BodyError) return legacyError(err.status, err.message);
   if (err instanceof IngestValidationError) return legacyError(400, err.message);
   if (err instanceof AuthError) return legacyError(err.code, err.message);
+  if (isDatabaseUnavailable(err)) {
+    // Not acknowledged: nothing was committed; the sender retries later.
+    deps.log.warn({ route, err: (err as Error).message }, 'webhook refused: database unavailable');
+    return legacyError(503, DATABASE_UNAVAILABLE_MESSAGE, { 'retry-after': String(RETRY_AFTER_SECONDS) });
+  }
   deps.log.error({ err, route }, 'webhook failed');
   // Not acknowledged: the sender keeps the delivery and retries.
   return legacyError(500, 'internal error: the delivery was not stored, retry later');
