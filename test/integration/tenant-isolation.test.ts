@@ -1,10 +1,21 @@
-// Tenant isolation on the read path: with two tenants' data loaded, nothing
-// tenant A asks (ids, nodes, cursors, filters, search, lookups) returns
-// anything of tenant B's.
+// Tenant isolation, every attack in one place. With two tenants' data
+// loaded (the same WhatsApp ids, contact id, tags and friends in both),
+// nothing tenant A asks or sends reaches tenant B:
+//  - read path: listing, node()/nodes() with B's ids, B's cursors, filters
+//    naming B's conversation/contact, shared values, search, quote lookups;
+//  - live: subscription filters naming B's conversation and messages;
+//  - legacy: B's tenantId in a msgPage body, B's agent/contact in
+//    retrievePastRecords;
+//  - write path: A's key or secret on B's webhooks (MSG_SYNC tenantId,
+//    signature headers), A's status updates for B's message ids, A's
+//    mutations.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { msgSyncAccessToken } from '../../src/auth/webhook-signatures.ts';
+import { bodySignature, msgSyncAccessToken } from '../../src/auth/webhook-signatures.ts';
+import { listen } from '../../src/server.ts';
+import { attachWebSocket } from '../../src/http/websocket.ts';
+import { liveClient, msgSyncBody, msgSyncItem, statusSyncBody } from '../support/live.ts';
 import type { TenantCredentials } from '../../src/auth/tenants.ts';
 
 let t: TestApp;
@@ -107,4 +118,71 @@ test('attack: search and quoted-message lookups never reach the other tenant', a
 test("attack: another tenant's key sees its own data only, and a key of A cannot read as B", async () => {
   const res = await t.graphql<any>(`{ viewer { tenantId } messages(first: 1) { totalCount } }`, {}, b.readKey);
   assert.deepEqual(res.body.data, { viewer: { tenantId: '4242' }, messages: { totalCount: 10 } });
+});
+
+const post = (path: string, body: string, headers: Record<string, string> = {}) =>
+  t.app.fetch(`http://localhost${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+const stateOfB = async () => (await t.testDb.db.pool.query(
+  `SELECT count(*)::int AS n, string_agg(status::text || ':' || "whatsMessageId", ',' ORDER BY id) AS s FROM "Message" WHERE "tenantId" = $1`, [b.tenantId.toString()])).rows[0];
+
+test("attack: subscription filters naming another tenant's conversation and messages receive nothing of it", async () => {
+  const server = await listen(t.app, 0, '127.0.0.1');
+  const ws = attachWebSocket(t.app, server.server, t.services.authenticator, t.services.log);
+  const c = liveClient(`ws://127.0.0.1:${server.port}/graphql`, { authorization: `Bearer ${a.readKey}` });
+  try {
+    const q = 'subscription S($where: MessageEventWhere) { messageStatusChanged(where: $where) { whatsMessageId status } }';
+    const byConversation = c.subscribe(q, { where: { conversationId: bIds.conversation } });
+    const byMessage = c.subscribe(q, { where: { messageIds: [bIds.message] } });
+    const byShared = c.subscribe<{ messageStatusChanged: { whatsMessageId: string } }>(q, { where: { whatsMessageIds: ['b-2', 'a-live'] } });
+    await c.connected();
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal((await post('/webhooks/CLIENT_SYNC_MESSAGE_STATUS', statusSyncBody([{ messageId: 'b-2', status: 4 }]), { token: b.ingestKey })).status, 200);
+    // A's own event comes through: everything before it was B's and must not have.
+    assert.equal((await post('/webhooks/MSG_SYNC_MESSAGE', msgSyncBody(a, [msgSyncItem('a-live', 1)]))).status, 200);
+    assert.equal((await post('/webhooks/CLIENT_SYNC_MESSAGE_STATUS', statusSyncBody([{ messageId: 'a-live', status: 2 }]), { token: a.ingestKey })).status, 200);
+    assert.equal((await byShared.next()).messageStatusChanged.whatsMessageId, 'a-live');
+    await byConversation.none(200);
+    await byMessage.none(0);
+  } finally {
+    await c.dispose();
+    await ws.close();
+    await server.close(1000);
+  }
+});
+
+test("attack: msgPage with another tenant's tenantId is refused; retrievePastRecords naming B's agent or contact finds nothing", async () => {
+  const res = await post('/wscrm-bus-api/open/message/msgPage', JSON.stringify({ tenantId: Number(b.tenantId), current: 1, pageSize: 10, info: {} }), { token: a.readKey });
+  assert.equal(res.status, 403);
+  assert.match(((await res.json()) as { message: string }).message, /not the tenant of this API key/);
+  const own = await post('/wscrm-bus-api/open/message/msgPage', JSON.stringify({ tenantId: Number(a.tenantId), info: { agentAccount: 'b-agent' } }), { token: a.readKey });
+  assert.equal(((await own.json()) as { data: { total: number } }).data.total, 0);
+  const past = await post('/xd/client/retrievePastRecords', JSON.stringify({ custServId: 'b-agent', receId: '5000', pageNo: 1, pageSize: 10 }), { token: a.readKey });
+  const body = (await past.json()) as { data: { total: number; contGroups: unknown[] } };
+  assert.equal(body.data.total, 0);
+  assert.deepEqual(body.data.contGroups, []);
+});
+
+test("attack: A's webhook secret or signature cannot write into B; A's keys write into A only", async () => {
+  const before = await stateOfB();
+  const timestamp = Date.now();
+  // MSG_SYNC claiming tenant B, signed with A's secret.
+  const forged = JSON.stringify({ accessToken: msgSyncAccessToken(a.webhookSecret, b.tenantId.toString(), timestamp), tenantId: Number(b.tenantId), timestamp, data: [msgSyncItem('forged-1', 1)] });
+  assert.equal((await post('/webhooks/MSG_SYNC_MESSAGE', forged)).status, 401);
+  // Signature headers naming tenant B, signed with A's secret.
+  const body = statusSyncBody([{ messageId: 'b-3', status: 4 }]);
+  const headers = { 'x-chatgraph-tenant': b.tenantId.toString(), 'x-chatgraph-timestamp': String(timestamp), 'x-chatgraph-signature': bodySignature(a.webhookSecret, timestamp, body) };
+  assert.equal((await post('/webhooks/CLIENT_SYNC_MESSAGE_STATUS', body, headers)).status, 401);
+  // A's ingest key with B's message ids: they are A's (unknown there: kept pending in A), never B's.
+  assert.equal((await post('/webhooks/CLIENT_SYNC_MESSAGE_STATUS', body, { token: a.ingestKey })).status, 200);
+  // A's admin key through the mutation: writes into A.
+  const m = await t.graphql<any>(
+    'mutation($u: [MessageStatusUpdateInput!]!) { updateMessageStatuses(updates: $u) { updated pending } }',
+    { u: [{ whatsMessageId: 'b-4', status: 'READ' }] },
+    a.adminKey,
+  );
+  assert.equal(m.body.errors, undefined, JSON.stringify(m.body.errors));
+  // A read key of B cannot write at all.
+  const denied = await t.graphql<any>('mutation { updateMessageStatuses(updates: [{ whatsMessageId: "b-4", status: READ }]) { updated } }', {}, b.readKey);
+  assert.equal(denied.body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
+  assert.deepEqual(await stateOfB(), before);
 });
