@@ -172,12 +172,13 @@ async function webhookPath(url: string, batches: Batch[], concurrency: number, p
     LEGACY_TIME_ZONE,
   });
   const db = await openDatabase(config);
-  const app = createApp(createServices(config, db, createLogger(config.logLevel)));
+  const services = createServices(config, db, createLogger(config.logLevel));
+  const app = createApp(services);
   const server = await listen(app, 0, '127.0.0.1');
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   try {
     const secrets = new Map<number, string>();
-    for (const t of tenants) secrets.set(t.id, (await createTenant(db.prisma, { id: BigInt(t.id), name: t.name })).webhookSecret);
+    for (const t of tenants) secrets.set(t.id, (await createTenant(db.prisma, services.secrets, { id: BigInt(t.id), name: t.name })).webhookSecret);
     // The server's first request pays for lazy set-up (Yoga, the schema): one empty body, not counted.
     {
       const t = tenants[0]!;

@@ -22,6 +22,8 @@ import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { msgSyncAccessToken } from '../src/auth/webhook-signatures.ts';
 import { createTenant, type TenantCredentials } from '../src/auth/tenants.ts';
+import { loadSecretBox } from '../src/auth/secret-box.ts';
+import { loadConfig } from '../src/config.ts';
 import { openDatabase } from '../src/db/database.ts';
 import { formatLocalDateTime } from '../src/domain/local-time.ts';
 import { ROOT, startServer, type Server } from './read.ts';
@@ -276,7 +278,9 @@ async function main() {
   log(`live benchmark: ${counts.join(', ')} subscribers (${mode}), ${rate} status events/s for ${seconds} s, batches of ${batch}, ${conversationCount} conversations`);
   await freshDatabase(url);
   const db = await openDatabase({ databaseUrl: url, dataDir: '', databasePoolSize: 2, migrateOnStart: true });
-  const tenant = await createTenant(db.prisma, { id: 7001n, name: 'Live bench' });
+  // Sealed with the key the server will use (SECRETS_KEY or ./data/secrets.key).
+  const { box } = loadSecretBox({ secretsKey: loadConfig(process.env).secretsKey, dataDir: `${ROOT}/data` });
+  const tenant = await createTenant(db.prisma, box, { id: 7001n, name: 'Live bench' });
 
   const ours = await startServer('ours', ['src/main.ts'], { NODE_ENV: 'production', DATABASE_URL: url, LOG_LEVEL: 'warn', MIGRATE_ON_START: 'false', DATABASE_POOL_SIZE: '10' });
   const perConversation = Math.ceil((rate * seconds) / 3 / conversationCount) * counts.length;

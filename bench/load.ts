@@ -13,7 +13,10 @@
 // table "_bench_load"; a re-run skips the bodies below it and re-sends the rest,
 // which the idempotent ingest stores once. See bench/README.md.
 import { realpathSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { loadSecretBox } from '../src/auth/secret-box.ts';
+import { loadConfig } from '../src/config.ts';
 import { openDatabase, type Database } from '../src/db/database.ts';
 import { createTenant } from '../src/auth/tenants.ts';
 import { createLocalPubSub } from '../src/events/pubsub.ts';
@@ -80,11 +83,13 @@ const STATE_TABLE = '"_bench_load"';
 /** Creates the dataset's tenants (ids from the dataset) that do not exist yet. */
 export async function ensureTenants(db: Database, ds: Dataset): Promise<number> {
   let created = 0;
+  // Sealed with the key a server started from this checkout uses (SECRETS_KEY or ./data/secrets.key).
+  const { box } = loadSecretBox({ secretsKey: loadConfig(process.env).secretsKey, dataDir: path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../data') });
   for (const t of ds.tenants) {
     const id = BigInt(t.id);
     const exists = await db.prisma.tenant.findUnique({ where: { id }, select: { id: true } });
     if (exists) continue;
-    await createTenant(db.prisma, { id, name: t.name });
+    await createTenant(db.prisma, box, { id, name: t.name });
     created++;
   }
   return created;

@@ -4,7 +4,7 @@
 import { loadConfig, ConfigError } from './config.ts';
 import { createLogger } from './log.ts';
 import { openDatabase, DatabaseUnavailableError } from './db/database.ts';
-import { bootstrapDemoTenant, formatCredentials } from './auth/tenants.ts';
+import { bootstrapDemoTenant, formatCredentials, sealStoredSecrets } from './auth/tenants.ts';
 import { createApp } from './http/app.ts';
 import { listen } from './server.ts';
 import { createServices } from './services.ts';
@@ -34,8 +34,11 @@ async function main(): Promise<void> {
   }
   log.info({ database: db.location, migrated: config.migrateOnStart }, 'database ready');
 
+  const services = createServices(config, db, log);
+  const sealed = await sealStoredSecrets(db.prisma, services.secrets);
+  if (sealed) log.info({ tenants: sealed }, 'webhook secrets stored in the clear were sealed');
   if (config.demoBootstrap) {
-    const demo = await bootstrapDemoTenant(db.prisma);
+    const demo = await bootstrapDemoTenant(db.prisma, services.secrets);
     if (demo) {
       process.stdout.write(
         `\n==== chatgraph demo tenant (created on first start of an empty database) ====\n${formatCredentials(demo)}\n` +
@@ -46,11 +49,10 @@ async function main(): Promise<void> {
     }
   }
 
-  const services = createServices(config, db, log);
   const app = createApp(services);
   let server;
   try {
-    server = await listen(app, config.port, config.host);
+    server = await listen(app, config.port, config.host, { requestTimeoutMs: config.httpRequestTimeoutMs, headersTimeoutMs: config.httpHeadersTimeoutMs });
   } catch (err) {
     await db.close();
     const code = (err as { code?: string }).code;
@@ -59,6 +61,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const websocket = attachWebSocket(app, server.server, services.authenticator, log);
+  services.metrics.gauge('chatgraph_websocket_connections', 'Open graphql-ws sockets.', () => [[{}, websocket.size]]);
   log.info({ port: server.port, graphql: `http://localhost:${server.port}/graphql`, events: config.redisUrl ? 'redis' : 'in-process' }, 'chatgraph listening');
 
   let stopping = false;

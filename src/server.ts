@@ -10,9 +10,19 @@ export interface RunningServer {
   close(timeoutMs: number): Promise<void>;
 }
 
-export async function listen(app: App, port: number, host: string): Promise<RunningServer> {
+export interface ServerTimeouts {
+  /** Whole request received within (408 after; 0 = no limit). */
+  requestTimeoutMs?: number;
+  /** Headers received within (408 after). */
+  headersTimeoutMs?: number;
+}
+
+export async function listen(app: App, port: number, host: string, timeouts: ServerTimeouts = {}): Promise<RunningServer> {
   const server = http.createServer(app);
   server.keepAliveTimeout = 65_000;
+  // Slow clients (slowloris) do not hold sockets open: Node answers 408.
+  if (timeouts.headersTimeoutMs !== undefined) server.headersTimeout = timeouts.headersTimeoutMs;
+  if (timeouts.requestTimeoutMs !== undefined) server.requestTimeout = timeouts.requestTimeoutMs;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

@@ -9,17 +9,33 @@ import type { AppServices } from './graphql/context.ts';
 import { IngestService } from './ingest/service.ts';
 import type { Logger } from './log.ts';
 import { SharedLoaders } from './read/loaders.ts';
+import { Metrics } from './http/metrics.ts';
+import { loadSecretBox } from './auth/secret-box.ts';
 
 export function createServices(config: Config, db: Database, log: Logger): AppServices {
   const events = createEventBus(config.redisUrl, log);
+  const metrics = new Metrics();
+  const secrets = loadSecretBox({ secretsKey: config.secretsKey, dataDir: config.dataDir }).box;
+  const live = new LiveHub(events);
+  metrics.gauge('chatgraph_subscriptions_active', 'Live subscriptions on this instance (graphql-ws and SSE).', () => [[{}, live.subscribers]]);
+  metrics.gauge('chatgraph_db_pool_connections', 'Database pool connections, by state.', () => [
+    [{ state: 'total' }, db.pool.totalCount],
+    [{ state: 'idle' }, db.pool.idleCount],
+    [{ state: 'waiting' }, db.pool.waitingCount],
+  ]);
+  metrics.gauge('chatgraph_events_transport_up', 'Whether events cross instances (1: Redis connected or in-process mode, 0: Redis down).', () => [
+    [{ transport: events.state() }, events.state() === 'redis-down' ? 0 : 1],
+  ]);
   return {
     config,
     db,
     log,
     events,
     pubsub: events.pubsub,
-    live: new LiveHub(events),
-    ingest: new IngestService(db, events.pubsub, log),
+    live,
+    metrics,
+    secrets,
+    ingest: new IngestService(db, events.pubsub, log, metrics),
     authenticator: new ApiKeyAuthenticator(db.prisma),
     sharedLoaders: new SharedLoaders(db.pool),
   };

@@ -2,6 +2,7 @@
 // the first start of an empty embedded database.
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { createApiKey, randomToken } from './api-keys.ts';
+import { SecretBox } from './secret-box.ts';
 
 export interface TenantCredentials {
   tenantId: bigint;
@@ -23,6 +24,7 @@ export function generateWebhookSecret(): string {
 /** Creates a tenant with its webhook secret and three keys; the keys are shown only now. */
 export async function createTenant(
   prisma: PrismaClient,
+  secrets: SecretBox,
   input: { id: bigint; name: string },
 ): Promise<TenantCredentials> {
   if (input.id <= 0n || input.id > 9223372036854775807n) {
@@ -31,7 +33,7 @@ export async function createTenant(
   const existing = await prisma.tenant.findUnique({ where: { id: input.id }, select: { id: true } });
   if (existing) throw new Error(`tenant ${input.id} already exists`);
   const webhookSecret = generateWebhookSecret();
-  await prisma.tenant.create({ data: { id: input.id, name: input.name, webhookSecret } });
+  await prisma.tenant.create({ data: { id: input.id, name: input.name, webhookSecret: secrets.seal(webhookSecret) } });
   const admin = await createApiKey(prisma, input.id, 'admin', ['READ', 'INGEST', 'ADMIN']);
   const ingest = await createApiKey(prisma, input.id, 'ingest', ['INGEST']);
   const read = await createApiKey(prisma, input.id, 'read', ['READ']);
@@ -41,9 +43,21 @@ export async function createTenant(
 export const DEMO_TENANT_ID = 82n;
 
 /** On an empty database, creates the demo tenant and returns its credentials; otherwise null. */
-export async function bootstrapDemoTenant(prisma: PrismaClient): Promise<TenantCredentials | null> {
+export async function bootstrapDemoTenant(prisma: PrismaClient, secrets: SecretBox): Promise<TenantCredentials | null> {
   if ((await prisma.tenant.count()) > 0) return null;
-  return createTenant(prisma, { id: DEMO_TENANT_ID, name: 'Demo company' });
+  return createTenant(prisma, secrets, { id: DEMO_TENANT_ID, name: 'Demo company' });
+}
+
+/** Seals webhook secrets stored before sealing existed; returns how many. */
+export async function sealStoredSecrets(prisma: PrismaClient, secrets: SecretBox): Promise<number> {
+  const tenants = await prisma.tenant.findMany({ select: { id: true, webhookSecret: true } });
+  let sealed = 0;
+  for (const t of tenants) {
+    if (SecretBox.isSealed(t.webhookSecret)) continue;
+    await prisma.tenant.update({ where: { id: t.id }, data: { webhookSecret: secrets.seal(t.webhookSecret) } });
+    sealed++;
+  }
+  return sealed;
 }
 
 export function formatCredentials(c: TenantCredentials): string {
@@ -53,6 +67,6 @@ export function formatCredentials(c: TenantCredentials): string {
     `  ingest key     ${c.ingestKey}`,
     `  read key       ${c.readKey}`,
     `  webhook secret ${c.webhookSecret}`,
-    'These are shown once: only their hashes are kept (the webhook secret is kept to verify signatures).',
+    'These are shown once: only the keys\' hashes are kept, and the webhook secret sealed (it verifies signatures).',
   ].join('\n');
 }

@@ -11,6 +11,8 @@ import type { ChatEventBus, ChatPubSub } from '../events/pubsub.ts';
 import type { Loaders, SharedLoaders } from '../read/loaders.ts';
 import type { ApiKeyAuthenticator } from '../auth/api-keys.ts';
 import type { LiveHub } from '../events/live-hub.ts';
+import type { Metrics } from '../http/metrics.ts';
+import type { SecretBox } from '../auth/secret-box.ts';
 
 export interface AppServices {
   readonly config: Config;
@@ -20,6 +22,9 @@ export interface AppServices {
   readonly pubsub: ChatPubSub;
   /** This instance's subscribers, fed from the pubsub. */
   readonly live: LiveHub;
+  readonly metrics: Metrics;
+  /** Seals and opens webhook secrets. */
+  readonly secrets: SecretBox;
   readonly ingest: IngestService;
   readonly authenticator: ApiKeyAuthenticator;
   /** Loaders shared by subscriptions, renewed every event-loop turn. */

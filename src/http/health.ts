@@ -1,9 +1,14 @@
 // Liveness and readiness, for load balancers and orchestrators.
 import type { Database } from '../db/database.ts';
 import { json, type Route } from './routes.ts';
+import type { Metrics } from './metrics.ts';
 
-export function healthRoutes(db: Database): Route[] {
+export function healthRoutes(db: Database, metrics?: Metrics): Route[] {
   return [
+    // Prometheus scrape (no key: nothing in it names a tenant or a message).
+    ...(metrics
+      ? [{ method: 'GET' as const, path: '/metrics', handler: () => new Response(metrics.render(), { headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' } }) }]
+      : []),
     // The process is up and serving HTTP.
     { method: 'GET', path: '/healthz', handler: () => json({ status: 'ok' }) },
     // The database answers and every migration is applied.

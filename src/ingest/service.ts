@@ -6,6 +6,7 @@ import type { Database } from '../db/database.ts';
 import { isDatabaseUnavailable } from '../db/errors.ts';
 import type { ChatPubSub } from '../events/pubsub.ts';
 import type { Logger } from '../log.ts';
+import type { Metrics } from '../http/metrics.ts';
 import type { MessageInput, StatusUpdateInput } from './model.ts';
 import { storeBatch, type StoreResult } from './store.ts';
 
@@ -26,6 +27,7 @@ export class IngestService {
     private readonly db: Database,
     private readonly pubsub: ChatPubSub,
     private readonly log: Logger,
+    private readonly metrics: Metrics | null = null,
   ) {}
 
   async store(tenantId: bigint, batch: IngestBatch): Promise<IngestSummary> {
@@ -34,6 +36,13 @@ export class IngestService {
     if (!messages.length && !statusUpdates.length) return { inserted: 0, updated: 0, unchanged: 0, pending: 0 };
     for (let attempt = 1; ; attempt++) {
       const client = await this.db.pool.connect();
+      // A checked-out client whose connection drops emits 'error': unheard,
+      // that would end the process. The failing query rejects as well.
+      let broken: Error | undefined;
+      const onError = (err: Error) => {
+        broken = err;
+      };
+      client.on('error', onError);
       let result: StoreResult;
       try {
         await client.query('BEGIN');
@@ -41,8 +50,9 @@ export class IngestService {
         await client.query('COMMIT');
       } catch (err) {
         await client.query('ROLLBACK').catch(() => {});
+        client.off('error', onError);
         // A connection that broke goes, not back to the pool.
-        client.release(isDatabaseUnavailable(err) ? (err as Error) : undefined);
+        client.release(broken ?? (isDatabaseUnavailable(err) ? (err as Error) : undefined));
         const code = (err as { code?: string }).code;
         if (code && RETRYABLE.has(code) && attempt < MAX_ATTEMPTS) {
           this.log.debug({ code, attempt, tenantId: tenantId.toString() }, 'ingest transaction retried');
@@ -51,9 +61,16 @@ export class IngestService {
         }
         throw err;
       }
-      client.release();
+      client.off('error', onError);
+      client.release(broken);
       this.publish(tenantId.toString(), result);
       const { added: _added, statusChanged: _changed, ...summary } = result;
+      if (this.metrics) {
+        this.metrics.ingestBatches.inc();
+        for (const outcome of ['inserted', 'updated', 'unchanged', 'pending'] as const) {
+          if (summary[outcome]) this.metrics.ingestMessages.inc({ outcome }, summary[outcome]);
+        }
+      }
       return summary;
     }
   }
@@ -61,5 +78,7 @@ export class IngestService {
   private publish(tenantId: string, result: StoreResult): void {
     for (const event of result.added) this.pubsub.publish('messageAdded', tenantId, event);
     for (const event of result.statusChanged) this.pubsub.publish('messageStatusChanged', tenantId, event);
+    if (result.added.length) this.metrics?.eventsPublished.inc({ topic: 'messageAdded' }, result.added.length);
+    if (result.statusChanged.length) this.metrics?.eventsPublished.inc({ topic: 'messageStatusChanged' }, result.statusChanged.length);
   }
 }

@@ -15,7 +15,7 @@ export async function startTestAppWithPool(poolSize: number, env: Record<string,
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_POOL_SIZE: String(poolSize), ...env });
   const services: AppServices = createServices(config, testDb.db, createLogger(config.logLevel));
   const app = createApp(services);
-  const tenant = await createTenant(testDb.db.prisma, { id: 82n, name: 'Test company' });
+  const tenant = await createTenant(testDb.db.prisma, services.secrets, { id: 82n, name: 'Test company' });
   return {
     app,
     services,
@@ -27,7 +27,7 @@ export async function startTestAppWithPool(poolSize: number, env: Record<string,
       const res = await app.fetch('http://localhost/graphql', { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
       return { status: res.status, body: (await res.json()) as never };
     },
-    createTenant: (id, name = `Tenant ${id}`) => createTenant(testDb.db.prisma, { id, name }),
+    createTenant: (id, name = `Tenant ${id}`) => createTenant(testDb.db.prisma, services.secrets, { id, name }),
     async close() {
       await app.dispose();
       await services.events.close();

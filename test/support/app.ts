@@ -24,7 +24,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...env });
   const services: AppServices = createServices(config, testDb.db, createLogger(config.logLevel));
   const app = createApp(services);
-  const tenant = await createTenant(testDb.db.prisma, { id: 82n, name: 'Test company' });
+  const tenant = await createTenant(testDb.db.prisma, services.secrets, { id: 82n, name: 'Test company' });
   return {
     app,
     services,
@@ -36,7 +36,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       const res = await app.fetch('http://localhost/graphql', { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
       return { status: res.status, body: (await res.json()) as never };
     },
-    createTenant: (id, name = `Tenant ${id}`) => createTenant(testDb.db.prisma, { id, name }),
+    createTenant: (id, name = `Tenant ${id}`) => createTenant(testDb.db.prisma, services.secrets, { id, name }),
     async close() {
       await app.dispose();
       await services.events.close();
