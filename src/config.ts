@@ -1,6 +1,8 @@
 // Environment → one typed, validated configuration. Every setting the server
 // reads is here and in the README's configuration table; a bad value stops
 // start-up with one line naming the variable and what is wrong with it.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -16,6 +18,8 @@ export interface Config {
   readonly databaseUrl: string | null;
   /** Embedded database's directory (DATA_DIR). */
   readonly dataDir: string;
+  /** Seals webhook secrets at rest (SECRETS_KEY, 32 bytes in base64); null = the key file in DATA_DIR. */
+  readonly secretsKey: Buffer | null;
   /** Connections in the database pool (DATABASE_POOL_SIZE). */
   readonly databasePoolSize: number;
   /** Apply pending migrations at start-up (MIGRATE_ON_START). */
@@ -31,6 +35,51 @@ export interface Config {
   readonly demoBootstrap: boolean;
   /** How long graceful shutdown waits for in-flight requests (SHUTDOWN_TIMEOUT_MS). */
   readonly shutdownTimeoutMs: number;
+  /** Limits on GraphQL documents and requests (README "Limits"). */
+  readonly graphqlLimits: GraphQLLimitsConfig;
+  /** Token buckets per API key and per client IP; 0 = off (README "Limits"). */
+  readonly rateLimit: RateLimitConfig;
+  /** Origins allowed to call from a browser (CORS_ORIGINS): a list, '*' for any, empty for none. */
+  readonly corsOrigins: readonly string[] | '*';
+  /** Node's server.requestTimeout (HTTP_REQUEST_TIMEOUT_MS): the whole request must arrive within it; 0 = none. */
+  readonly httpRequestTimeoutMs: number;
+  /** Node's server.headersTimeout (HTTP_HEADERS_TIMEOUT_MS): the headers must arrive within it. */
+  readonly httpHeadersTimeoutMs: number;
+  /** Persisted operations (PERSISTED_OPERATIONS, PERSISTED_OPERATIONS_FILE). */
+  readonly persistedOperations: PersistedOperationsConfig;
+}
+
+export interface PersistedOperationsConfig {
+  /** off: documents only; allow: a persisted id or a document; only: persisted ids only. */
+  readonly mode: 'off' | 'allow' | 'only';
+  /** The manifest: a JSON object of sha256 (hex) of each document → the document. */
+  readonly file: string;
+  /** The manifest's operations (empty when off). */
+  readonly operations: ReadonlyMap<string, string>;
+}
+
+export interface GraphQLLimitsConfig {
+  /** Nested fields (GRAPHQL_MAX_DEPTH). */
+  readonly maxDepth: number;
+  /** Aliased fields per operation, fragments counted where spread (GRAPHQL_MAX_ALIASES). */
+  readonly maxAliases: number;
+  /** Directives per operation (GRAPHQL_MAX_DIRECTIVES). */
+  readonly maxDirectives: number;
+  /** Lexical tokens per document (GRAPHQL_MAX_TOKENS). */
+  readonly maxTokens: number;
+  /** Estimated objects returned, page sizes multiplied (GRAPHQL_MAX_COST). */
+  readonly maxCost: number;
+  /** Bytes of a POST /graphql body (GRAPHQL_MAX_BODY_BYTES). */
+  readonly maxBodyBytes: number;
+}
+
+export interface RateLimitConfig {
+  /** Requests a minute per API key (RATE_LIMIT_PER_MINUTE); 0 = no limit. */
+  readonly perKeyPerMinute: number;
+  /** Requests a minute per client IP (RATE_LIMIT_IP_PER_MINUTE); 0 = no limit. */
+  readonly perIpPerMinute: number;
+  /** Take the client IP from the last X-Forwarded-For address (TRUST_PROXY). */
+  readonly trustProxy: boolean;
 }
 
 /** A configuration value is wrong; its message is the one line to print. */
@@ -69,6 +118,14 @@ function oneOf<T extends string>(env: Env, name: string, values: readonly T[], f
     throw new ConfigError(`${name} must be one of ${values.join(', ')}, got "${env[name]}"`);
   }
   return raw as T;
+}
+
+function key32(env: Env, name: string): Buffer | null {
+  const raw = read(env, name);
+  if (raw === undefined) return null;
+  const key = /^[A-Za-z0-9+/_-]+=*$/.test(raw) ? Buffer.from(raw, 'base64') : Buffer.alloc(0);
+  if (key.length !== 32) throw new ConfigError(`${name} must be 32 random bytes in base64 (e.g. \`openssl rand -base64 32\`), got ${key.length} bytes`);
+  return key;
 }
 
 function url(env: Env, name: string, protocols: readonly string[]): string | null {
@@ -110,15 +167,65 @@ function timeZone(env: Env, name: string, fallback: string): string {
   return zone;
 }
 
+/** CORS_ORIGINS: comma-separated origins (scheme://host[:port]), or '*'. */
+function origins(env: Env, name: string): readonly string[] | '*' {
+  const raw = read(env, name);
+  if (raw === undefined) return [];
+  if (raw === '*') return '*';
+  return raw.split(',').map((item) => {
+    const origin = item.trim();
+    let parsed: URL | null = null;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      // reported below
+    }
+    if (!parsed || !['http:', 'https:'].includes(parsed.protocol) || parsed.origin !== origin) {
+      throw new ConfigError(`${name} must be * or a comma-separated list of origins like https://app.example.com (scheme, host, optional port; no path or trailing slash), got "${origin}"`);
+    }
+    return origin;
+  });
+}
+
+/** PERSISTED_OPERATIONS and its manifest, read and checked now so that a bad file stops start-up. */
+function persistedOperations(env: Env): PersistedOperationsConfig {
+  const mode = oneOf(env, 'PERSISTED_OPERATIONS', ['off', 'allow', 'only'] as const, 'off');
+  const file = path.resolve(read(env, 'PERSISTED_OPERATIONS_FILE') ?? 'schema/persisted-operations.json');
+  const operations = new Map<string, string>();
+  if (mode === 'off') return { mode, file, operations };
+  let manifest: unknown;
+  try {
+    manifest = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(`PERSISTED_OPERATIONS_FILE "${file}" cannot be read as JSON: ${(err as Error).message.split('\n')[0]}`);
+  }
+  if (!manifest || typeof manifest !== 'object' || Array.isArray(manifest)) {
+    throw new ConfigError(`PERSISTED_OPERATIONS_FILE "${file}" must hold a JSON object of sha256 hash → GraphQL document`);
+  }
+  for (const [hash, document] of Object.entries(manifest)) {
+    if (typeof document !== 'string' || createHash('sha256').update(document).digest('hex') !== hash) {
+      throw new ConfigError(`PERSISTED_OPERATIONS_FILE "${file}": entry "${hash.slice(0, 80)}" is not the sha256 (hex) of its document (rebuild it: npm run persisted:print)`);
+    }
+    operations.set(hash, document);
+  }
+  return { mode, file, operations };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'production', 'test'] as const, 'development');
   const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
+  const httpRequestTimeoutMs = integer(env, 'HTTP_REQUEST_TIMEOUT_MS', 30_000, 0, 3_600_000);
+  const httpHeadersTimeoutMs = integer(env, 'HTTP_HEADERS_TIMEOUT_MS', 10_000, 1000, 3_600_000);
+  if (httpRequestTimeoutMs > 0 && httpHeadersTimeoutMs > httpRequestTimeoutMs) {
+    throw new ConfigError(`HTTP_HEADERS_TIMEOUT_MS (${httpHeadersTimeoutMs}) must not be more than HTTP_REQUEST_TIMEOUT_MS (${httpRequestTimeoutMs})`);
+  }
   return {
     nodeEnv,
     port: integer(env, 'PORT', 4000, 0, 65535),
     host: read(env, 'HOST') ?? '0.0.0.0',
     databaseUrl,
     dataDir: path.resolve(read(env, 'DATA_DIR') ?? './data'),
+    secretsKey: key32(env, 'SECRETS_KEY'),
     databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', databaseUrl ? 10 : 4, 1, 1000),
     migrateOnStart: boolean(env, 'MIGRATE_ON_START', true),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
@@ -127,5 +234,22 @@ export function loadConfig(env: Env = process.env): Config {
     graphiql: boolean(env, 'GRAPHIQL', nodeEnv !== 'production'),
     demoBootstrap: boolean(env, 'DEMO_BOOTSTRAP', !databaseUrl && nodeEnv !== 'production'),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    graphqlLimits: {
+      maxDepth: integer(env, 'GRAPHQL_MAX_DEPTH', 12, 1, 1000),
+      maxAliases: integer(env, 'GRAPHQL_MAX_ALIASES', 30, 0, 100_000),
+      maxDirectives: integer(env, 'GRAPHQL_MAX_DIRECTIVES', 20, 0, 100_000),
+      maxTokens: integer(env, 'GRAPHQL_MAX_TOKENS', 5000, 100, 1_000_000),
+      maxCost: integer(env, 'GRAPHQL_MAX_COST', 50_000, 1, 1_000_000_000),
+      maxBodyBytes: integer(env, 'GRAPHQL_MAX_BODY_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
+    },
+    rateLimit: {
+      perKeyPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 60_000, 0, 1_000_000_000),
+      perIpPerMinute: integer(env, 'RATE_LIMIT_IP_PER_MINUTE', 120_000, 0, 1_000_000_000),
+      trustProxy: boolean(env, 'TRUST_PROXY', false),
+    },
+    corsOrigins: origins(env, 'CORS_ORIGINS'),
+    httpRequestTimeoutMs,
+    httpHeadersTimeoutMs,
+    persistedOperations: persistedOperations(env),
   };
 }

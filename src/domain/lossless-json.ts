@@ -15,12 +15,21 @@ export type LosslessJsonValue =
 
 const INTEGER = /^-?\d+$/;
 
+/**
+ * Integers of more digits than this are no id of any kind (a Java Long has 19):
+ * they are read as doubles (inexact, or ±Infinity), which every id check
+ * refuses. Converting one of millions of digits to a bigint (and back to text
+ * for a message) would take seconds of CPU per request.
+ */
+export const MAX_EXACT_INTEGER_DIGITS = 40;
+
 // Integers stay numbers while exact, else become bigint; anything with a
 // fraction or exponent is a double in Java too, so a JS number loses nothing.
 function parseNumber(text: string): number | bigint {
   if (INTEGER.test(text)) {
     const n = Number(text);
-    return Number.isSafeInteger(n) ? n : BigInt(text);
+    if (Number.isSafeInteger(n)) return n;
+    return text.length - (text.startsWith('-') ? 1 : 0) > MAX_EXACT_INTEGER_DIGITS ? n : BigInt(text);
   }
   return Number(text);
 }
@@ -47,7 +56,12 @@ const DECIMAL = /^-?\d+$/;
 export function toExactDecimalString(value: unknown): string | null {
   if (typeof value === 'bigint') return value.toString();
   if (typeof value === 'number') return Number.isSafeInteger(value) ? String(value) : null;
-  if (typeof value === 'string' && DECIMAL.test(value)) return BigInt(value).toString();
+  if (typeof value === 'string' && DECIMAL.test(value)) {
+    // Canonical digits without BigInt (linear, whatever the length): "007" → "7", "-0" → "0".
+    const negative = value.startsWith('-');
+    const digits = value.slice(negative ? 1 : 0).replace(/^0+(?=\d)/, '');
+    return negative && digits !== '0' ? `-${digits}` : digits;
+  }
   return null;
 }
 

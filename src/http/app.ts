@@ -14,8 +14,14 @@ import { createLoaders, type Loaders } from '../read/loaders.ts';
 import { webhookRoutes } from '../rest/webhooks.ts';
 import { legacyRoutes } from '../rest/legacy-routes.ts';
 import { healthRoutes } from './health.ts';
+import { useMetrics } from './metrics.ts';
 import { useRoutes } from './routes.ts';
 import { useAuthGate } from './auth-gate.ts';
+import { corsOptions, useCsrfPrevention } from './browser.ts';
+import { useGraphQLLimits } from './limits.ts';
+import { useNulGuard } from './nul-guard.ts';
+import { usePersisted } from './persisted-operations.ts';
+import { useRateLimit } from './rate-limit.ts';
 import type { WebSocketInit } from './websocket.ts';
 
 export type App = YogaServerInstance<Record<string, never>, Context>;
@@ -28,6 +34,8 @@ export function createApp(services: AppServices): App {
     authenticator,
     timeZone: services.config.legacyTimeZone,
     log: services.log,
+    metrics: services.metrics,
+    secrets: services.secrets,
   });
   return createYoga<Record<string, never>, Context>({
     schema,
@@ -46,8 +54,17 @@ export function createApp(services: AppServices): App {
             })
           : maskError(error, message, isDev),
     },
+    // Browsers: only the CORS_ORIGINS origins (src/http/browser.ts).
+    cors: corsOptions(services.config.corsOrigins),
     plugins: [
-      useRoutes([...healthRoutes(services.db), ...webhooks, ...legacyRoutes(services)]),
+      useMetrics(services.metrics, services.log),
+      // Before anything reads the request (README "Limits").
+      useRateLimit(services.config.rateLimit),
+      useRoutes([...healthRoutes(services.db, services.metrics), ...webhooks, ...legacyRoutes(services)]),
+      useCsrfPrevention(),
+      ...usePersisted(services.config.persistedOperations),
+      useGraphQLLimits({ ...services.config.graphqlLimits, suggestions: services.config.nodeEnv === 'development' }),
+      useNulGuard(),
       useAuthGate(),
       useSubscriptionLoaders(),
       // Compiles each operation once into a plain function: the per-request

@@ -15,6 +15,9 @@ import { LegacyError, LegacyFields, type LegacyObject, legacyApiKey, legacyFailu
 
 export const MSG_PAGE_PATH = '/wscrm-bus-api/open/message/msgPage';
 
+/** Page numbers are GraphQL Ints (32-bit): a larger one could not even be passed to the operation. */
+export const MAX_PAGE_NUMBER = 2_147_483_647;
+
 /** Epoch milliseconds up to the end of year 9999. */
 const MAX_EPOCH_MS = 253_402_300_799_999;
 
@@ -39,7 +42,7 @@ const CONTENT_CODES = '0 text, 1 image, 2 video, 3 audio, 4 file, 6 contact card
 export function readMsgPageRequest(body: LegacyObject): MsgPageRequest {
   const r = new LegacyFields(body);
   const tenantId = r.given('tenantId') ? r.id('tenantId') : r.fail('tenantId', 'is required (the company id)');
-  const current = r.integer('current', { min: 1 }) ?? 1;
+  const current = r.integer('current', { min: 1, max: MAX_PAGE_NUMBER }) ?? 1;
   const pageSize = r.integer('pageSize', { min: 1, max: MAX_OFFSET_PAGE_SIZE }) ?? DEFAULT_OFFSET_PAGE_SIZE;
   const info = r.object_('info', { required: true });
   const where: MessageWhere = {};

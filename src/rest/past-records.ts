@@ -20,6 +20,7 @@ import { PastRecordsDocument, type MessageWhere, type PastRecordsQuery } from '.
 import type { Route } from '../http/routes.ts';
 import type { Logger } from '../log.ts';
 import { MAX_OFFSET_PAGE_SIZE } from '../read/pagination.ts';
+import { MAX_PAGE_NUMBER } from './msg-page.ts';
 import { legacyJson } from './envelope.ts';
 import { LegacyFields, legacyApiKey, legacyFailureOf, readLegacyObject, runLegacyOperation, type LegacyObject } from './legacy-operation.ts';
 
@@ -48,8 +49,8 @@ export function readPastRecordsRequest(body: LegacyObject, timeZone: string): Pa
   const convType = r.string('convType', { max: 64 });
   const receId = r.id('receId');
   // The seed's example spells it `pageno`: both are accepted.
-  const pageNo = r.integer('pageNo', { min: 1 });
-  const pageno = r.integer('pageno', { min: 1 });
+  const pageNo = r.integer('pageNo', { min: 1, max: MAX_PAGE_NUMBER });
+  const pageno = r.integer('pageno', { min: 1, max: MAX_PAGE_NUMBER });
   if (!r.given('pageNo') && !r.given('pageno')) r.fail('pageNo', 'is required (the page number, from 1; `pageno` is accepted too)');
   else if (pageNo !== null && pageno !== null && pageNo !== pageno) r.problem(`pageNo (${pageNo}) and pageno (${pageno}) differ: send one of them`);
   const pageSize = r.integer('pageSize', { min: 1, max: MAX_OFFSET_PAGE_SIZE });

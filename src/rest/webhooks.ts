@@ -16,6 +16,8 @@ import { normaliseStatusSync } from '../ingest/status-sync.ts';
 import { BodyError, parseJsonBody, readText } from '../http/body.ts';
 import type { Route } from '../http/routes.ts';
 import type { Logger } from '../log.ts';
+import type { Metrics } from '../http/metrics.ts';
+import type { SecretBox } from '../auth/secret-box.ts';
 import { legacyError, legacyJson } from './envelope.ts';
 import { DATABASE_UNAVAILABLE_MESSAGE, RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '../db/errors.ts';
 
@@ -27,6 +29,8 @@ export interface WebhookDeps {
   authenticator: ApiKeyAuthenticator;
   timeZone: string;
   log: Logger;
+  metrics?: Metrics;
+  secrets: SecretBox;
 }
 
 class AuthError extends Error {
@@ -35,9 +39,13 @@ class AuthError extends Error {
   }
 }
 
-async function webhookSecret(pool: pg.Pool, tenantId: string): Promise<string | null> {
-  const { rows } = await pool.query<{ webhookSecret: string }>('SELECT "webhookSecret" FROM "Tenant" WHERE id = $1', [tenantId]);
-  return rows[0]?.webhookSecret ?? null;
+/** Tenant ids are PostgreSQL bigints: one outside 1 … 2^63−1 names no tenant (and must not reach the query, which would fail). */
+const MAX_TENANT_ID = 9_223_372_036_854_775_807n;
+
+async function webhookSecret(deps: WebhookDeps, tenantId: string): Promise<string | null> {
+  if (!/^\d{1,19}$/.test(tenantId) || BigInt(tenantId) < 1n || BigInt(tenantId) > MAX_TENANT_ID) return null;
+  const { rows } = await deps.pool.query<{ webhookSecret: string }>('SELECT "webhookSecret" FROM "Tenant" WHERE id = $1', [tenantId]);
+  return rows[0] ? deps.secrets.open(rows[0].webhookSecret) : null;
 }
 
 /** The tenant of an array webhook: from an ingest key (header or `?token=`) or from signature headers. */
@@ -57,7 +65,7 @@ async function authenticateArrayWebhook(deps: WebhookDeps, request: Request, raw
     if (!tenant || !/^\d{1,19}$/.test(tenant)) throw new AuthError(401, 'X-Chatgraph-Tenant must be the tenant id');
     if (!timestamp || !/^\d{1,16}$/.test(timestamp)) throw new AuthError(401, 'X-Chatgraph-Timestamp must be epoch milliseconds');
     if (!signature) throw new AuthError(401, 'X-Chatgraph-Signature is required with X-Chatgraph-Tenant');
-    const secret = await webhookSecret(deps.pool, tenant);
+    const secret = await webhookSecret(deps, tenant);
     const check = secret ? verifyBodySignature(secret, Number(timestamp), rawBody, signature) : { ok: false as const, reason: `unknown tenant ${tenant}` };
     if (!check.ok) throw new AuthError(401, check.reason);
     return BigInt(tenant);
@@ -66,6 +74,12 @@ async function authenticateArrayWebhook(deps: WebhookDeps, request: Request, raw
 }
 
 function failure(deps: WebhookDeps, route: string, err: unknown): Response {
+  const reason =
+    err instanceof BodyError || err instanceof IngestValidationError ? 'invalid'
+    : err instanceof AuthError ? 'unauthorized'
+    : isDatabaseUnavailable(err) ? 'database_unavailable'
+    : 'error';
+  deps.metrics?.ingestFailures.inc({ route, reason });
   if (err instanceof BodyError) return legacyError(err.status, err.message);
   if (err instanceof IngestValidationError) return legacyError(400, err.message);
   if (err instanceof AuthError) return legacyError(err.code, err.message);
@@ -88,7 +102,7 @@ export function webhookRoutes(deps: WebhookDeps): Route[] {
         try {
           const envelope = readMsgSyncEnvelope(parseJsonBody(await readText(request, WEBHOOK_MAX_BODY_BYTES)));
           const tenantId = envelope.tenantId.toString();
-          const secret = await webhookSecret(deps.pool, tenantId);
+          const secret = await webhookSecret(deps, tenantId);
           if (!secret) throw new AuthError(401, `unknown tenant ${tenantId}`);
           const check = verifyMsgSyncToken(secret, tenantId, envelope.timestamp, envelope.accessToken);
           if (!check.ok) throw new AuthError(401, check.reason);

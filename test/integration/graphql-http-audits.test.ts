@@ -1,5 +1,5 @@
 // GraphQL over HTTP conformance: the `graphql-http` package's server audits
-// against /graphql (authenticated, as every client must be). MUSTs must pass;
+// against /graphql (authenticated and with the CSRF header, as every client must be). MUSTs must pass;
 // SHOULDs and MAYs are reported, and the ones we miss are listed below.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,6 +22,8 @@ test('graphql-http server audits', once, async () => {
   const fetchFn = (input: RequestInfo | URL, init?: RequestInit) => {
     const headers = new Headers(init?.headers);
     headers.set('authorization', `Bearer ${t.tenant.readKey}`);
+    // CSRF prevention: a GET (or form POST) must carry this header (README "Limits"); the audits' GETs omit it.
+    headers.set('x-graphql-yoga-csrf', '1');
     return t.app.fetch(input instanceof URL ? input.toString() : (input as string), { ...init, headers });
   };
   const audits = serverAudits({ url: 'http://localhost/graphql', fetchFn });

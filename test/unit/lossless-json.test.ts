@@ -97,3 +97,22 @@ test('parse and stringify round-trip exactly', () => {
   const text = '{"accessToken":"e6e1","tenantId":1238,"data":[{"userProfile":{"id":8423922419416375296,"tags":["测试"]},"taskId":0,"taskInfoId":null,"x":-1.5}]}';
   assert.equal(stringifyJson(parseJsonLossless(text)), text);
 });
+
+test('integers of more than 40 digits are read as doubles, fast (no id has that many digits)', () => {
+  const forty = '1234567890'.repeat(4);
+  assert.equal(parseJsonLossless(forty), BigInt(forty));
+  assert.equal(parseJsonLossless(`-${forty}`), -BigInt(forty));
+  assert.equal(parseJsonLossless(`${forty}1`), Number(`${forty}1`));
+  // Five million digits: a bigint would cost seconds to build and print; a double is immediate.
+  const huge = parseJsonLossless(`{"id":${'9'.repeat(5_000_000)}}`) as { id: unknown };
+  assert.equal(huge.id, Infinity);
+  assert.equal(toExactDecimalString(huge.id), null);
+});
+
+test('toExactDecimalString canonicalises strings of digits of any length without BigInt', () => {
+  assert.equal(toExactDecimalString('-007'), '-7');
+  assert.equal(toExactDecimalString('000'), '0');
+  assert.equal(toExactDecimalString('-000'), '0');
+  const long = '1' + '0'.repeat(2_000_000);
+  assert.equal(toExactDecimalString('000' + long), long);
+});

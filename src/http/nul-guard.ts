@@ -1,0 +1,81 @@
+// PostgreSQL text cannot hold NUL (U+0000): a filter or search text carrying
+// one can match nothing and makes the database refuse the query (which would
+// surface as an "Unexpected error"). Queries and subscriptions carrying a NUL
+// in a variable or a string literal are refused up front with BAD_USER_INPUT
+// naming where it is. Mutations are left to the ingest validation, which
+// names the item and field in the payload's `errors`.
+import { GraphQLError, Kind, visit, type DocumentNode, type ExecutionArgs, type OperationDefinitionNode } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+
+const NUL = '\u0000';
+
+function nulError(where: string): GraphQLError {
+  return new GraphQLError(`${where} must not contain NUL characters (\\u0000)`, { extensions: { code: 'BAD_USER_INPUT' } });
+}
+
+/** The path of the first string holding a NUL in a variables value (`$where.friendWhatsId`), or null. */
+export function nulPath(value: unknown, path: string, depth = 0): string | null {
+  if (typeof value === 'string') return value.includes(NUL) ? path : null;
+  if (value === null || typeof value !== 'object' || depth > 64) return null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = nulPath(value[i], `${path}[${i}]`, depth + 1);
+      if (found) return found;
+    }
+    return null;
+  }
+  for (const [key, item] of Object.entries(value)) {
+    const found = key.includes(NUL) ? `${path}.${JSON.stringify(key)}` : nulPath(item, `${path}.${key}`, depth + 1);
+    if (found) return found;
+  }
+  return null;
+}
+
+// Per document: the argument holding a NUL string literal, if any ('' = none).
+const literals = new WeakMap<DocumentNode, string>();
+
+function nulLiteral(document: DocumentNode): string | null {
+  let found = literals.get(document);
+  if (found === undefined) {
+    found = '';
+    let argument = '';
+    visit(document, {
+      Argument: {
+        enter(node) {
+          argument = node.name.value;
+        },
+      },
+      StringValue(node) {
+        if (!found && node.value.includes(NUL)) found = `argument ${argument || '(a directive or default value)'}`;
+      },
+    });
+    literals.set(document, found);
+  }
+  return found || null;
+}
+
+function operationOf(args: ExecutionArgs): OperationDefinitionNode | undefined {
+  const operations = args.document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  return args.operationName ? operations.find((o) => o.name?.value === args.operationName) : operations[0];
+}
+
+function check(args: ExecutionArgs): GraphQLError | null {
+  if (operationOf(args)?.operation === 'mutation') return null;
+  const inVariables = args.variableValues ? nulPath(args.variableValues, 'variables') : null;
+  if (inVariables) return nulError(inVariables.replace(/^variables\./, '$'));
+  const inDocument = nulLiteral(args.document);
+  return inDocument ? nulError(inDocument) : null;
+}
+
+export function useNulGuard(): Plugin {
+  return {
+    onExecute({ args, setResultAndStopExecution }) {
+      const error = check(args);
+      if (error) setResultAndStopExecution({ errors: [error] });
+    },
+    onSubscribe({ args, setResultAndStopExecution }) {
+      const error = check(args);
+      if (error) setResultAndStopExecution({ errors: [error] });
+    },
+  };
+}
