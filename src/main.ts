@@ -60,7 +60,7 @@ async function main(): Promise<void> {
     if (code === 'EACCES') fail(`no permission to listen on port ${config.port}`);
     throw err;
   }
-  const websocket = attachWebSocket(app, server.server, services.authenticator, log);
+  const websocket = attachWebSocket(app, server.server, services.authenticator, log, 12_000, services.rateLimiter);
   services.metrics.gauge('chatgraph_websocket_connections', 'Open graphql-ws sockets.', () => [[{}, websocket.size]]);
   log.info({ port: server.port, graphql: `http://localhost:${server.port}/graphql`, events: config.redisUrl ? 'redis' : 'in-process' }, 'chatgraph listening');
 

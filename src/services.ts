@@ -10,6 +10,7 @@ import { IngestService } from './ingest/service.ts';
 import type { Logger } from './log.ts';
 import { SharedLoaders } from './read/loaders.ts';
 import { Metrics } from './http/metrics.ts';
+import { createRateLimiter } from './http/rate-limit.ts';
 import { loadSecretBox } from './auth/secret-box.ts';
 
 export function createServices(config: Config, db: Database, log: Logger): AppServices {
@@ -35,6 +36,7 @@ export function createServices(config: Config, db: Database, log: Logger): AppSe
     live,
     metrics,
     secrets,
+    rateLimiter: createRateLimiter(config.rateLimit),
     ingest: new IngestService(db, events.pubsub, log, metrics),
     authenticator: new ApiKeyAuthenticator(db.prisma),
     sharedLoaders: new SharedLoaders(db.pool),

@@ -13,6 +13,7 @@ import type { ApiKeyAuthenticator } from '../auth/api-keys.ts';
 import type { LiveHub } from '../events/live-hub.ts';
 import type { Metrics } from '../http/metrics.ts';
 import type { SecretBox } from '../auth/secret-box.ts';
+import type { RateLimiter } from '../http/rate-limit.ts';
 
 export interface AppServices {
   readonly config: Config;
@@ -25,6 +26,8 @@ export interface AppServices {
   readonly metrics: Metrics;
   /** Seals and opens webhook secrets. */
   readonly secrets: SecretBox;
+  /** Request budgets per API key and per address (HTTP and graphql-ws share them). */
+  readonly rateLimiter: RateLimiter;
   readonly ingest: IngestService;
   readonly authenticator: ApiKeyAuthenticator;
   /** Loaders shared by subscriptions, renewed every event-loop turn. */

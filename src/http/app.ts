@@ -59,7 +59,7 @@ export function createApp(services: AppServices): App {
     plugins: [
       useMetrics(services.metrics, services.log),
       // Before anything reads the request (README "Limits").
-      useRateLimit(services.config.rateLimit),
+      useRateLimit(services.config.rateLimit, services.rateLimiter),
       useRoutes([...healthRoutes(services.db, services.metrics), ...webhooks, ...legacyRoutes(services)]),
       useCsrfPrevention(),
       ...usePersisted(services.config.persistedOperations),

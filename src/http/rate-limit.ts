@@ -103,7 +103,7 @@ export function clientIp(request: Request, serverContext: unknown, trustProxy: b
   return req?.socket?.remoteAddress ?? 'unknown';
 }
 
-const keyId = (key: string) => createHash('sha256').update(key).digest('base64url').slice(0, 22);
+export const keyId = (key: string) => createHash('sha256').update(key).digest('base64url').slice(0, 22);
 
 function refusal(kind: RouteKind, message: string, retryAfterSeconds: number): Response {
   const headers = { 'content-type': 'application/json; charset=utf-8', 'retry-after': String(retryAfterSeconds) };
@@ -152,4 +152,25 @@ export function useRateLimit(config: RateLimitConfig, limiter: RateLimiter = cre
       endResponse(refusal(kind, message, retryAfter));
     },
   };
+}
+
+/**
+ * The same buckets for graphql-ws: a socket's connection counts once against
+ * its address, and every operation it starts counts against its key and its
+ * address. Returns the refusal message, or null when within the limits.
+ */
+export function takeSocketAllowance(limiter: RateLimiter, key: string | null, ip: string): string | null {
+  const { keys, ips } = limiter;
+  const id = key && keys ? keyId(key) : null;
+  const ipWait = ips ? ips.wait(ip) : 0;
+  const keyWait = keys && id ? keys.wait(id) : 0;
+  if (ipWait === 0 && keyWait === 0) {
+    ips?.take(ip);
+    if (keys && id) keys.take(id);
+    return null;
+  }
+  const retryAfter = Math.max(1, Math.ceil(Math.max(ipWait, keyWait) / 1000));
+  return keyWait >= ipWait
+    ? `rate limit exceeded: more than ${keys!.perMinute} requests a minute with this API key (RATE_LIMIT_PER_MINUTE); retry after ${retryAfter} s`
+    : `rate limit exceeded: more than ${ips!.perMinute} requests a minute from this address (RATE_LIMIT_IP_PER_MINUTE); retry after ${retryAfter} s`;
 }

@@ -5,13 +5,14 @@
 // connection is initialised: a missing or bad key closes it with 4403.
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
-import type { ExecutionArgs } from 'graphql';
+import { GraphQLError, type ExecutionArgs } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { bearerToken, type ApiKeyAuthenticator, type Viewer } from '../auth/api-keys.ts';
 import type { Logger } from '../log.ts';
 import type { App } from './app.ts';
+import { takeSocketAllowance, type RateLimiter } from './rate-limit.ts';
 
 /** What the Yoga context function receives for an operation over a socket. */
 export interface WebSocketInit {
@@ -28,6 +29,7 @@ export interface WebSocketEndpoint {
 
 type Extra = {
   viewer?: Viewer;
+  key?: string;
   connectionId?: string;
 };
 
@@ -40,20 +42,37 @@ export function connectionKey(params: Record<string, unknown> | undefined, reque
   return bearerToken(request.headers.authorization ?? null);
 }
 
-export function attachWebSocket(app: App, server: http.Server, authenticator: ApiKeyAuthenticator, log: Logger, keepAliveMs = 12_000): WebSocketEndpoint {
+export function attachWebSocket(
+  app: App,
+  server: http.Server,
+  authenticator: ApiKeyAuthenticator,
+  log: Logger,
+  keepAliveMs = 12_000,
+  limiter: RateLimiter | null = null,
+): WebSocketEndpoint {
   const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: 256 * 1024 });
   const disposable = useServer<Record<string, unknown>, Extra>(
     {
       connectionInitWaitTimeout: 10_000,
       onConnect: async (ctx) => {
         const key = connectionKey(ctx.connectionParams, ctx.extra.request);
+        const refused = limiter ? takeSocketAllowance(limiter, key, ctx.extra.request.socket.remoteAddress ?? 'unknown') : null;
+        if (refused) {
+          // 4429: the socket is refused for now; the client may retry after the delay named.
+          ctx.extra.socket.close(4429, refused.slice(0, 120));
+          return false;
+        }
         const viewer = key ? await authenticator.authenticate(key) : null;
         if (!viewer) return false; // → 4403 Forbidden
         ctx.extra.viewer = viewer;
+        ctx.extra.key = key!;
         ctx.extra.connectionId = randomUUID();
         return true;
       },
       onSubscribe: async (ctx, id, payload) => {
+        // Every operation on a socket counts, like a request over HTTP.
+        const refused = limiter ? takeSocketAllowance(limiter, ctx.extra.key ?? null, ctx.extra.request.socket.remoteAddress ?? 'unknown') : null;
+        if (refused) return [new GraphQLError(refused, { extensions: { code: 'RATE_LIMITED' } })];
         const ws: WebSocketInit = { viewer: ctx.extra.viewer!, requestId: `${ctx.extra.connectionId}/${id}` };
         const { schema, execute, subscribe, contextFactory, parse, validate } = app.getEnveloped({ ws, params: payload });
         let document;
