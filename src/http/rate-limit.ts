@@ -103,7 +103,7 @@ export function clientIp(request: Request, serverContext: unknown, trustProxy: b
   return req?.socket?.remoteAddress ?? 'unknown';
 }
 
-export const keyId = (key: string) => createHash('sha256').update(key).digest('base64url').slice(0, 22);
+const keyId = (key: string) => createHash('sha256').update(key).digest('base64url').slice(0, 22);
 
 function refusal(kind: RouteKind, message: string, retryAfterSeconds: number): Response {
   const headers = { 'content-type': 'application/json; charset=utf-8', 'retry-after': String(retryAfterSeconds) };
@@ -135,31 +135,19 @@ export function useRateLimit(config: RateLimitConfig, limiter: RateLimiter = cre
       const kind = LIMITED[url.pathname];
       if (!kind || request.method === 'OPTIONS') return;
       const ip = ips ? clientIp(request, serverContext, config.trustProxy) : '';
-      const key = keys ? presentedKey(request, url) : null;
-      const id = key ? keyId(key) : null;
-      const ipWait = ips ? ips.wait(ip) : 0;
-      const keyWait = keys && id ? keys.wait(id) : 0;
-      if (ipWait === 0 && keyWait === 0) {
-        ips?.take(ip);
-        if (keys && id) keys.take(id);
-        return;
-      }
-      const retryAfter = Math.max(1, Math.ceil(Math.max(ipWait, keyWait) / 1000));
-      const message =
-        keyWait >= ipWait
-          ? `rate limit exceeded: more than ${keys!.perMinute} requests a minute with this API key (RATE_LIMIT_PER_MINUTE); retry after ${retryAfter} s`
-          : `rate limit exceeded: more than ${ips!.perMinute} requests a minute from this address (RATE_LIMIT_IP_PER_MINUTE); retry after ${retryAfter} s`;
-      endResponse(refusal(kind, message, retryAfter));
+      const refused = takeAllowance(limiter, keys ? presentedKey(request, url) : null, ip);
+      if (refused) endResponse(refusal(kind, refused.message, refused.retryAfterSeconds));
     },
   };
 }
 
 /**
- * The same buckets for graphql-ws: a socket's connection counts once against
- * its address, and every operation it starts counts against its key and its
- * address. Returns the refusal message, or null when within the limits.
+ * Takes one request from the key's and the address's buckets, or neither
+ * when either is empty; returns the refusal then. HTTP requests and
+ * graphql-ws (each socket, and each operation it starts) draw on the same
+ * buckets.
  */
-export function takeSocketAllowance(limiter: RateLimiter, key: string | null, ip: string): string | null {
+export function takeAllowance(limiter: RateLimiter, key: string | null, ip: string): { message: string; retryAfterSeconds: number } | null {
   const { keys, ips } = limiter;
   const id = key && keys ? keyId(key) : null;
   const ipWait = ips ? ips.wait(ip) : 0;
@@ -169,8 +157,10 @@ export function takeSocketAllowance(limiter: RateLimiter, key: string | null, ip
     if (keys && id) keys.take(id);
     return null;
   }
-  const retryAfter = Math.max(1, Math.ceil(Math.max(ipWait, keyWait) / 1000));
-  return keyWait >= ipWait
-    ? `rate limit exceeded: more than ${keys!.perMinute} requests a minute with this API key (RATE_LIMIT_PER_MINUTE); retry after ${retryAfter} s`
-    : `rate limit exceeded: more than ${ips!.perMinute} requests a minute from this address (RATE_LIMIT_IP_PER_MINUTE); retry after ${retryAfter} s`;
+  const retryAfterSeconds = Math.max(1, Math.ceil(Math.max(ipWait, keyWait) / 1000));
+  const message =
+    keyWait >= ipWait
+      ? `rate limit exceeded: more than ${keys!.perMinute} requests a minute with this API key (RATE_LIMIT_PER_MINUTE); retry after ${retryAfterSeconds} s`
+      : `rate limit exceeded: more than ${ips!.perMinute} requests a minute from this address (RATE_LIMIT_IP_PER_MINUTE); retry after ${retryAfterSeconds} s`;
+  return { message, retryAfterSeconds };
 }

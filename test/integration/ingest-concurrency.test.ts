@@ -8,7 +8,7 @@ import { testTarget } from '../support/database.ts';
 import { startTestAppWithPool } from '../support/app-pool.ts';
 import type { TestApp } from '../support/app.ts';
 import type { TenantCredentials } from '../../src/auth/tenants.ts';
-import { msgSyncAccessToken } from '../../src/auth/webhook-signatures.ts';
+import { msgSyncBody } from '../support/live.ts';
 import { formatLocalDateTime } from '../../src/domain/local-time.ts';
 
 const skip = testTarget !== 'postgres' ? 'needs a real PostgreSQL server (TEST_TARGET=postgres): PGlite serialises every connection' : false;
@@ -61,9 +61,6 @@ function item(n: number, status: number, profileName = 'Friend') {
   };
 }
 
-function msgSyncBody(tenant: TenantCredentials, data: unknown[], timestamp = Date.now()): string {
-  return JSON.stringify({ accessToken: msgSyncAccessToken(tenant.webhookSecret, tenant.tenantId.toString(), timestamp), tenantId: Number(tenant.tenantId), timestamp, data });
-}
 
 const deadlocks = async () => {
   // The statistics collector lags: give it a moment, then read this database's counter.

@@ -23,7 +23,6 @@ let a: TenantCredentials;
 let b: TenantCredentials;
 
 async function push(tenant: TenantCredentials, prefix: string, word: string) {
-  const timestamp = Date.now();
   const data = Array.from({ length: 10 }, (_, i) => ({
     id: `${prefix}-sync-${i}`, messageId: `${prefix}-${i}`, userName: `${prefix}-agent`, whatsId: '8613700000000', friendWhatsId: '447700000001', currentWhatsId: '8613700000000',
     actionType: 2, chatType: 1, messageStatus: 3, content: i === 9 ? JSON.stringify({ caption: `${word} quote`, type: 1, referContent: { msgId: 'shared-quoted' } }) : `${word} ${i}`,
@@ -32,8 +31,7 @@ async function push(tenant: TenantCredentials, prefix: string, word: string) {
   }));
   // The same WhatsApp ids and contact id in both tenants: only the tenant tells them apart.
   data[0]!.messageId = 'shared-quoted';
-  const body = JSON.stringify({ accessToken: msgSyncAccessToken(tenant.webhookSecret, tenant.tenantId.toString(), timestamp), tenantId: Number(tenant.tenantId), timestamp, data });
-  const res = await t.app.fetch('http://localhost/webhooks/MSG_SYNC_MESSAGE', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const res = await t.app.fetch('http://localhost/webhooks/MSG_SYNC_MESSAGE', { method: 'POST', headers: { 'content-type': 'application/json' }, body: msgSyncBody(tenant, data) });
   assert.equal(res.status, 200, await res.text());
 }
 
