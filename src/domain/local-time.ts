@@ -92,21 +92,41 @@ function offsetAt(epochMs: number, zone: string): number {
 // Wall-clock fields → instant. Follows java.time's rules for the two DST edge
 // cases: a time in a spring-forward gap moves later by the gap (NY 02:30 → 03:30
 // EDT); a time repeated at fall-back takes the earlier instant (the DST one).
-// Resolving an offset costs a few Intl calls (~10 µs each); times arriving
-// together share their minute, so the offset of each (zone, local minute) is
-// remembered. Zone transitions fall on whole minutes.
-const offsetCache = new Map<string, number>();
+// Resolving an offset costs a few Intl calls (~10 µs each), which ingest would
+// pay per message: most local days have one offset all day, so the offset of
+// each (zone, local day) is remembered when the offsets a day before and a day
+// after it agree; days with a transition are resolved (and remembered) per
+// local minute. Zone transitions fall on whole minutes.
+const dayOffsetCache = new Map<string, number>();
+const minuteOffsetCache = new Map<string, number>();
 const OFFSET_CACHE_SIZE = 50_000;
+
+function remember(cache: Map<string, number>, key: string, value: number): void {
+  if (cache.size >= OFFSET_CACHE_SIZE) cache.clear();
+  cache.set(key, value);
+}
 
 function instantOf(f: LocalFields, zone: string): number {
   const local = utcOf(f);
-  const minute = Math.floor(local / 60_000);
+  const day = Math.floor(local / DAY);
+  const dayKey = `${zone}|${day}`;
+  let dayOffset = dayOffsetCache.get(dayKey);
+  if (dayOffset === undefined) {
+    // The offsets at the local day's start, taken one day either side: equal
+    // means no transition in between (one transition at most within two days,
+    // as resolveInstant assumes).
+    const before = offsetAt(day * DAY - DAY, zone);
+    const after = offsetAt(day * DAY + 2 * DAY, zone);
+    dayOffset = before === after ? before : Number.NaN;
+    remember(dayOffsetCache, dayKey, dayOffset);
+  }
+  if (!Number.isNaN(dayOffset)) return local - dayOffset;
+  const minute = Math.floor(local / MINUTE);
   const key = `${zone}|${minute}`;
-  const cached = offsetCache.get(key);
+  const cached = minuteOffsetCache.get(key);
   if (cached !== undefined) return local - cached;
-  const instant = resolveInstant(minute * 60_000, zone) + (local - minute * 60_000);
-  if (offsetCache.size >= OFFSET_CACHE_SIZE) offsetCache.clear();
-  offsetCache.set(key, local - instant);
+  const instant = resolveInstant(minute * MINUTE, zone) + (local - minute * MINUTE);
+  remember(minuteOffsetCache, key, local - instant);
   return instant;
 }
 

@@ -186,3 +186,16 @@ test('every month and weekday name', () => {
     assert.equal(formatJavaDate(new Date(Date.UTC(2023, 0, 2 + i)), 'UTC'), `${w} Jan 0${2 + i} 00:00:00 UTC 2023`);
   });
 });
+
+test('parseLocalDateTime inverts formatLocalDateTime every 37 minutes over two years, in zones with DST, half-hour and 45-minute offsets', () => {
+  // Guards the per-day offset cache: each local time, read back, is the same
+  // instant, or the earlier one when the wall time repeats at fall-back.
+  for (const zone of [NY, 'Australia/Lord_Howe', 'Asia/Kathmandu', 'Pacific/Chatham', 'Europe/London', 'Asia/Shanghai']) {
+    for (let t = Date.UTC(2023, 0, 1); t < Date.UTC(2025, 0, 1); t += 37 * 60_000) {
+      const text = formatLocalDateTime(new Date(t), zone);
+      const back = parseLocalDateTime(text, zone)!;
+      assert.equal(formatLocalDateTime(back, zone), text, `${zone} ${text}`);
+      assert.ok(back.getTime() <= t && t - back.getTime() <= 60 * 60_000, `${zone} ${text}: ${back.toISOString()} vs ${new Date(t).toISOString()}`);
+    }
+  }
+});
