@@ -1,8 +1,11 @@
 // Tenants and their credentials: created by the CLI, or once for a demo on
 // the first start of an empty embedded database.
 import type { PrismaClient } from '../generated/prisma/client.ts';
-import { createApiKey, randomToken } from './api-keys.ts';
-import { SecretBox } from './secret-box.ts';
+import { createApiKey } from './api-keys.ts';
+import type { SecretBox } from './secret-box.ts';
+import { createWebhookSecret, sealWebhookSecrets } from './webhook-secrets.ts';
+
+export { generateWebhookSecret } from './webhook-secrets.ts';
 
 export interface TenantCredentials {
   tenantId: bigint;
@@ -17,10 +20,6 @@ export interface TenantCredentials {
   webhookSecret: string;
 }
 
-export function generateWebhookSecret(): string {
-  return `whsec_${randomToken(40)}`;
-}
-
 /** Creates a tenant with its webhook secret and three keys; the keys are shown only now. */
 export async function createTenant(
   prisma: PrismaClient,
@@ -32,8 +31,8 @@ export async function createTenant(
   }
   const existing = await prisma.tenant.findUnique({ where: { id: input.id }, select: { id: true } });
   if (existing) throw new Error(`tenant ${input.id} already exists`);
-  const webhookSecret = generateWebhookSecret();
-  await prisma.tenant.create({ data: { id: input.id, name: input.name, webhookSecret: secrets.seal(webhookSecret) } });
+  await prisma.tenant.create({ data: { id: input.id, name: input.name } });
+  const { secret: webhookSecret } = await createWebhookSecret(prisma, secrets, input.id);
   const admin = await createApiKey(prisma, input.id, 'admin', ['READ', 'INGEST', 'ADMIN']);
   const ingest = await createApiKey(prisma, input.id, 'ingest', ['INGEST']);
   const read = await createApiKey(prisma, input.id, 'read', ['READ']);
@@ -48,16 +47,9 @@ export async function bootstrapDemoTenant(prisma: PrismaClient, secrets: SecretB
   return createTenant(prisma, secrets, { id: DEMO_TENANT_ID, name: 'Demo company' });
 }
 
-/** Seals webhook secrets stored before sealing existed; returns how many. */
+/** Seals webhook secrets stored before sealing existed (and fills in their prefixes); returns how many. */
 export async function sealStoredSecrets(prisma: PrismaClient, secrets: SecretBox): Promise<number> {
-  const tenants = await prisma.tenant.findMany({ select: { id: true, webhookSecret: true } });
-  let sealed = 0;
-  for (const t of tenants) {
-    if (SecretBox.isSealed(t.webhookSecret)) continue;
-    await prisma.tenant.update({ where: { id: t.id }, data: { webhookSecret: secrets.seal(t.webhookSecret) } });
-    sealed++;
-  }
-  return sealed;
+  return sealWebhookSecrets(prisma, secrets);
 }
 
 export function formatCredentials(c: TenantCredentials): string {

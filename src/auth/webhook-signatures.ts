@@ -54,3 +54,32 @@ export function verifyBodySignature(secret: string, timestamp: number, rawBody: 
     ? { ok: true }
     : { ok: false, reason: 'X-Chatgraph-Signature does not match: expected sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>">' };
 }
+
+// A tenant may have several active secrets (rotation): a delivery verifies
+// when it matches any of them. Every secret is compared, each in constant
+// time, whatever matched (the time taken tells only how many secrets there are).
+
+/** verifyMsgSyncToken against each active secret; ok when one matches. */
+export function verifyMsgSyncTokenAny(secrets: readonly string[], tenantId: string, timestamp: number, accessToken: string, now = Date.now()): SignatureCheck {
+  const time = checkTimestamp(timestamp, now);
+  if (!time.ok) return time;
+  if (!secrets.length) return { ok: false, reason: `tenant ${tenantId} has no active webhook secret` };
+  const presented = accessToken.toLowerCase();
+  let matched = false;
+  for (const secret of secrets) matched = safeEqual(presented, msgSyncAccessToken(secret, tenantId, timestamp)) || matched;
+  return matched
+    ? { ok: true }
+    : { ok: false, reason: 'accessToken does not match: expected hex HMAC-SHA256 of "<tenantId>:<timestamp>" under one of the tenant\'s active webhook secrets' };
+}
+
+/** verifyBodySignature against each active secret; ok when one matches. */
+export function verifyBodySignatureAny(secrets: readonly string[], tenantId: string, timestamp: number, rawBody: string, signature: string, now = Date.now()): SignatureCheck {
+  const time = checkTimestamp(timestamp, now);
+  if (!time.ok) return time;
+  if (!secrets.length) return { ok: false, reason: `tenant ${tenantId} has no active webhook secret` };
+  let matched = false;
+  for (const secret of secrets) matched = safeEqual(signature, bodySignature(secret, timestamp, rawBody)) || matched;
+  return matched
+    ? { ok: true }
+    : { ok: false, reason: 'X-Chatgraph-Signature does not match: expected sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>"> under one of the tenant\'s active webhook secrets' };
+}

@@ -7,7 +7,7 @@
 import type pg from 'pg';
 import type { ApiKeyAuthenticator } from '../auth/api-keys.ts';
 import { bearerToken } from '../auth/api-keys.ts';
-import { verifyBodySignature, verifyMsgSyncToken } from '../auth/webhook-signatures.ts';
+import { verifyBodySignatureAny, verifyMsgSyncTokenAny } from '../auth/webhook-signatures.ts';
 import type { IngestService } from '../ingest/service.ts';
 import { IngestValidationError } from '../ingest/model.ts';
 import { normaliseMsgSync, readMsgSyncEnvelope } from '../ingest/msg-sync.ts';
@@ -42,10 +42,18 @@ class AuthError extends Error {
 /** Tenant ids are PostgreSQL bigints: one outside 1 … 2^63−1 names no tenant (and must not reach the query, which would fail). */
 const MAX_TENANT_ID = 9_223_372_036_854_775_807n;
 
-async function webhookSecret(deps: WebhookDeps, tenantId: string): Promise<string | null> {
+/** The tenant's active webhook secrets (several while one is being rotated); null for an unknown tenant. */
+async function webhookSecrets(deps: WebhookDeps, tenantId: string): Promise<string[] | null> {
   if (!/^\d{1,19}$/.test(tenantId) || BigInt(tenantId) < 1n || BigInt(tenantId) > MAX_TENANT_ID) return null;
-  const { rows } = await deps.pool.query<{ webhookSecret: string }>('SELECT "webhookSecret" FROM "Tenant" WHERE id = $1', [tenantId]);
-  return rows[0] ? deps.secrets.open(rows[0].webhookSecret) : null;
+  // One row per active secret, or one row with a null secret for a tenant that has none.
+  const { rows } = await deps.pool.query<{ secret: string | null }>(
+    `SELECT s.secret FROM "Tenant" t
+       LEFT JOIN "WebhookSecret" s ON s."tenantId" = t.id AND s."revokedAt" IS NULL
+      WHERE t.id = $1`,
+    [tenantId],
+  );
+  if (!rows.length) return null;
+  return rows.filter((r) => r.secret !== null).map((r) => deps.secrets.open(r.secret!));
 }
 
 /** The tenant of an array webhook: from an ingest key (header or `?token=`) or from signature headers. */
@@ -65,8 +73,8 @@ async function authenticateArrayWebhook(deps: WebhookDeps, request: Request, raw
     if (!tenant || !/^\d{1,19}$/.test(tenant)) throw new AuthError(401, 'X-Chatgraph-Tenant must be the tenant id');
     if (!timestamp || !/^\d{1,16}$/.test(timestamp)) throw new AuthError(401, 'X-Chatgraph-Timestamp must be epoch milliseconds');
     if (!signature) throw new AuthError(401, 'X-Chatgraph-Signature is required with X-Chatgraph-Tenant');
-    const secret = await webhookSecret(deps, tenant);
-    const check = secret ? verifyBodySignature(secret, Number(timestamp), rawBody, signature) : { ok: false as const, reason: `unknown tenant ${tenant}` };
+    const secrets = await webhookSecrets(deps, tenant);
+    const check = secrets ? verifyBodySignatureAny(secrets, tenant, Number(timestamp), rawBody, signature) : { ok: false as const, reason: `unknown tenant ${tenant}` };
     if (!check.ok) throw new AuthError(401, check.reason);
     return BigInt(tenant);
   }
@@ -102,9 +110,9 @@ export function webhookRoutes(deps: WebhookDeps): Route[] {
         try {
           const envelope = readMsgSyncEnvelope(parseJsonBody(await readText(request, WEBHOOK_MAX_BODY_BYTES)));
           const tenantId = envelope.tenantId.toString();
-          const secret = await webhookSecret(deps, tenantId);
-          if (!secret) throw new AuthError(401, `unknown tenant ${tenantId}`);
-          const check = verifyMsgSyncToken(secret, tenantId, envelope.timestamp, envelope.accessToken);
+          const secrets = await webhookSecrets(deps, tenantId);
+          if (!secrets) throw new AuthError(401, `unknown tenant ${tenantId}`);
+          const check = verifyMsgSyncTokenAny(secrets, tenantId, envelope.timestamp, envelope.accessToken);
           if (!check.ok) throw new AuthError(401, check.reason);
           const messages = normaliseMsgSync(envelope, deps.timeZone);
           await deps.ingest.store(envelope.tenantId, { messages });

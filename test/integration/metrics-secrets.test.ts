@@ -47,18 +47,24 @@ test('/metrics counts requests by route and status, ingest outcomes and failures
 });
 
 test('webhook secrets are stored sealed, never in the clear, and still verify MSG_SYNC signatures', async () => {
-  const row = await t.testDb.db.prisma.tenant.findUnique({ where: { id: t.tenant.tenantId } });
-  assert.ok(row!.webhookSecret.startsWith('v1:'));
-  assert.ok(!row!.webhookSecret.includes(t.tenant.webhookSecret));
-  assert.equal(t.services.secrets.open(row!.webhookSecret), t.tenant.webhookSecret);
+  const prisma = t.testDb.db.prisma;
+  const row = await prisma.webhookSecret.findFirst({ where: { tenantId: t.tenant.tenantId } });
+  assert.ok(row!.secret.startsWith('v1:'));
+  assert.ok(!row!.secret.includes(t.tenant.webhookSecret));
+  assert.equal(row!.prefix, t.tenant.webhookSecret.slice(0, 10));
+  assert.equal(t.services.secrets.open(row!.secret), t.tenant.webhookSecret);
   // Sealing is randomised: the same secret never seals to the same text.
   assert.notEqual(t.services.secrets.seal('s'), t.services.secrets.seal('s'));
   // Under another key it does not open (a clear error, not a wrong secret).
-  assert.throws(() => new SecretBox(randomBytes(32)).open(row!.webhookSecret), /sealed under another key/);
+  assert.throws(() => new SecretBox(randomBytes(32)).open(row!.secret), /sealed under another key/);
   // A secret stored in the clear (before sealing existed) still verifies, and is sealed at start-up.
-  await t.testDb.db.prisma.tenant.update({ where: { id: t.tenant.tenantId }, data: { webhookSecret: t.tenant.webhookSecret } });
+  await prisma.webhookSecret.update({ where: { id: row!.id }, data: { secret: t.tenant.webhookSecret } });
   assert.equal((await post('/webhooks/MSG_SYNC_MESSAGE', msgSyncBody(t.tenant, [msgSyncItem('m-3', 1)]))).status, 200);
-  assert.equal(await sealStoredSecrets(t.testDb.db.prisma, t.services.secrets), 1);
-  assert.equal(await sealStoredSecrets(t.testDb.db.prisma, t.services.secrets), 0);
+  assert.equal(await sealStoredSecrets(prisma, t.services.secrets), 1);
+  assert.equal(await sealStoredSecrets(prisma, t.services.secrets), 0);
   assert.equal((await post('/webhooks/MSG_SYNC_MESSAGE', msgSyncBody(t.tenant, [msgSyncItem('m-4', 1)]))).status, 200);
+  // A secret moved by the migration without its prefix gets it at start-up.
+  await prisma.webhookSecret.update({ where: { id: row!.id }, data: { prefix: null } });
+  assert.equal(await sealStoredSecrets(prisma, t.services.secrets), 1);
+  assert.equal((await prisma.webhookSecret.findUnique({ where: { id: row!.id } }))!.prefix, t.tenant.webhookSecret.slice(0, 10));
 });

@@ -1,0 +1,63 @@
+// Webhook secrets of a tenant: several may be active at once, so that a
+// secret can be rotated without a gap (create a new one, move the sender to
+// it, revoke the old one). Every active secret verifies a delivery. Secrets
+// are sealed at rest (secret-box.ts); only a short prefix is kept readable,
+// to tell them apart in lists.
+import type { PrismaClient } from '../generated/prisma/client.ts';
+import { randomToken } from './api-keys.ts';
+import { SecretBox } from './secret-box.ts';
+
+export function generateWebhookSecret(): string {
+  return `whsec_${randomToken(40)}`;
+}
+
+export function webhookSecretPrefix(secret: string): string {
+  return secret.slice(0, 10);
+}
+
+export interface WebhookSecretRow {
+  id: string;
+  tenantId: bigint;
+  prefix: string | null;
+  createdAt: Date;
+  revokedAt: Date | null;
+}
+
+/** Adds an active secret to the tenant; the secret is returned only now. */
+export async function createWebhookSecret(prisma: PrismaClient, box: SecretBox, tenantId: bigint): Promise<{ id: string; secret: string }> {
+  const secret = generateWebhookSecret();
+  const row = await prisma.webhookSecret.create({
+    data: { tenantId, secret: box.seal(secret), prefix: webhookSecretPrefix(secret) },
+    select: { id: true },
+  });
+  return { id: row.id, secret };
+}
+
+export async function listWebhookSecrets(prisma: PrismaClient, tenantId: bigint): Promise<WebhookSecretRow[]> {
+  return prisma.webhookSecret.findMany({
+    where: { tenantId },
+    select: { id: true, tenantId: true, prefix: true, createdAt: true, revokedAt: true },
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+  });
+}
+
+/**
+ * Seals secrets stored in the clear (moved from before sealing existed) and
+ * fills in missing prefixes; returns how many rows it changed.
+ */
+export async function sealWebhookSecrets(prisma: PrismaClient, box: SecretBox): Promise<number> {
+  const rows = await prisma.webhookSecret.findMany({
+    where: { OR: [{ prefix: null }, { NOT: { secret: { startsWith: 'v1:' } } }] },
+    select: { id: true, secret: true, prefix: true },
+  });
+  let changed = 0;
+  for (const row of rows) {
+    const plain = box.open(row.secret);
+    await prisma.webhookSecret.update({
+      where: { id: row.id },
+      data: { secret: SecretBox.isSealed(row.secret) ? row.secret : box.seal(plain), prefix: row.prefix ?? webhookSecretPrefix(plain) },
+    });
+    changed++;
+  }
+  return changed;
+}
