@@ -177,7 +177,10 @@ function show(text: string, max = verbose ? 100_000 : 1500): string {
 
 async function main(): Promise<number> {
   const started = Date.now();
-  const head = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8' }).stdout.trim();
+  // safe.directory: CI may run as another user than the checkout's owner.
+  const git = (cwd: string, ...gitArgs: string[]) => spawnSync('git', ['-c', 'safe.directory=*', ...gitArgs], { cwd, encoding: 'utf8' });
+  const head = git(root, 'rev-parse', 'HEAD').stdout.trim();
+  if (!/^[0-9a-f]{40}$/.test(head)) throw new Error(`no git HEAD in ${root}: the check clones the repository`);
   const work = mkdtempSync(path.join(os.tmpdir(), 'chatgraph-readme-'));
   const clone = path.join(work, 'chatgraph');
   const servers: ChildProcess[] = [];
@@ -205,9 +208,10 @@ async function main(): Promise<number> {
   process.on('SIGINT', () => void stopServers().then(() => process.exit(130)));
   try {
     console.log(`readme-check: clone of ${head.slice(0, 12)} in ${clone}`);
-    const cloned = spawnSync('git', ['clone', '-q', root, clone], { encoding: 'utf8' });
+    const cloned = git(work, 'clone', '-q', '--no-checkout', root, clone);
     if (cloned.status !== 0) throw new Error(`git clone failed: ${cloned.stderr}`);
-    spawnSync('git', ['-c', 'advice.detachedHead=false', 'checkout', '-q', head], { cwd: clone });
+    const checkout = git(clone, '-c', 'advice.detachedHead=false', 'checkout', '-q', head);
+    if (checkout.status !== 0) throw new Error(`git checkout ${head} failed: ${checkout.stderr}`);
     const shared = path.resolve(root, '../shared');
     if (existsSync(shared)) symlinkSync(shared, path.join(work, 'shared'));
     if (args.has('--worktree-readme')) copyFileSync(path.join(root, 'README.md'), path.join(clone, 'README.md'));
