@@ -9,6 +9,7 @@ import { createApp } from './http/app.ts';
 import { listen } from './server.ts';
 import { createServices } from './services.ts';
 import { attachWebSocket } from './http/websocket.ts';
+import { loadDemoReadKey, saveDemoReadKey } from './http/demo-key.ts';
 
 function fail(message: string): never {
   process.stderr.write(`chatgraph: ${message}\n`);
@@ -40,6 +41,8 @@ async function main(): Promise<void> {
   if (config.demoBootstrap) {
     const demo = await bootstrapDemoTenant(db.prisma, services.secrets);
     if (demo) {
+      // Development only: kept sealed so that GraphiQL and /dashboard open with it (src/http/demo-key.ts).
+      saveDemoReadKey(services, demo.readKey);
       process.stdout.write(
         `\n==== chatgraph demo tenant (created on first start of an empty database) ====\n${formatCredentials(demo)}\n` +
           `Try: curl -H 'Authorization: Bearer ${demo.readKey}' -H 'content-type: application/json' \\\n` +
@@ -49,7 +52,7 @@ async function main(): Promise<void> {
     }
   }
 
-  const app = createApp(services);
+  const app = createApp(services, { demoReadKey: await loadDemoReadKey(services) });
   let server;
   try {
     server = await listen(app, config.port, config.host, { requestTimeoutMs: config.httpRequestTimeoutMs, headersTimeoutMs: config.httpHeadersTimeoutMs });

@@ -14,6 +14,7 @@ import { createLoaders, type Loaders } from '../read/loaders.ts';
 import { webhookRoutes } from '../rest/webhooks.ts';
 import { legacyRoutes } from '../rest/legacy-routes.ts';
 import { healthRoutes } from './health.ts';
+import { graphiqlOptions } from './graphiql.ts';
 import { useMetrics } from './metrics.ts';
 import { useRoutes } from './routes.ts';
 import { useAuthGate } from './auth-gate.ts';
@@ -26,7 +27,12 @@ import type { WebSocketInit } from './websocket.ts';
 
 export type App = YogaServerInstance<Record<string, never>, Context>;
 
-export function createApp(services: AppServices): App {
+export interface AppOptions {
+  /** Development only: the demo tenant's read key, prefilled in GraphiQL and the dashboard (src/http/demo-key.ts). */
+  readonly demoReadKey?: string | null;
+}
+
+export function createApp(services: AppServices, options: AppOptions = {}): App {
   const authenticator = services.authenticator;
   const webhooks = webhookRoutes({
     ingest: services.ingest,
@@ -40,7 +46,8 @@ export function createApp(services: AppServices): App {
   return createYoga<Record<string, never>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
-    graphiql: services.config.graphiql ? { title: 'chatgraph' } : false,
+    // GraphiQL opens with the example operations (src/http/graphiql.ts).
+    graphiql: services.config.graphiql ? graphiqlOptions(options.demoReadKey ?? null) : false,
     landingPage: false,
     logging: false,
     // Unexpected errors are masked ("Unexpected error."); a database outage
