@@ -65,7 +65,7 @@ async function main(): Promise<void> {
   }
   const websocket = attachWebSocket(app, server.server, services.authenticator, log, 12_000, services.rateLimiter);
   services.metrics.gauge('chatgraph_websocket_connections', 'Open graphql-ws sockets.', () => [[{}, websocket.size]]);
-  log.info({ port: server.port, graphql: `http://localhost:${server.port}/graphql`, events: config.redisUrl ? 'redis' : 'in-process' }, 'chatgraph listening');
+  log.info({ port: server.port, graphql: `http://localhost:${server.port}/graphql`, dashboard: `http://localhost:${server.port}/dashboard`, events: config.redisUrl ? 'redis' : 'in-process' }, 'chatgraph listening');
 
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -14,6 +14,7 @@ import { createLoaders, type Loaders } from '../read/loaders.ts';
 import { webhookRoutes } from '../rest/webhooks.ts';
 import { legacyRoutes } from '../rest/legacy-routes.ts';
 import { healthRoutes } from './health.ts';
+import { dashboardRoutes } from './dashboard.ts';
 import { graphiqlOptions } from './graphiql.ts';
 import { useMetrics } from './metrics.ts';
 import { useRoutes } from './routes.ts';
@@ -67,7 +68,12 @@ export function createApp(services: AppServices, options: AppOptions = {}): App 
       useMetrics(services.metrics, services.log),
       // Before anything reads the request (README "Limits").
       useRateLimit(services.config.rateLimit, services.rateLimiter),
-      useRoutes([...healthRoutes(services.db, services.metrics), ...webhooks, ...legacyRoutes(services)]),
+      useRoutes([
+        ...healthRoutes(services.db, services.metrics),
+        ...webhooks,
+        ...legacyRoutes(services),
+        ...dashboardRoutes({ demoReadKey: options.demoReadKey }),
+      ]),
       useCsrfPrevention(),
       ...usePersisted(services.config.persistedOperations),
       useGraphQLLimits({ ...services.config.graphqlLimits, suggestions: services.config.nodeEnv === 'development' }),
