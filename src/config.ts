@@ -33,6 +33,8 @@ export interface Config {
   readonly graphiql: boolean;
   /** Create and print a demo tenant and keys on the first start of an empty embedded database (DEMO_BOOTSTRAP). */
   readonly demoBootstrap: boolean;
+  /** With the demo tenant, also load the generated demo dataset (DEMO_DATA; src/cli/demo.ts). */
+  readonly demoData: boolean;
   /** How long graceful shutdown waits for in-flight requests (SHUTDOWN_TIMEOUT_MS). */
   readonly shutdownTimeoutMs: number;
   /** Limits on GraphQL documents and requests (README "Limits"). */
@@ -219,6 +221,11 @@ export function loadConfig(env: Env = process.env): Config {
   if (httpRequestTimeoutMs > 0 && httpHeadersTimeoutMs > httpRequestTimeoutMs) {
     throw new ConfigError(`HTTP_HEADERS_TIMEOUT_MS (${httpHeadersTimeoutMs}) must not be more than HTTP_REQUEST_TIMEOUT_MS (${httpRequestTimeoutMs})`);
   }
+  const demoBootstrap = boolean(env, 'DEMO_BOOTSTRAP', !databaseUrl && nodeEnv !== 'production');
+  const demoData = boolean(env, 'DEMO_DATA', false);
+  if (demoData && !demoBootstrap) {
+    throw new ConfigError('DEMO_DATA=true loads data for the demo tenant, which is created only with DEMO_BOOTSTRAP=true (its default is true only on the embedded database outside production)');
+  }
   return {
     nodeEnv,
     port: integer(env, 'PORT', 4000, 0, 65535),
@@ -232,7 +239,8 @@ export function loadConfig(env: Env = process.env): Config {
     legacyTimeZone: timeZone(env, 'LEGACY_TIME_ZONE', 'Asia/Shanghai'),
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     graphiql: boolean(env, 'GRAPHIQL', nodeEnv !== 'production'),
-    demoBootstrap: boolean(env, 'DEMO_BOOTSTRAP', !databaseUrl && nodeEnv !== 'production'),
+    demoBootstrap,
+    demoData,
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     graphqlLimits: {
       maxDepth: integer(env, 'GRAPHQL_MAX_DEPTH', 12, 1, 1000),

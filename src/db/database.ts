@@ -10,7 +10,7 @@ import pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../generated/prisma/client.ts';
 import { redact, type Config } from '../config.ts';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.ts';
+import { EmbeddedInUseError, startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.ts';
 import { applyMigrations, migrationsDir } from './migrations.ts';
 
 export type DatabaseKind = 'embedded' | 'postgres';
@@ -46,7 +46,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     const dir = path.join(options.dataDir, 'pglite');
     mkdirSync(dir, { recursive: true });
     // Spare connections beyond the pool: the migration engine opens its own.
-    embedded = await startEmbeddedPostgres(dir, options.databasePoolSize + 3);
+    try {
+      embedded = await startEmbeddedPostgres(dir, options.databasePoolSize + 3);
+    } catch (err) {
+      if (err instanceof EmbeddedInUseError) throw new DatabaseUnavailableError(err.message);
+      throw err;
+    }
     connectionString = embedded.url;
     location = `embedded PGlite in ${dir}`;
   }

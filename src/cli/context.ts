@@ -1,0 +1,92 @@
+// What a command needs from the server's own parts: the validated config,
+// the database (embedded PGlite in DATA_DIR, or DATABASE_URL), the secret box
+// and the one ingest service. Opened on demand, closed once.
+import { pino } from 'pino';
+import { loadConfig, ConfigError, type Config } from '../config.ts';
+import { openDatabase, DatabaseUnavailableError, type Database } from '../db/database.ts';
+import { loadSecretBox, type SecretBox } from '../auth/secret-box.ts';
+import { createEventBus, type ChatEventBus } from '../events/pubsub.ts';
+import { IngestService } from '../ingest/service.ts';
+import type { Logger } from '../log.ts';
+import { CliError, type Io } from './args.ts';
+
+export interface CliContext {
+  readonly config: Config;
+  readonly db: Database;
+  readonly secrets: SecretBox;
+  readonly log: Logger;
+  ingest(): IngestService;
+  close(): Promise<void>;
+}
+
+export function cliConfig(io: Io): Config {
+  try {
+    return loadConfig(io.env);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new CliError(err.message);
+    throw err;
+  }
+}
+
+/** Logs go to stderr (stdout carries the command's output), warnings and worse unless LOG_LEVEL says otherwise. */
+export function cliLogger(io: Io, config: Config): Logger {
+  return pino({ level: io.env.LOG_LEVEL ? config.logLevel : 'warn', base: { service: 'chatgraph-cli' } }, pino.destination(2)) as Logger;
+}
+
+export async function openCliContext(io: Io, options: { migrate?: boolean } = {}): Promise<CliContext> {
+  const config = cliConfig(io);
+  let db: Database;
+  try {
+    db = await openDatabase({ ...config, migrateOnStart: false });
+  } catch (err) {
+    if (err instanceof DatabaseUnavailableError) throw new CliError(err.message);
+    throw err;
+  }
+  // Like the server, apply pending migrations (MIGRATE_ON_START); the schema
+  // engine is loaded only when something is pending (it costs a second or two).
+  if ((options.migrate ?? config.migrateOnStart) && (await db.notReadyReason())?.startsWith('migrations not applied')) {
+    try {
+      await db.migrate();
+    } catch (err) {
+      await db.close();
+      throw new CliError(`migrations failed on ${db.location}: ${(err as Error).message.split('\n')[0]}`);
+    }
+  }
+  const log = cliLogger(io, config);
+  let secrets: SecretBox;
+  try {
+    secrets = loadSecretBox({ secretsKey: config.secretsKey, dataDir: config.dataDir }).box;
+  } catch (err) {
+    await db.close();
+    throw new CliError((err as Error).message);
+  }
+  // Events stay in this process: live subscribers of a running server do not
+  // see what the CLI stores (they catch up with `since`, which replays it).
+  let events: ChatEventBus | null = null;
+  let ingest: IngestService | null = null;
+  return {
+    config,
+    db,
+    secrets,
+    log,
+    ingest() {
+      events ??= createEventBus(null, log);
+      ingest ??= new IngestService(db, events.pubsub, log);
+      return ingest;
+    },
+    async close() {
+      await events?.close();
+      await db.close();
+    },
+  };
+}
+
+/** Runs `body` with an open context and closes it whatever happens. */
+export async function withContext<T>(io: Io, body: (ctx: CliContext) => Promise<T>, options?: { migrate?: boolean }): Promise<T> {
+  const ctx = await openCliContext(io, options);
+  try {
+    return await body(ctx);
+  } finally {
+    await ctx.close();
+  }
+}
