@@ -24,7 +24,8 @@ async function initialKey() {
   if (fromUrl) {
     localStorage.setItem(KEY_ITEM, fromUrl);
     params.delete('key');
-    history.replaceState(null, '', location.pathname + (params.size ? `?${params}` : ''));
+    const rest = params.toString();
+    history.replaceState(null, '', location.pathname + (rest ? `?${rest}` : ''));
     return { key: fromUrl, demo: false };
   }
   const saved = localStorage.getItem(KEY_ITEM);
@@ -157,12 +158,18 @@ function App({ store }) {
   const [viewer, setViewer] = useState(null);
   const [attempt, setAttempt] = useState(0);
 
-  useEffect(() => void initialKey().then(({ key, demo }) => (setKey(key), setDemo(demo))), []);
-
   useEffect(() => {
-    if (!key) return setConnection({ state: 'idle' });
+    initialKey().then((initial) => {
+      setKey(initial.key);
+      setDemo(initial.demo);
+    });
+  }, []);
+
+  // A new key (or a retry) starts afresh: the last hour is replayed, then live.
+  useEffect(() => {
     store.clear();
     setViewer(null);
+    if (!key) return setConnection({ state: 'idle' });
     return connect({ key, store, since: new Date(Date.now() - HISTORY_MS).toISOString(), onState: setConnection, onViewer: setViewer });
   }, [key, attempt]);
 

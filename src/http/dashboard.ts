@@ -31,10 +31,11 @@ interface Asset {
   readonly type: string;
   readonly etag: string;
   readonly cacheControl: string;
-  readonly headers?: Record<string, string>;
+  /** Extra headers, which may depend on the request. */
+  readonly headers?: (request: Request) => Record<string, string>;
 }
 
-function asset(file: string, cacheControl: string, headers?: Record<string, string>): Asset {
+function asset(file: string, cacheControl: string, headers?: Asset['headers']): Asset {
   const body = readFileSync(file);
   const type = CONTENT_TYPES[path.extname(file)];
   if (!type) throw new Error(`dashboard: no content type for ${file}`);
@@ -60,22 +61,26 @@ function graphqlWsFiles(): Map<string, string> {
 /**
  * The page's Content-Security-Policy: scripts from this origin only, plus
  * the inline import map by its hash; connections (config, graphql-ws) to this
- * origin only.
+ * host only (ws: and wss: named too: not every browser counts them as 'self').
  */
-function contentSecurityPolicy(html: string): string {
+function contentSecurityPolicy(html: string): (request: Request) => string {
   const importMap = html.match(/<script type="importmap">([\s\S]*?)<\/script>/)?.[1];
   if (importMap === undefined) throw new Error('dashboard: index.html has no import map');
   const hash = createHash('sha256').update(importMap).digest('base64');
-  return [
-    "default-src 'none'",
-    `script-src 'self' 'sha256-${hash}'`,
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "connect-src 'self'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-  ].join('; ');
+  return (request) => {
+    const host = new URL(request.url).host;
+    const sockets = /^[\w.:[\]-]+$/.test(host) ? ` ws://${host} wss://${host}` : '';
+    return [
+      "default-src 'none'",
+      `script-src 'self' 'sha256-${hash}'`,
+      "style-src 'self'",
+      "img-src 'self' data:",
+      `connect-src 'self'${sockets}`,
+      "base-uri 'none'",
+      "form-action 'none'",
+      "frame-ancestors 'none'",
+    ].join('; ');
+  };
 }
 
 export interface DashboardOptions {
@@ -86,15 +91,15 @@ export interface DashboardOptions {
 /** Every path the dashboard serves, and what. */
 export function dashboardAssets(): Map<string, Asset> {
   const page = (name: string) => path.join(PAGE_DIR, name);
-  const html = readFileSync(page('index.html'), 'utf8');
+  const csp = contentSecurityPolicy(readFileSync(page('index.html'), 'utf8'));
   const assets = new Map<string, Asset>([
     [
       '/dashboard',
-      asset(page('index.html'), PAGE_CACHE, {
-        'content-security-policy': contentSecurityPolicy(html),
+      asset(page('index.html'), PAGE_CACHE, (request) => ({
+        'content-security-policy': csp(request),
         // A `?key=` in the address must not travel on in a Referer.
         'referrer-policy': 'no-referrer',
-      }),
+      })),
     ],
     ['/dashboard/app.js', asset(page('app.js'), PAGE_CACHE)],
     ['/dashboard/live.js', asset(page('live.js'), PAGE_CACHE)],
@@ -113,7 +118,7 @@ function serve(request: Request, a: Asset): Response {
     'cache-control': a.cacheControl,
     etag: a.etag,
     'x-content-type-options': 'nosniff',
-    ...a.headers,
+    ...a.headers?.(request),
   };
   const ifNoneMatch = request.headers.get('if-none-match');
   if (ifNoneMatch && ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === a.etag)) {

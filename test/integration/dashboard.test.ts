@@ -71,14 +71,19 @@ async function freshDatabase(): Promise<void> {
   }
 }
 
+/** The first start picks a free port; a restart takes the same one (an open page reconnects to the same address). */
+let port = 0;
+
 async function startDev(): Promise<DevServer> {
   const server = await startServerProcess({
     NODE_ENV: 'development',
     DEMO_BOOTSTRAP: 'true',
     DATA_DIR: dataDir,
     LOG_LEVEL: 'info',
+    PORT: String(port),
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
   });
+  port = server.port;
   return { server, base: `http://127.0.0.1:${server.port}` };
 }
 
@@ -193,7 +198,9 @@ test('the dashboard serves its fixed files without a key, with content types and
   assert.equal(page.status, 200);
   assert.equal(page.headers.get('content-type'), 'text/html; charset=utf-8');
   assert.equal(page.headers.get('cache-control'), 'no-cache');
-  assert.match(page.headers.get('content-security-policy')!, /script-src 'self' 'sha256-[\w+/=]+'/);
+  const csp = page.headers.get('content-security-policy')!;
+  assert.match(csp, /script-src 'self' 'sha256-[\w+/=]+'/);
+  assert.match(csp, new RegExp(`connect-src 'self' ws://127\\.0\\.0\\.1:${port} wss://`));
   assert.equal(page.headers.get('referrer-policy'), 'no-referrer');
   const html = await page.text();
   const imports: Record<string, string> = JSON.parse(html.match(/<script type="importmap">([\s\S]*?)<\/script>/)![1]!).imports;
@@ -323,6 +330,17 @@ test('the dashboard goes live and shows new messages, status ticks and counts as
     await page.waitForSelector('[data-message-id="dash-1"][data-status="READ"]', { timeout: 15_000 });
     await waitForText(page, '.summary [data-count="TOTAL"] b', '6');
     await waitForText(page, '.summary [data-count="READ"] b', '2');
+
+    // The server goes away and comes back: the page says so, reconnects, and
+    // catches up from the last event it saw (a message stored meanwhile).
+    assert.equal(await dev.server.stop(), 0);
+    await page.waitForSelector('[data-state="reconnecting"]', { timeout: 15_000 });
+    dev = await startDev();
+    const late = await postWebhook(dev.base, '/webhooks/MSG_SYNC_MESSAGE', msgSyncBody(tenant, [item('dash-7', 2, '447711000002', 'Kenji Watanabe', 'See you on Tuesday!')]));
+    assert.equal(late.status, 200, late.text);
+    await page.waitForSelector('[data-message-id="dash-7"][data-status="SENT"]', { timeout: 45_000 });
+    await page.waitForSelector('[data-state="live"]');
+    await waitForText(page, '.summary [data-count="TOTAL"] b', '7');
   } finally {
     await context.close();
   }
