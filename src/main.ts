@@ -9,6 +9,7 @@ import { createApp } from './http/app.ts';
 import { listen } from './server.ts';
 import { createServices } from './services.ts';
 import { attachWebSocket } from './http/websocket.ts';
+import { loadDemoData } from './cli/demo.ts';
 import { loadDemoReadKey, saveDemoReadKey } from './http/demo-key.ts';
 
 function fail(message: string): never {
@@ -49,6 +50,10 @@ async function main(): Promise<void> {
           `       -d '{"query":"{ viewer { tenantId tenantName scopes } }"}' http://localhost:${config.port}/graphql\n` +
           '=============================================================================\n\n',
       );
+      if (config.demoData) {
+        const demoData = await loadDemoData(services.ingest, demo.tenantId, { timeZone: config.legacyTimeZone });
+        log.info({ tenantId: demo.tenantId.toString(), messages: demoData.inserted }, 'demo data loaded (DEMO_DATA)');
+      }
     }
   }
 
