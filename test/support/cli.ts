@@ -12,6 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { testTarget } from './database.ts';
+import { parseJsonLossless, stringifyJson } from '../../src/domain/lossless-json.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -105,10 +106,13 @@ export async function allMsgPageRecords(baseUrl: string, readKey: string, tenant
       headers: { 'content-type': 'application/json', token: readKey },
       body: JSON.stringify({ tenantId, current, pageSize: 500, info: {} }),
     });
-    const body = (await res.json()) as { code: number; data: { records: Record<string, unknown>[]; pages: number } };
-    if (body.code !== 200) throw new Error(`msgPage: ${JSON.stringify(body)}`);
+    // Parsed exactly: agent ids beyond 2^53 stay bigints.
+    const text = await res.text();
+    const body = parseJsonLossless(text) as unknown as { code: number; data: { records: Record<string, unknown>[]; pages: number } };
+    if (body.code !== 200) throw new Error(`msgPage: ${text}`);
     for (const { id: _id, createTime: _c, ...rest } of body.data.records) out.push(rest);
     if (current >= body.data.pages) break;
   }
-  return out.sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
+  const keyed = out.map((r) => [stringifyJson(r), r] as const);
+  return keyed.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, r]) => r);
 }
