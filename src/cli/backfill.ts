@@ -213,8 +213,8 @@ export const backfillCommand: Command = {
       const onSignal = () => {
         interrupted = true;
       };
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
       try {
         while (!done) {
           const { total, records } = await fetchPage(fromUrl.href, token, {

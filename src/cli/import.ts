@@ -152,8 +152,8 @@ export const importCommand: Command = {
       const onSignal = () => {
         interrupted = true;
       };
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
 
       const checkpoint = () =>
         writeCheckpoint(checkpointFile, {
