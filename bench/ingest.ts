@@ -240,7 +240,7 @@ async function rawPath(url: string, batches: Batch[], concurrency: number, tenan
   const pool = new pg.Pool({ connectionString: url, max: concurrency });
   try {
     // Untimed set-up: tenants, contacts, conversations, and every row's values.
-    for (const t of tenants) await pool.query(`INSERT INTO "Tenant" (id, name, "webhookSecret") VALUES ($1, $2, 'raw')`, [t.id, t.name]);
+    for (const t of tenants) await pool.query(`INSERT INTO "Tenant" (id, name) VALUES ($1, $2)`, [t.id, t.name]);
     const contactIds = new Map<string, string>();
     const conversationIds = new Map<string, string>();
     const params: unknown[][] = [];

@@ -128,6 +128,19 @@ function withCharColumns<T extends object>(queryable: T): T {
           return result;
         };
       }
+      if (prop === 'executeScript') {
+        // adapter-pg splits a script on every ";", even inside a function
+        // body or a comment: send it whole, as one simple-protocol query
+        // (which PostgreSQL also runs as one transaction).
+        const adapter = target as unknown as { client: pg.Pool; onError(err: unknown): never };
+        return async (script: string) => {
+          try {
+            await adapter.client.query(script);
+          } catch (err) {
+            adapter.onError(err);
+          }
+        };
+      }
       if (prop === 'startTransaction') {
         return async (...args: unknown[]) => withCharColumns(await (value as (...a: unknown[]) => Promise<object>).apply(target, args));
       }

@@ -3,7 +3,6 @@
 // `IngestService.store`, which stores them in one transaction and, after
 // commit, publishes what changed.
 import type { Database } from '../db/database.ts';
-import { isDatabaseUnavailable } from '../db/errors.ts';
 import type { ChatPubSub } from '../events/pubsub.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../http/metrics.ts';
@@ -35,24 +34,12 @@ export class IngestService {
     const statusUpdates = batch.statusUpdates ?? [];
     if (!messages.length && !statusUpdates.length) return { inserted: 0, updated: 0, unchanged: 0, pending: 0 };
     for (let attempt = 1; ; attempt++) {
-      const client = await this.db.pool.connect();
-      // A checked-out client whose connection drops emits 'error': unheard,
-      // that would end the process. The failing query rejects as well.
-      let broken: Error | undefined;
-      const onError = (err: Error) => {
-        broken = err;
-      };
-      client.on('error', onError);
       let result: StoreResult;
       try {
-        await client.query('BEGIN');
-        result = await storeBatch(client, tenantId, messages, statusUpdates);
-        await client.query('COMMIT');
+        // One statement, one implicit transaction (store.ts). The pool drops
+        // a connection that broke during it.
+        result = await storeBatch(this.db.pool, tenantId, messages, statusUpdates);
       } catch (err) {
-        await client.query('ROLLBACK').catch(() => {});
-        client.off('error', onError);
-        // A connection that broke goes, not back to the pool.
-        client.release(broken ?? (isDatabaseUnavailable(err) ? (err as Error) : undefined));
         const code = (err as { code?: string }).code;
         if (code && RETRYABLE.has(code) && attempt < MAX_ATTEMPTS) {
           this.log.debug({ code, attempt, tenantId: tenantId.toString() }, 'ingest transaction retried');
@@ -61,8 +48,6 @@ export class IngestService {
         }
         throw err;
       }
-      client.off('error', onError);
-      client.release(broken);
       this.publish(tenantId.toString(), result);
       const { added: _added, statusChanged: _changed, ...summary } = result;
       if (this.metrics) {

@@ -10,7 +10,7 @@ import { normaliseStatusSync, STATUS_SYNC_MAX_ITEMS } from '../../src/ingest/sta
 import { normaliseApiMessages, normaliseApiStatusUpdates, type ApiMessageInput } from '../../src/ingest/api-input.ts';
 import { IngestValidationError, describeFieldErrors, type FieldError, type MessageInput } from '../../src/ingest/model.ts';
 import { MAX_ERRORS } from '../../src/ingest/fields.ts';
-import { mergeBatch } from '../../src/ingest/store.ts';
+import { mergeBatch } from '../../src/ingest/batch.ts';
 import {
   SIGNATURE_TOLERANCE_MS,
   bodySignature,
