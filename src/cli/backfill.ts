@@ -30,7 +30,7 @@ import { CliError, intOption, optionalString, requireString, tenantIdOf, timeOpt
 import type { Command } from './command.ts';
 import { withContext } from './context.ts';
 import { requireTenant } from './keys.ts';
-import { addSummary, emptyTotals, formatSummary, Progress, type Totals } from './progress.ts';
+import { addSummary, sumTotals, emptyTotals, formatSummary, Progress, type Totals } from './progress.ts';
 import { messageFromMsgPageRecord } from './records.ts';
 import { readCheckpoint, removeCheckpoint, writeCheckpoint } from './checkpoint.ts';
 
@@ -295,17 +295,6 @@ export const backfillCommand: Command = {
     });
   },
 };
-
-function sumTotals(a: Totals, b: Totals): Totals {
-  return {
-    records: a.records + b.records,
-    inserted: a.inserted + b.inserted,
-    updated: a.updated + b.updated,
-    unchanged: a.unchanged + b.unchanged,
-    pending: a.pending + b.pending,
-    errors: a.errors + b.errors,
-  };
-}
 
 function report(io: Io, json: boolean, r: { complete: boolean; tenantId: bigint; window: string; pages: number; totals: Totals; elapsed: number; checkpoint?: string; resumed?: boolean }): void {
   if (json) {

@@ -16,7 +16,7 @@ import { CliError, intOption, optionalString, requirePositional, requireString, 
 import type { Command } from './command.ts';
 import { withContext } from './context.ts';
 import { requireTenant } from './keys.ts';
-import { addSummary, emptyTotals, formatSummary, Progress, type Totals } from './progress.ts';
+import { addSummary, sumTotals, emptyTotals, formatSummary, Progress, type Totals } from './progress.ts';
 import { normaliseLine } from './records.ts';
 import { readCheckpoint, removeCheckpoint, writeCheckpoint } from './checkpoint.ts';
 
@@ -164,7 +164,7 @@ export const importCommand: Command = {
           offset: committedOffset,
           line: committedLine,
           head: headHash(file, committedOffset),
-          totals: sum(earlier, totals),
+          totals: sumTotals(earlier, totals),
           updatedAt: new Date().toISOString(),
         } satisfies ImportCheckpoint);
 
@@ -248,17 +248,6 @@ function parseLine(text: string) {
     if (err instanceof RangeError) throw new SyntaxError('not valid JSON: nested too deeply');
     throw new SyntaxError(`not valid JSON: ${(err as Error).message}`);
   }
-}
-
-function sum(a: Totals, b: Totals): Totals {
-  return {
-    records: a.records + b.records,
-    inserted: a.inserted + b.inserted,
-    updated: a.updated + b.updated,
-    unchanged: a.unchanged + b.unchanged,
-    pending: a.pending + b.pending,
-    errors: a.errors + b.errors,
-  };
 }
 
 function report(io: Io, json: boolean, r: { file: string; tenantId: bigint; complete: boolean; line: number; totals: Totals; elapsed: number; checkpoint?: string; resumedAfterLine?: number }): void {

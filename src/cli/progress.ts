@@ -16,6 +16,18 @@ export function emptyTotals(): Totals {
   return { records: 0, inserted: 0, updated: 0, unchanged: 0, pending: 0, errors: 0 };
 }
 
+/** Two runs' totals together (a resumed run reports what the earlier ones stored too). */
+export function sumTotals(a: Totals, b: Totals): Totals {
+  return {
+    records: a.records + b.records,
+    inserted: a.inserted + b.inserted,
+    updated: a.updated + b.updated,
+    unchanged: a.unchanged + b.unchanged,
+    pending: a.pending + b.pending,
+    errors: a.errors + b.errors,
+  };
+}
+
 export function addSummary(totals: Totals, summary: IngestSummary): void {
   totals.inserted += summary.inserted;
   totals.updated += summary.updated;

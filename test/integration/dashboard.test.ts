@@ -9,18 +9,16 @@
 //   sealed in DATA_DIR, development only).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { TenantCredentials } from '../../src/auth/tenants.ts';
 import { DEMO_KEY_FILE, loadDemoReadKey, saveDemoReadKey } from '../../src/http/demo-key.ts';
 import { createLogger } from '../../src/log.ts';
 import { startServerProcess, type ServerProcess } from '../support/process.ts';
-import { testTarget } from '../support/database.ts';
+import { createPostgresTestDatabase, testTarget } from '../support/database.ts';
 import { startTestApp } from '../support/app.ts';
 import { msgSyncBody, msgSyncItem, postWebhook, statusSyncBody } from '../support/live.ts';
 
@@ -49,22 +47,9 @@ let dev: DevServer;
 async function freshDatabase(): Promise<void> {
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'chatgraph-dashboard-'));
   if (testTarget === 'postgres') {
-    const base = process.env.TEST_DATABASE_URL!;
-    const name = `cg_dash_${randomBytes(5).toString('hex')}`;
-    const template = process.env.TEST_PG_TEMPLATE_DB;
-    const admin = new pg.Client({ connectionString: base });
-    await admin.connect();
-    await admin.query(template ? `CREATE DATABASE ${name} TEMPLATE ${template}` : `CREATE DATABASE ${name}`);
-    await admin.end();
-    const url = new URL(base);
-    url.pathname = `/${name}`;
-    databaseUrl = url.toString();
-    dropDatabase = async () => {
-      const cleanup = new pg.Client({ connectionString: base });
-      await cleanup.connect();
-      await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await cleanup.end();
-    };
+    const created = await createPostgresTestDatabase('cg_dash');
+    databaseUrl = created.url;
+    dropDatabase = created.drop;
   } else if (process.env.TEST_PGLITE_TEMPLATE) {
     // A migrated copy: start-up then has nothing to migrate.
     cpSync(process.env.TEST_PGLITE_TEMPLATE, path.join(dataDir, 'pglite'), { recursive: true });

@@ -10,8 +10,7 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
-import { testTarget } from './database.ts';
+import { createPostgresTestDatabase, testTarget } from './database.ts';
 import { parseJsonLossless, stringifyJson } from '../../src/domain/lossless-json.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -57,22 +56,9 @@ export async function openCliDatabase(): Promise<CliDatabase> {
   const env: Record<string, string> = { DATA_DIR: dataDir, SECRETS_KEY: randomBytes(32).toString('base64'), LEGACY_TIME_ZONE: 'Asia/Shanghai' };
   let drop: (() => Promise<void>) | null = null;
   if (testTarget === 'postgres') {
-    const base = process.env.TEST_DATABASE_URL!;
-    const name = `cg_cli_${randomBytes(6).toString('hex')}`;
-    const template = process.env.TEST_PG_TEMPLATE_DB;
-    const admin = new pg.Client({ connectionString: base });
-    await admin.connect();
-    await admin.query(template ? `CREATE DATABASE ${name} TEMPLATE ${template}` : `CREATE DATABASE ${name}`);
-    await admin.end();
-    const url = new URL(base);
-    url.pathname = `/${name}`;
-    env.DATABASE_URL = url.toString();
-    drop = async () => {
-      const cleanup = new pg.Client({ connectionString: base });
-      await cleanup.connect();
-      await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await cleanup.end();
-    };
+    const created = await createPostgresTestDatabase('cg_cli');
+    env.DATABASE_URL = created.url;
+    drop = created.drop;
   } else if (process.env.TEST_PGLITE_TEMPLATE) {
     cpSync(process.env.TEST_PGLITE_TEMPLATE, path.join(dataDir, 'pglite'), { recursive: true });
   }

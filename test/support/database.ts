@@ -18,34 +18,48 @@ export interface TestDatabase {
   close(): Promise<void>;
 }
 
+/**
+ * A new database on the TEST_DATABASE_URL server, a copy of the migrated
+ * template when the runner made one (TEST_PG_TEMPLATE_DB); `drop` removes it.
+ */
+export async function createPostgresTestDatabase(prefix: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const base = process.env.TEST_DATABASE_URL;
+  if (!base) throw new Error('TEST_TARGET=postgres needs TEST_DATABASE_URL');
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
+  const template = process.env.TEST_PG_TEMPLATE_DB;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  await admin.query(template ? `CREATE DATABASE ${name} TEMPLATE ${template}` : `CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const cleanup = new pg.Client({ connectionString: base });
+      await cleanup.connect();
+      await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await cleanup.end();
+    },
+  };
+}
+
 export async function openTestDatabase(poolSize = 4): Promise<TestDatabase> {
   if (testTarget === 'postgres') {
-    const base = process.env.TEST_DATABASE_URL;
-    if (!base) throw new Error('TEST_TARGET=postgres needs TEST_DATABASE_URL');
-    const name = `cg_t_${randomBytes(6).toString('hex')}`;
-    const template = process.env.TEST_PG_TEMPLATE_DB;
-    const admin = new pg.Client({ connectionString: base });
-    await admin.connect();
-    await admin.query(template ? `CREATE DATABASE ${name} TEMPLATE ${template}` : `CREATE DATABASE ${name}`);
-    await admin.end();
-    const url = new URL(base);
-    url.pathname = `/${name}`;
+    const created = await createPostgresTestDatabase('cg_t');
     const db = await openDatabase({
-      databaseUrl: url.toString(),
+      databaseUrl: created.url,
       dataDir: '',
       databasePoolSize: poolSize,
-      migrateOnStart: !template,
+      migrateOnStart: !process.env.TEST_PG_TEMPLATE_DB,
     });
     return {
       db,
-      url: url.toString(),
+      url: created.url,
       dataDir: null,
       async close() {
         await db.close();
-        const cleanup = new pg.Client({ connectionString: base });
-        await cleanup.connect();
-        await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-        await cleanup.end();
+        await created.drop();
       },
     };
   }
