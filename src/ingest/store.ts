@@ -53,14 +53,28 @@ interface FunctionResult {
 const STORE_BATCH = 'SELECT chatgraph_store_batch($1::bigint, $2::jsonb, $3::jsonb, $4::jsonb) AS result';
 
 /**
- * JSON for a jsonb argument. jsonb refuses \u0000 (so does text): NUL
- * characters are dropped from strings — the rare payload that has them takes
- * the slower path that strips them value by value.
+ * JSON for a jsonb argument. jsonb refuses \u0000 and unpaired surrogates
+ * (\ud800 alone), which JSON.parse lets through from a request body: NUL
+ * characters are dropped and an unpaired surrogate becomes U+FFFD, in values
+ * and in object keys (a contact's custom fields are the sender's JSON) — what
+ * a text parameter did with them before. Only the rare payload that has them
+ * takes the slower path that cleans it string by string.
  */
 export function jsonArgument(value: unknown): string {
   const text = JSON.stringify(value);
-  if (!text.includes('\\u0000')) return text;
-  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' && v.includes('\0') ? v.replaceAll('\0', '') : v));
+  if (!NEEDS_CLEANING.test(text)) return text;
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (typeof v === 'string') return cleanString(v);
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
+    return Object.fromEntries(Object.entries(v).map(([k, member]) => [cleanString(k), member]));
+  });
+}
+
+/** What JSON.stringify writes for a NUL or a lone surrogate (a literal backslash-u only costs the slow path). */
+const NEEDS_CLEANING = /\\u(?:0000|d[89a-f])/;
+
+function cleanString(s: string): string {
+  return (s.includes('\0') ? s.replaceAll('\0', '') : s).toWellFormed();
 }
 
 function messageRow(m: MergedMessage, ord: number) {

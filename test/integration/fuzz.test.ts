@@ -342,6 +342,25 @@ describe('what fuzzing found (fixed), as fixed examples', () => {
     );
     assert.deepEqual(mutation.body, { data: { updateMessageStatuses: { errors: [{ field: 'updates[0].whatsMessageId', message: 'must not contain NUL characters (\\u0000)' }] } } });
   });
+
+  test('an unpaired surrogate (\\ud800) in a message or a custom field\'s key is stored as U+FFFD, not a failed statement (500)', async () => {
+    const message = {
+      accountWhatsId: '8613800000001', whatsMessageId: 'fuzz-surrogate', friendWhatsId: '447700900123', direction: 'INBOUND', chatType: 'PRIVATE',
+      contentType: 'TEXT', content: 'a\uD800b', status: 'SENT', chatTime: '2023-07-01T02:53:52Z',
+      contact: { externalId: '77001', name: 'x\uDC00', customFields: { '\uD800k': 'v\uDFFF' } },
+    };
+    const res = await t.graphql('mutation($m: [MessageInput!]!) { ingestMessages(messages: $m) { inserted errors { message } } }', { m: [message] }, t.tenant.ingestKey);
+    assert.deepEqual(res.body, { data: { ingestMessages: { inserted: 1, errors: [] } } });
+    const back = await t.graphql(
+      '{ messages(first: 1, where: { whatsMessageIds: ["fuzz-surrogate"] }) { edges { node { rawContent } } } contacts(first: 1, where: { externalId: "77001" }) { edges { node { name customFieldsJson } } } }',
+      undefined,
+      t.tenant.readKey,
+    );
+    assert.deepEqual(back.body.data, {
+      messages: { edges: [{ node: { rawContent: 'a\uFFFDb' } }] },
+      contacts: { edges: [{ node: { name: 'x\uFFFD', customFieldsJson: { '\uFFFDk': 'v\uFFFD' } } }] },
+    });
+  });
 });
 
 describe('fuzz: webhooks', { timeout: 300_000 }, () => {
