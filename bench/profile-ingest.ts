@@ -1,15 +1,19 @@
-// Where the time of IngestService.store goes: wraps the pool's clients so
-// every statement is timed (wall time as the client sees it, keyed by the
-// statement's first words), then stores MSG_SYNC batches of the dataset
-// in-process, and prints statements per batch and time per statement kind.
+// Where the time of the write path goes inside PostgreSQL: stores MSG_SYNC
+// batches of the dataset in-process through IngestService (no HTTP), with
+// pg_stat_statements tracking the statements inside chatgraph_store_batch,
+// and prints, per inner statement, calls, time per batch and share — beside
+// the Node process's CPU and the machine's.
 //
 //   npx tsx bench/profile-ingest.ts --database-url postgresql://postgres@127.0.0.1:55432/bench_ingest_profile \
-//       [--messages 20000] [--concurrency 1] [--statuses]
+//       [--prefill 50000] [--messages 20000] [--concurrency 8] [--statuses] [--keep]
 //
-// The database is dropped and re-created. No source file is changed: the
-// timing wraps pg's PoolClient.query from the outside.
-import type pg from 'pg';
-import { openDatabase, type Database } from '../src/db/database.ts';
+// --prefill stores that many messages first (untimed, not profiled), so that
+// the profiled ones meet tables of a realistic size. The database is dropped
+// and re-created; the server needs pg_stat_statements in
+// shared_preload_libraries (the profile says so when it is missing).
+// Other work on the machine skews the figures.
+import pg from 'pg';
+import { openDatabase } from '../src/db/database.ts';
 import { createLocalPubSub } from '../src/events/pubsub.ts';
 import { createLogger } from '../src/log.ts';
 import { IngestService } from '../src/ingest/service.ts';
@@ -20,95 +24,121 @@ import { createDataset, type AnyBatch } from './dataset.ts';
 import { ensureTenants, LEGACY_TIME_ZONE } from './load.ts';
 import { dropDatabase, fmtInt, freshDatabase, intArg, parseArgs, seconds } from './support.ts';
 
-const USAGE = 'usage: npx tsx bench/profile-ingest.ts --database-url URL [--messages N] [--concurrency C] [--statuses] [--keep]';
+const USAGE = 'usage: npx tsx bench/profile-ingest.ts --database-url URL [--prefill N] [--messages N] [--concurrency C] [--statuses] [--keep]';
 
+/** Busy CPU seconds of the whole machine (Linux), or null. */
+async function machineBusySeconds(): Promise<number | null> {
+  try {
+    const { readFileSync } = await import('node:fs');
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    return (f[0]! + f[1]! + f[2]! + f[5]! + f[6]! + (f[7] ?? 0)) / 100;
+  } catch {
+    return null;
+  }
+}
+
+function nodeCpu(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+/** A short name for an inner statement: its first words and the table it writes or reads. */
 function label(sql: string): string {
-  const s = sql.replace(/\s+/g, ' ').trim();
-  const m = /^(WITH|SELECT pg_advisory|SELECT|INSERT INTO "?\w+"?|UPDATE "?\w+"?|DELETE FROM "?\w+"?|BEGIN|COMMIT|ROLLBACK)/i.exec(s);
-  let l = m ? m[1]! : s.slice(0, 30);
-  if (l === 'SELECT') l += ' ' + (/FROM "?(\w+)"?/i.exec(s)?.[1] ?? '');
-  if (l === 'WITH') l = 'WITH … UPDATE "Message" (applyStatuses)';
-  return l;
+  const s = sql.replace(/--[^\n]*\n/g, ' ').replace(/\s+/g, ' ').trim();
+  const head = /^(INSERT INTO "?\w+"?|UPDATE "?\w+"?|DELETE FROM "?\w+"?|SELECT \w+|WITH \w+)/i.exec(s)?.[1] ?? s.slice(0, 30);
+  const writes = /\b(INSERT INTO|UPDATE|DELETE FROM) "?(\w+)"?/i.exec(s);
+  return head.startsWith('WITH') && writes ? `${head} … ${writes[1]} "${writes[2]}"` : head;
 }
 
 async function main(): Promise<void> {
-  const { values, flags } = parseArgs(process.argv.slice(2), { values: ['database-url', 'messages', 'concurrency'], flags: ['statuses', 'keep'] }, USAGE);
+  const { values, flags } = parseArgs(process.argv.slice(2), { values: ['database-url', 'messages', 'concurrency', 'prefill'], flags: ['statuses', 'keep'] }, USAGE);
   const url = values.get('database-url');
   if (!url) throw new Error(USAGE);
   const messages = intArg(values, 'messages', 20_000);
-  const concurrency = intArg(values, 'concurrency', 1);
+  const prefill = intArg(values, 'prefill', 0, 0);
+  const concurrency = intArg(values, 'concurrency', 8);
   await freshDatabase(url);
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  // Inner statements of the function are tracked only with track = all: set for every later connection to the database.
+  await admin.query(`ALTER DATABASE "${(await admin.query<{ d: string }>('SELECT current_database() AS d')).rows[0]!.d}" SET pg_stat_statements.track = 'all'`);
   const db = await openDatabase({ databaseUrl: url, dataDir: '', databasePoolSize: concurrency + 2, migrateOnStart: true });
-  const stats = new Map<string, { n: number; ms: number }>();
-  let batches = 0;
-  // IngestService only calls db.pool.connect(): hand it a pool whose clients time every query.
-  const timedDb = {
-    pool: {
-      connect: async () => {
-        const client = await db.pool.connect();
-        if (!wrapped.has(client)) wrap(client);
-        return client;
-      },
-    },
-  } as unknown as Database;
-  const wrapped = new WeakSet<object>();
-  const wrap = (client: pg.PoolClient) => {
-    wrapped.add(client);
-    const q = client.query.bind(client) as (...a: unknown[]) => Promise<unknown>;
-    (client as unknown as { query: (...a: unknown[]) => Promise<unknown> }).query = async (...args: unknown[]) => {
-      const sql = typeof args[0] === 'string' ? args[0] : ((args[0] as { text?: string })?.text ?? '?');
-      const t = process.hrtime.bigint();
-      try {
-        return await q(...args);
-      } finally {
-        const k = label(sql);
-        const s = stats.get(k) ?? { n: 0, ms: 0 };
-        s.n++;
-        s.ms += Number(process.hrtime.bigint() - t) / 1e6;
-        stats.set(k, s);
-      }
-    };
-  };
   try {
-    const ds = createDataset({ seed: 42, messages });
+    const available = (await admin.query(`SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements'`)).rowCount
+      || (await admin.query(`CREATE EXTENSION IF NOT EXISTS pg_stat_statements`).then(() => 1, () => 0));
+    if (!available) throw new Error('pg_stat_statements is not available: add it to shared_preload_libraries and restart the server');
+    const ds = createDataset({ seed: 42, messages: prefill + messages });
     await ensureTenants(db, ds);
-    const ingest = new IngestService(timedDb, createLocalPubSub(), createLogger('silent'));
+    const ingest = new IngestService(db, createLocalPubSub(), createLogger('silent'));
     const stream: Iterator<AnyBatch> = flags.has('statuses') ? ds.mixedBatches({ kind: 'msg-sync' }) : ds.msgSyncBatches();
+
     let stored = 0;
     let statusItems = 0;
+    let batches = 0;
     let normaliseMs = 0;
-    const started = process.hrtime.bigint();
-    const worker = async () => {
-      for (let r = stream.next(); !r.done; r = stream.next()) {
-        const b = r.value;
-        const t = process.hrtime.bigint();
-        if (b.kind === 'msg-sync') {
-          const msgs = normaliseMsgSync(readMsgSyncEnvelope({ ...b.body, accessToken: 'x', timestamp: Date.now() } as unknown as LosslessJsonValue), LEGACY_TIME_ZONE);
-          normaliseMs += Number(process.hrtime.bigint() - t) / 1e6;
-          await ingest.store(BigInt(b.tenantId), { messages: msgs });
-          stored += msgs.length;
-        } else if (b.kind === 'status') {
-          const ups = normaliseStatusSync(b.body as unknown as LosslessJsonValue, new Date());
-          normaliseMs += Number(process.hrtime.bigint() - t) / 1e6;
-          await ingest.store(BigInt(b.tenantId), { statusUpdates: ups });
-          statusItems += ups.length;
+    const run = async (limit: number) => {
+      const worker = async () => {
+        while (stored < limit) {
+          const r = stream.next();
+          if (r.done) return;
+          const b = r.value;
+          const t = process.hrtime.bigint();
+          if (b.kind === 'msg-sync') {
+            const msgs = normaliseMsgSync(readMsgSyncEnvelope({ ...b.body, accessToken: 'x', timestamp: Date.now() } as unknown as LosslessJsonValue), LEGACY_TIME_ZONE);
+            normaliseMs += Number(process.hrtime.bigint() - t) / 1e6;
+            stored += msgs.length;
+            await ingest.store(BigInt(b.tenantId), { messages: msgs });
+          } else if (b.kind === 'status') {
+            const ups = normaliseStatusSync(b.body as unknown as LosslessJsonValue, new Date());
+            normaliseMs += Number(process.hrtime.bigint() - t) / 1e6;
+            statusItems += ups.length;
+            await ingest.store(BigInt(b.tenantId), { statusUpdates: ups });
+          }
+          batches++;
         }
-        batches++;
-      }
+      };
+      await Promise.all(Array.from({ length: concurrency }, worker));
     };
-    await Promise.all(Array.from({ length: concurrency }, worker));
+
+    if (prefill) {
+      const t = process.hrtime.bigint();
+      await run(prefill);
+      console.log(`prefill: ${fmtInt(stored)} messages in ${seconds(t).toFixed(1)} s (not profiled)`);
+      await admin.query('ANALYZE');
+    }
+    await admin.query('SELECT pg_stat_statements_reset()');
+    const [stored0, status0, batches0] = [stored, statusItems, batches];
+    normaliseMs = 0;
+    const cpu0 = nodeCpu();
+    const m0 = await machineBusySeconds();
+    const started = process.hrtime.bigint();
+    await run(prefill + messages);
     const secs = seconds(started);
-    console.log(`${fmtInt(stored)} messages + ${fmtInt(statusItems)} status updates in ${fmtInt(batches)} transactions, ${secs.toFixed(1)} s, ${fmtInt(stored / secs)} msg/s, concurrency ${concurrency}`);
-    console.log(`normalising (JS, in the client): ${(normaliseMs / batches).toFixed(2)} ms per batch`);
-    const total = [...stats.values()].reduce((a, s) => a + s.ms, 0);
-    console.log('statement'.padEnd(48) + 'count'.padStart(8) + 'per batch'.padStart(11) + 'ms each'.padStart(10) + 'ms/batch'.padStart(10) + 'share'.padStart(8));
-    for (const [k, s] of [...stats].sort((a, b) => b[1].ms - a[1].ms)) {
+    const cpu = nodeCpu() - cpu0;
+    const m1 = await machineBusySeconds();
+    const n = stored - stored0;
+    const nb = batches - batches0;
+    console.log(`${fmtInt(n)} messages + ${fmtInt(statusItems - status0)} status updates in ${fmtInt(nb)} calls, ${secs.toFixed(1)} s, ${fmtInt(n / secs)} msg/s, concurrency ${concurrency}`);
+    console.log(`CPU: node ${(cpu * 1e6 / n).toFixed(0)} µs/msg (normalising ${(normaliseMs * 1e3 / n).toFixed(0)}), machine ${m0 === null || m1 === null ? '–' : ((m1 - m0) * 1e6 / n).toFixed(0)} µs/msg`);
+
+    const { rows } = await admin.query<{ query: string; calls: string; total: number; rows: string; toplevel: boolean }>(
+      `SELECT query, calls, total_exec_time + total_plan_time AS total, rows, toplevel
+         FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+        WHERE d.datname = current_database() ORDER BY total DESC`,
+    );
+    const top = rows.filter((r) => r.toplevel && /chatgraph_store_batch/.test(r.query)).reduce((a, r) => a + r.total, 0);
+    const inner = rows.filter((r) => !r.toplevel);
+    console.log(`chatgraph_store_batch: ${(top / nb).toFixed(2)} ms per call (wall inside PostgreSQL, waits included)`);
+    console.log('inner statement'.padEnd(60) + 'calls'.padStart(8) + 'rows/call'.padStart(11) + 'ms/call'.padStart(9) + 'ms/batch'.padStart(10) + 'share'.padStart(8));
+    for (const r of inner.slice(0, 20)) {
+      const calls = Number(r.calls);
       console.log(
-        k.padEnd(48) + String(s.n).padStart(8) + (s.n / batches).toFixed(2).padStart(11) + (s.ms / s.n).toFixed(2).padStart(10) + (s.ms / batches).toFixed(2).padStart(10) + `${((100 * s.ms) / total).toFixed(1)}%`.padStart(8),
+        label(r.query).slice(0, 58).padEnd(60) + fmtInt(calls).padStart(8) + (Number(r.rows) / calls).toFixed(1).padStart(11) + (r.total / calls).toFixed(3).padStart(9) +
+          (r.total / nb).toFixed(3).padStart(10) + `${((100 * r.total) / top).toFixed(1)}%`.padStart(8),
       );
     }
-    console.log(`all statements: ${(total / batches).toFixed(2)} ms per batch`);
   } finally {
+    await admin.end();
     await db.close();
     if (!flags.has('keep')) await dropDatabase(url);
   }
