@@ -8,6 +8,7 @@ import type { Logger } from '../log.ts';
 import type { Metrics } from '../http/metrics.ts';
 import type { MessageInput, StatusUpdateInput } from './model.ts';
 import { storeBatch, type StoreResult } from './store.ts';
+import { TableStatistics } from '../db/statistics.ts';
 
 export interface IngestBatch {
   messages?: readonly MessageInput[];
@@ -22,12 +23,17 @@ const RETRYABLE = new Set(['40001', '40P01']);
 const MAX_ATTEMPTS = 5;
 
 export class IngestService {
+  /** Keeps the planner's statistics up with fast-growing tables (src/db/statistics.ts). */
+  readonly statistics: TableStatistics;
+
   constructor(
     private readonly db: Database,
     private readonly pubsub: ChatPubSub,
     private readonly log: Logger,
     private readonly metrics: Metrics | null = null,
-  ) {}
+  ) {
+    this.statistics = new TableStatistics(db.pool, log);
+  }
 
   async store(tenantId: bigint, batch: IngestBatch): Promise<IngestSummary> {
     const messages = batch.messages ?? [];
@@ -49,6 +55,7 @@ export class IngestService {
         throw err;
       }
       this.publish(tenantId.toString(), result);
+      if (result.inserted || result.pending) this.statistics.noteWrite();
       const { added: _added, statusChanged: _changed, ...summary } = result;
       if (this.metrics) {
         this.metrics.ingestBatches.inc();

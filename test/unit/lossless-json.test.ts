@@ -1,6 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseJsonLossless, stringifyJson, toExactDecimalString } from '../../src/domain/lossless-json.ts';
+import { parse } from 'lossless-json';
+import { bigIntegerTokens, parseJsonLossless, stringifyJson, toExactDecimalString } from '../../src/domain/lossless-json.ts';
+
+/** The reference: lossless-json alone, with the same number rule (safe integers as numbers, bigint beyond, doubles otherwise). */
+function parseWithLosslessJson(text: string): unknown {
+  return parse(text, null, {
+    parseNumber: (t: string) => (/^-?\d+$/.test(t) && !Number.isSafeInteger(Number(t)) ? (t.replace('-', '').length > 40 ? Number(t) : BigInt(t)) : Number(t)),
+    onDuplicateKey: ({ newValue }: { newValue: unknown }) => newValue,
+  });
+}
 
 test('the seed userProfile.id survives exactly as a bigint', () => {
   const v = parseJsonLossless('{"userProfile":{"id":8423922419416375296,"name":"好友1"},"tenantId":1238}');
@@ -115,4 +124,51 @@ test('toExactDecimalString canonicalises strings of digits of any length without
   assert.equal(toExactDecimalString('-000'), '0');
   const long = '1' + '0'.repeat(2_000_000);
   assert.equal(toExactDecimalString('000' + long), long);
+});
+
+test('the fast path (JSON.parse with marked big integers) gives what the lossless parser gives', () => {
+  const cases = [
+    '{"id":8423922419416375296,"s":"8423922419416375296","n":[-9223372036854775808,9007199254740991,9007199254740992,1.5e300,12345678901234567.5]}',
+    '[1234567890123456,12345678901234567,-1234567890123456789012345678901234567890,12345678901234567890123456789012345678901]',
+    '{"a":"\\"1234567890123456789\\"","b":"\\\\","c":1234567890123456789}',
+    '{"__proto__":{"x":12345678901234567890},"k":1,"k":2}',
+    '{"__proto__":12345678901234567890}',
+    '"12345678901234567890"',
+    '12345678901234567890',
+    ' \n[ 99999999999999999999 , "x" ] ',
+  ];
+  for (const text of cases) {
+    assert.ok(bigIntegerTokens(text) !== null, `fast path taken: ${text}`);
+    assert.deepEqual(parseJsonLossless(text), parseWithLosslessJson(text), text);
+  }
+  assert.deepEqual(bigIntegerTokens('{"s":"12345678901234567890","n":12345678901234567890}'), [32, 52]);
+});
+
+test('the fast path steps aside for escaped NULs, deep nesting and malformed numbers', () => {
+  assert.equal(bigIntegerTokens('{"a":"\\u0000123"}'), null);
+  assert.equal(bigIntegerTokens('['.repeat(300) + ']'.repeat(300)), null);
+  assert.deepEqual(parseJsonLossless('{"a":"\\u0000x","b":12345678901234567890}'), { a: '\u0000x', b: 12345678901234567890n });
+  // A leading zero is malformed JSON, also when the integer is long: the lossless parser's error says where.
+  assert.throws(() => parseJsonLossless('[01234567890123456789]'), /position 2/);
+  assert.throws(() => parseJsonLossless('[12345678901234567890 1]'), /position 22/);
+  assert.throws(() => parseJsonLossless('{"a":12345678901234567890,}'), /position 26/);
+});
+
+test('random documents: the fast path and the lossless parser agree', () => {
+  let seed = 7;
+  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648) % n);
+  const value = (depth: number): string => {
+    switch (depth > 3 ? rnd(4) : rnd(7)) {
+      case 0: return String(rnd(1000) - 500);
+      case 1: return (rnd(2) ? '-' : '') + String(1 + rnd(9)) + Array.from({ length: 10 + rnd(30) }, () => rnd(10)).join('');
+      case 2: return JSON.stringify(Array.from({ length: rnd(8) }, () => '0123456789"\\\\ab\u00e9'[rnd(16)]).join(''));
+      case 3: return ['true', 'false', 'null', '1.25', '-2e5'][rnd(5)]!;
+      case 4: return `[${Array.from({ length: rnd(4) }, () => value(depth + 1)).join(',')}]`;
+      default: return `{${Array.from({ length: rnd(4) }, (_, i) => `"${['k', '__proto__', 'constructor'][rnd(3)]}${rnd(2) ? '' : i}":${value(depth + 1)}`).join(',')}}`;
+    }
+  };
+  for (let i = 0; i < 2000; i++) {
+    const text = value(0);
+    assert.deepEqual(parseJsonLossless(text), parseWithLosslessJson(text), text);
+  }
 });
