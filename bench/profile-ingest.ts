@@ -5,7 +5,7 @@
 // the Node process's CPU and the machine's.
 //
 //   npx tsx bench/profile-ingest.ts --database-url postgresql://postgres@127.0.0.1:55432/bench_ingest_profile \
-//       [--prefill 50000] [--messages 20000] [--concurrency 8] [--statuses] [--keep]
+//       [--prefill 50000] [--messages 20000] [--concurrency 8] [--batch-size 50] [--statuses] [--keep]
 //
 // --prefill stores that many messages first (untimed, not profiled), so that
 // the profiled ones meet tables of a realistic size. The database is dropped
@@ -24,7 +24,7 @@ import { createDataset, type AnyBatch } from './dataset.ts';
 import { ensureTenants, LEGACY_TIME_ZONE } from './load.ts';
 import { dropDatabase, fmtInt, freshDatabase, intArg, parseArgs, seconds } from './support.ts';
 
-const USAGE = 'usage: npx tsx bench/profile-ingest.ts --database-url URL [--prefill N] [--messages N] [--concurrency C] [--statuses] [--keep]';
+const USAGE = 'usage: npx tsx bench/profile-ingest.ts --database-url URL [--prefill N] [--messages N] [--concurrency C] [--batch-size N] [--statuses] [--keep]';
 
 /** Busy CPU seconds of the whole machine (Linux), or null. */
 async function machineBusySeconds(): Promise<number | null> {
@@ -51,12 +51,13 @@ function label(sql: string): string {
 }
 
 async function main(): Promise<void> {
-  const { values, flags } = parseArgs(process.argv.slice(2), { values: ['database-url', 'messages', 'concurrency', 'prefill'], flags: ['statuses', 'keep'] }, USAGE);
+  const { values, flags } = parseArgs(process.argv.slice(2), { values: ['database-url', 'messages', 'concurrency', 'prefill', 'batch-size'], flags: ['statuses', 'keep'] }, USAGE);
   const url = values.get('database-url');
   if (!url) throw new Error(USAGE);
   const messages = intArg(values, 'messages', 20_000);
   const prefill = intArg(values, 'prefill', 0, 0);
   const concurrency = intArg(values, 'concurrency', 8);
+  const batchSize = intArg(values, 'batch-size', 50);
   await freshDatabase(url);
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
@@ -70,7 +71,7 @@ async function main(): Promise<void> {
     const ds = createDataset({ seed: 42, messages: prefill + messages });
     await ensureTenants(db, ds);
     const ingest = new IngestService(db, createLocalPubSub(), createLogger('silent'));
-    const stream: Iterator<AnyBatch> = flags.has('statuses') ? ds.mixedBatches({ kind: 'msg-sync' }) : ds.msgSyncBatches();
+    const stream: Iterator<AnyBatch> = flags.has('statuses') ? ds.mixedBatches({ kind: 'msg-sync', batchSize }) : ds.msgSyncBatches({ batchSize });
 
     let stored = 0;
     let statusItems = 0;
