@@ -1,7 +1,7 @@
 // chatgraph key create | list | revoke
 import { API_KEY_SCOPES, createApiKey } from '../auth/api-keys.ts';
 import type { ApiKeyScope } from '../generated/prisma/enums.ts';
-import { CliError, formatTime, optionalString, requirePositional, requireString, table, tenantIdOf, usageError, write, type CommandSpec } from './args.ts';
+import { CliError, findOneByPrefixOrId, formatTime, optionalString, requirePositional, requireString, table, tenantIdOf, usageError, write, type CommandSpec } from './args.ts';
 import type { Command } from './command.ts';
 import { withContext, type CliContext } from './context.ts';
 
@@ -22,8 +22,9 @@ const listSpec: CommandSpec = {
   name: 'key list',
   usage: `usage: chatgraph key list --tenant <id> [--json]
 
-Lists a tenant's API keys: id, prefix, name, scopes, created, last used (when
-recorded), revoked. The keys themselves are not stored and cannot be shown.`,
+Lists a tenant's API keys: id, prefix, name, scopes, created, last used (to
+the minute; "-" for a key never used), revoked. The keys themselves are not
+stored and cannot be shown.`,
   options: { tenant: { type: 'string' }, json: { type: 'boolean' } },
 };
 
@@ -52,8 +53,6 @@ export async function requireTenant(ctx: CliContext, tenantId: bigint): Promise<
   const tenant = await ctx.db.prisma.tenant.findUnique({ where: { id: tenantId }, select: { id: true } });
   if (!tenant) throw new CliError(`tenant ${tenantId} does not exist (see chatgraph tenant list)`);
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const keyCommands: Command[] = [
   {
@@ -96,13 +95,7 @@ export const keyCommands: Command[] = [
       const tenant = optionalString(p, 'tenant');
       const tenantId = tenant === undefined ? undefined : tenantIdOf(revokeSpec, tenant);
       await withContext(io, async (ctx) => {
-        const where = UUID.test(ref) ? { id: ref } : { prefix: ref };
-        const matches = await ctx.db.prisma.apiKey.findMany({ where: { ...where, ...(tenantId ? { tenantId } : {}) } });
-        if (!matches.length) throw new CliError(`no API key with ${UUID.test(ref) ? 'id' : 'prefix'} "${ref}"${tenantId ? ` in tenant ${tenantId}` : ''} (see chatgraph key list --tenant <id>)`);
-        if (matches.length > 1) {
-          throw new CliError(`"${ref}" names ${matches.length} keys (${matches.map((k) => `${k.id} of tenant ${k.tenantId}`).join(', ')}): give the id, or --tenant`);
-        }
-        const key = matches[0]!;
+        const key = await findOneByPrefixOrId(ref, tenantId, { name: 'API key', plural: 'keys', list: 'chatgraph key list' }, (where) => ctx.db.prisma.apiKey.findMany({ where }));
         if (key.revokedAt) {
           write(io.stdout, `key ${key.prefix} (${key.id}) of tenant ${key.tenantId} was already revoked at ${formatTime(key.revokedAt)}`);
           return;

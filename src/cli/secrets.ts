@@ -2,7 +2,7 @@
 // per tenant so that one can be rotated: create the new one, move the CRM to
 // it, revoke the old one. Every active secret verifies deliveries.
 import { createWebhookSecret, listWebhookSecrets } from '../auth/webhook-secrets.ts';
-import { CliError, formatTime, optionalString, requirePositional, requireString, table, tenantIdOf, write, type CommandSpec } from './args.ts';
+import { CliError, findOneByPrefixOrId, formatTime, optionalString, requirePositional, requireString, table, tenantIdOf, write, type CommandSpec } from './args.ts';
 import type { Command } from './command.ts';
 import { withContext } from './context.ts';
 import { requireTenant } from './keys.ts';
@@ -37,8 +37,6 @@ Revokes a webhook secret at once: deliveries signed with it are refused (401).
   options: { tenant: { type: 'string' }, force: { type: 'boolean' } },
   positionals: ['prefix-or-id'],
 };
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const secretCommands: Command[] = [
   {
@@ -78,11 +76,7 @@ export const secretCommands: Command[] = [
       const tenant = optionalString(p, 'tenant');
       const tenantId = tenant === undefined ? undefined : tenantIdOf(revokeSpec, tenant);
       await withContext(io, async (ctx) => {
-        const where = UUID.test(ref) ? { id: ref } : { prefix: ref };
-        const matches = await ctx.db.prisma.webhookSecret.findMany({ where: { ...where, ...(tenantId ? { tenantId } : {}) } });
-        if (!matches.length) throw new CliError(`no webhook secret with ${UUID.test(ref) ? 'id' : 'prefix'} "${ref}"${tenantId ? ` in tenant ${tenantId}` : ''} (see chatgraph secret list --tenant <id>)`);
-        if (matches.length > 1) throw new CliError(`"${ref}" names ${matches.length} secrets (${matches.map((s) => `${s.id} of tenant ${s.tenantId}`).join(', ')}): give the id, or --tenant`);
-        const secret = matches[0]!;
+        const secret = await findOneByPrefixOrId(ref, tenantId, { name: 'webhook secret', plural: 'secrets', list: 'chatgraph secret list' }, (where) => ctx.db.prisma.webhookSecret.findMany({ where }));
         if (secret.revokedAt) {
           write(io.stdout, `secret ${secret.prefix ?? secret.id} of tenant ${secret.tenantId} was already revoked at ${formatTime(secret.revokedAt)}`);
           return;
