@@ -59,6 +59,9 @@ export async function createApiKey(
  * busy key costs one query per interval, not one per request; a revoked key
  * stops working within that interval.
  */
+/** How stale `ApiKey.lastUsedAt` may get: it is written at most this often per key. */
+export const LAST_USED_PRECISION_MS = 60_000;
+
 export class ApiKeyAuthenticator {
   private readonly cache = new Map<string, { viewer: Viewer | null; expires: number }>();
 
@@ -78,11 +81,16 @@ export class ApiKeyAuthenticator {
     const hash = hashApiKey(key);
     const row = await this.prisma.apiKey.findUnique({
       where: { hash },
-      select: { id: true, tenantId: true, scopes: true, revokedAt: true },
+      select: { id: true, tenantId: true, scopes: true, revokedAt: true, lastUsedAt: true },
     });
     const viewer = row && !row.revokedAt ? { tenantId: row.tenantId, apiKeyId: row.id, scopes: new Set(row.scopes) } : null;
     if (this.cache.size >= this.maxEntries) this.cache.clear();
     this.cache.set(key, { viewer, expires: now + this.ttlMs });
+    // A key in use is looked up again every ttlMs: record its use then, to
+    // the minute (operators see it in `chatgraph key list`), off the request's path.
+    if (viewer && (!row!.lastUsedAt || now - row!.lastUsedAt.getTime() >= LAST_USED_PRECISION_MS)) {
+      this.prisma.apiKey.update({ where: { id: row!.id }, data: { lastUsedAt: new Date(now) } }).catch(() => {});
+    }
     return viewer;
   }
 

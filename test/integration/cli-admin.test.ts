@@ -93,6 +93,11 @@ test('tenant, key and secret commands: create, list, revoke round trips that the
   assert.equal((await post(base, '/webhooks/CLIENT_SYNC_MESSAGE_STATUS', statuses, sigHeaders(creds.webhookSecret))).body.code, 200);
   await stopServer();
 
+  // The key the server saw is marked used (to the minute); the others are not.
+  const used = (await db.cli(['key', 'list', '--tenant', '82', '--json'])).stdout.trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(used.map((k) => [k.name, k.lastUsedAt !== null]), [['admin', false], ['ingest', false], ['read', false], ['frontend', true]]);
+  assert.ok(Date.now() - Date.parse(used[3].lastUsedAt) < 5 * 60_000, used[3].lastUsedAt);
+
   // Revoke the frontend key (by prefix) and the first secret (by prefix).
   const revokedKey = await db.cli(['key', 'revoke', frontendKey.slice(0, 10)]);
   assert.equal(revokedKey.code, 0, revokedKey.stderr);
