@@ -36,8 +36,8 @@ import type { LosslessJsonValue } from '../src/domain/lossless-json.ts';
 import { createDataset, signMsgSync } from './dataset.ts';
 import { LEGACY_TIME_ZONE } from './load.ts';
 import {
-  cloneDatabase, dropDatabase, fmtInt, freshDatabase, intArg, machineInfo, parseArgs, quantile, seconds, seedOf, withDatabase,
-  type MachineInfo,
+  cloneDatabase, dropDatabase, fmtInt, freshDatabase, intArg, machineBusySeconds, machineInfo, nodeCpu, parseArgs, quantile, seconds, seedOf,
+  withDatabase, type MachineInfo,
 } from './support.ts';
 
 const USAGE = `usage: npx tsx bench/ingest.ts [options]
@@ -76,25 +76,6 @@ interface PathResult {
 }
 
 const log = (s: string) => process.stdout.write(s + '\n');
-
-/** Busy CPU time of the whole machine, in seconds (Linux /proc/stat), or null. */
-async function machineBusySeconds(): Promise<number | null> {
-  try {
-    const { readFileSync } = await import('node:fs');
-    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!;
-    const f = line.trim().split(/\s+/).slice(1).map(Number);
-    // user nice system idle iowait irq softirq steal
-    const busy = f[0]! + f[1]! + f[2]! + f[5]! + f[6]! + (f[7] ?? 0);
-    return busy / 100; // USER_HZ
-  } catch {
-    return null;
-  }
-}
-
-function nodeCpu(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-}
 
 async function checkpoint(url: string): Promise<void> {
   const c = new pg.Client({ connectionString: url });
@@ -188,7 +169,7 @@ async function webhookPath(url: string, batches: Batch[], concurrency: number, p
     }
     await checkpoint(url);
     const cpu0 = nodeCpu();
-    const m0 = await machineBusySeconds();
+    const m0 = machineBusySeconds();
     const t0 = process.hrtime.bigint();
     let done = 0;
     const progress = setInterval(() => log(`    webhook: ${fmtInt(done)} / ${fmtInt(batches.length)} batches, ${fmtInt(done * 50 / seconds(t0))} msg/s`), 10_000);
@@ -207,7 +188,7 @@ async function webhookPath(url: string, batches: Batch[], concurrency: number, p
     }
     const secs = seconds(t0);
     const cpu = nodeCpu() - cpu0;
-    const m1 = await machineBusySeconds();
+    const m1 = machineBusySeconds();
     const messages = batches.slice(0, lat.length).reduce((a, b) => a + b.count, 0);
     const rows = Number((await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM "Message"')).rows[0]!.n);
     return {
@@ -295,7 +276,7 @@ async function rawPath(url: string, batches: Batch[], concurrency: number, tenan
 
     await checkpoint(url);
     const cpu0 = nodeCpu();
-    const m0 = await machineBusySeconds();
+    const m0 = machineBusySeconds();
     const t0 = process.hrtime.bigint();
     const lat = await runWorkers(params.length, concurrency, async (k) => {
       const values = params[k]!;
@@ -303,7 +284,7 @@ async function rawPath(url: string, batches: Batch[], concurrency: number, tenan
     });
     const secs = seconds(t0);
     const cpu = nodeCpu() - cpu0;
-    const m1 = await machineBusySeconds();
+    const m1 = machineBusySeconds();
     const messages = batches.reduce((a, b) => a + b.count, 0);
     const rows = Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM "Message"')).rows[0]!.n);
     return {

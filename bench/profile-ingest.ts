@@ -22,25 +22,9 @@ import { normaliseStatusSync } from '../src/ingest/status-sync.ts';
 import type { LosslessJsonValue } from '../src/domain/lossless-json.ts';
 import { createDataset, type AnyBatch } from './dataset.ts';
 import { ensureTenants, LEGACY_TIME_ZONE } from './load.ts';
-import { dropDatabase, fmtInt, freshDatabase, intArg, parseArgs, seconds } from './support.ts';
+import { dropDatabase, fmtInt, freshDatabase, intArg, machineBusySeconds, nodeCpu, parseArgs, seconds } from './support.ts';
 
 const USAGE = 'usage: npx tsx bench/profile-ingest.ts --database-url URL [--prefill N] [--messages N] [--concurrency C] [--batch-size N] [--statuses] [--keep]';
-
-/** Busy CPU seconds of the whole machine (Linux), or null. */
-async function machineBusySeconds(): Promise<number | null> {
-  try {
-    const { readFileSync } = await import('node:fs');
-    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-    return (f[0]! + f[1]! + f[2]! + f[5]! + f[6]! + (f[7] ?? 0)) / 100;
-  } catch {
-    return null;
-  }
-}
-
-function nodeCpu(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-}
 
 /** A short name for an inner statement: its first words and the table it writes or reads. */
 function label(sql: string): string {
@@ -111,12 +95,12 @@ async function main(): Promise<void> {
     const [stored0, status0, batches0] = [stored, statusItems, batches];
     normaliseMs = 0;
     const cpu0 = nodeCpu();
-    const m0 = await machineBusySeconds();
+    const m0 = machineBusySeconds();
     const started = process.hrtime.bigint();
     await run(prefill + messages);
     const secs = seconds(started);
     const cpu = nodeCpu() - cpu0;
-    const m1 = await machineBusySeconds();
+    const m1 = machineBusySeconds();
     const n = stored - stored0;
     const nb = batches - batches0;
     console.log(`${fmtInt(n)} messages + ${fmtInt(statusItems - status0)} status updates in ${fmtInt(nb)} calls, ${secs.toFixed(1)} s, ${fmtInt(n / secs)} msg/s, concurrency ${concurrency}`);

@@ -1,6 +1,7 @@
 // Helpers shared by the benchmarks: databases on a PostgreSQL server (create,
 // drop), the machine description, argument parsing and small statistics.
 import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
 
 /** The same server URL with another database name. */
@@ -142,4 +143,20 @@ export function seconds(fromNs: bigint): number {
 export function seedOf(raw: string | undefined, fallback: number): number | string {
   if (raw === undefined) return fallback;
   return /^\d+$/.test(raw) ? Number(raw) : raw;
+}
+
+/** Busy CPU time of the whole machine, in seconds (Linux /proc/stat: user, nice, system, irq, softirq, steal), or null elsewhere. */
+export function machineBusySeconds(): number | null {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    return (f[0]! + f[1]! + f[2]! + f[5]! + f[6]! + (f[7] ?? 0)) / 100; // USER_HZ
+  } catch {
+    return null;
+  }
+}
+
+/** CPU seconds (user + system) this Node process has used. */
+export function nodeCpu(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
 }
