@@ -37,8 +37,6 @@ const STALE = `
 export class TableStatistics {
   private lastCheck = 0;
   private running = false;
-  /** Tables analyzed so far (for tests and the log). */
-  analyzed = 0;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -65,7 +63,6 @@ export class TableStatistics {
     if (!rows.length) return [];
     const names = rows.map((r) => r.relname);
     await this.pool.query(`ANALYZE (SKIP_LOCKED) ${names.map((n) => `"${n}"`).join(', ')}`);
-    this.analyzed += names.length;
     this.log.debug({ tables: names }, 'tables analyzed after fast growth');
     return names;
   }

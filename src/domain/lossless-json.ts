@@ -54,7 +54,9 @@ export function parseJsonLossless(text: string): LosslessJsonValue {
     try {
       if (big.length === 0) return JSON.parse(text) as LosslessJsonValue;
       const value = JSON.parse(markTokens(text, big)) as LosslessJsonValue;
-      return typeof value === 'string' ? unmark(value) : (restoreMarked(value, big.length / 2), value);
+      if (typeof value === 'string') return unmark(value);
+      restoreMarked(value, big.length / 2);
+      return value;
     } catch {
       // Malformed: the lossless parser says where.
     }

@@ -32,21 +32,13 @@ export interface StoreResult {
 /** What `chatgraph_store_batch` reports: the rows it inserted and the stored messages deliveries reached. */
 interface FunctionResult {
   inserted: { id: string; conversationId: string; accountWhatsIdBare: string; whatsMessageId: string; status: MessageStatus }[];
-  applied: {
+  /** The stored messages deliveries reached: an event's fields (under the row's `id`), and what the function knows of them. */
+  applied: (Omit<MessageStatusChangedEvent, 'messageId'> & {
     id: string;
-    conversationId: string;
-    accountWhatsIdBare: string;
-    friendWhatsIdBare: string;
-    agentId: string | null;
-    agentAccount: string | null;
-    whatsMessageId: string;
-    previousStatus: MessageStatus;
-    status: MessageStatus;
     changed: boolean;
     /** Reached through a repeated message of the batch (not a status update). */
     fromBatch: boolean;
-    changedAt: string;
-  }[];
+  })[];
   pending: number;
 }
 
