@@ -16,7 +16,13 @@
 // last ANALYZE (at least MIN_CHANGED rows) and analyzes them, skipping a
 // table another session is analyzing. Half, not autovacuum's tenth: growth
 // is geometric, so a table of millions is analyzed rarely, and past
-// MAX_TUPLES autovacuum alone is left to it.
+// MAX_TUPLES autovacuum alone is left to it. These ANALYZEs sample
+// STATISTICS_TARGET × 300 rows, not the default 30,000: what the write
+// path's plans need is the tables' sizes and rough distributions, and a full
+// sample of a fast-growing "Message" cost a tenth of the database's CPU
+// during a bulk load (measured: 1.1 s per ANALYZE at 1 M rows, 0.08 s with
+// the small sample). Autovacuum's own ANALYZEs, at the default target,
+// follow as usual and refine them.
 import type pg from 'pg';
 import type { Logger } from '../log.ts';
 
@@ -25,6 +31,7 @@ const MIN_CHANGED = 200;
 const GROWTH = 0.5;
 const MAX_TUPLES = 5_000_000;
 const CHECK_EVERY_MS = 1_000;
+const STATISTICS_TARGET = 10;
 
 const STALE = `
   SELECT s.relname
@@ -62,7 +69,18 @@ export class TableStatistics {
     const { rows } = await this.pool.query<{ relname: string }>(STALE, [TABLES, MIN_CHANGED, GROWTH, MAX_TUPLES]);
     if (!rows.length) return [];
     const names = rows.map((r) => r.relname);
-    await this.pool.query(`ANALYZE (SKIP_LOCKED) ${names.map((n) => `"${n}"`).join(', ')}`);
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(`SET LOCAL default_statistics_target = ${STATISTICS_TARGET}`);
+      await client.query(`ANALYZE (SKIP_LOCKED) ${names.map((n) => `"${n}"`).join(', ')}`);
+      await client.query('COMMIT');
+      client.release();
+    } catch (err) {
+      // A client whose transaction broke is not handed back to others.
+      client.release(err as Error);
+      throw err;
+    }
     this.log.debug({ tables: names }, 'tables analyzed after fast growth');
     return names;
   }
