@@ -76,6 +76,7 @@ export class Metrics {
   readonly httpRequests = new Counter('chatgraph_http_requests_total', 'HTTP requests answered, by route, method and status.');
   readonly httpDuration = new Histogram('chatgraph_http_request_duration_seconds', 'Time to answer an HTTP request, by route.', [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
   readonly ingestBatches = new Counter('chatgraph_ingest_batches_total', 'Ingest batches committed.');
+  readonly ingestTransactions = new Counter('chatgraph_ingest_transactions_total', 'Ingest transactions committed (one per batch, or one for several batches of a tenant that queued together).');
   readonly ingestMessages = new Counter('chatgraph_ingest_messages_total', 'Messages and status updates ingested, by outcome (inserted, updated, unchanged, pending).');
   readonly ingestFailures = new Counter('chatgraph_ingest_failures_total', 'Ingest batches not stored, by reason (invalid, unauthorized, database_unavailable, error).');
   readonly eventsPublished = new Counter('chatgraph_events_published_total', 'Live events published after commit, by topic.');
@@ -87,7 +88,7 @@ export class Metrics {
   }
 
   render(): string {
-    const parts = [this.httpRequests, this.httpDuration, this.ingestBatches, this.ingestMessages, this.ingestFailures, this.eventsPublished]
+    const parts = [this.httpRequests, this.httpDuration, this.ingestBatches, this.ingestTransactions, this.ingestMessages, this.ingestFailures, this.eventsPublished]
       .map((m) => m.render());
     const memory = process.memoryUsage();
     const builtIn: Gauge[] = [

@@ -38,11 +38,14 @@ export function mergeBatch(messages: readonly MessageInput[]): MergedMessage[] {
       mergeTimes(seen.times, input.status, input.statusAt);
     }
   }
-  return [...byKey.values()].sort((a, b) =>
-    a.input.accountWhatsIdBare === b.input.accountWhatsIdBare
-      ? compare(a.input.whatsMessageId, b.input.whatsMessageId)
-      : compare(a.input.accountWhatsIdBare, b.input.accountWhatsIdBare),
-  );
+  return [...byKey.values()].sort(compareMerged);
+}
+
+/** The order rows are written (and locked) in: by account, then WhatsApp message id. */
+export function compareMerged(a: MergedMessage, b: MergedMessage): number {
+  return a.input.accountWhatsIdBare === b.input.accountWhatsIdBare
+    ? compare(a.input.whatsMessageId, b.input.whatsMessageId)
+    : compare(a.input.accountWhatsIdBare, b.input.accountWhatsIdBare);
 }
 
 export function compare(a: string, b: string): number {

@@ -13,7 +13,7 @@
 import type pg from 'pg';
 import type { MessageStatus } from '../domain/status.ts';
 import type { MessageAddedEvent, MessageStatusChangedEvent } from '../events/pubsub.ts';
-import { compare, mergeBatch, messageKey, type MergedMessage } from './batch.ts';
+import { compare, compareMerged, mergeBatch, messageKey, type MergedMessage } from './batch.ts';
 import type { ContactInput, MessageInput, StatusUpdateInput } from './model.ts';
 
 export interface StoreResult {
@@ -123,29 +123,79 @@ function contactRow(c: ContactInput) {
   };
 }
 
+/** One caller's share of a stored group: its messages and status updates. */
+export interface StoreJob {
+  messages: readonly MessageInput[];
+  statusUpdates: readonly StatusUpdateInput[];
+}
+
+/**
+ * The WhatsApp message ids a job touches: a status update reaches a message
+ * by id across the tenant's accounts, so two jobs can share a statement only
+ * when their ids are disjoint (then each job's outcome is its own).
+ */
+export function jobIds(job: StoreJob): Set<string> {
+  const ids = new Set<string>();
+  for (const m of job.messages) ids.add(m.whatsMessageId);
+  for (const u of job.statusUpdates) ids.add(u.whatsMessageId);
+  return ids;
+}
+
+/** Stores one batch; see storeJobs. */
 export async function storeBatch(
   db: pg.Pool | pg.PoolClient,
   tenantId: bigint,
   messages: readonly MessageInput[],
   statusUpdates: readonly StatusUpdateInput[],
 ): Promise<StoreResult> {
-  const merged = mergeBatch(messages);
-  // The last profile of the batch for each contact, in a fixed order (rows are locked in it).
+  return (await storeJobs(db, tenantId, [{ messages, statusUpdates }]))[0]!;
+}
+
+/**
+ * Stores several jobs of one tenant in one statement (one transaction) and
+ * returns each job's outcome, as if each had been stored alone. The jobs'
+ * WhatsApp message ids must be disjoint (jobIds); a contact in several jobs
+ * gets the profile of the last one, as stored one after the other.
+ */
+export async function storeJobs(db: pg.Pool | pg.PoolClient, tenantId: bigint, jobs: readonly StoreJob[]): Promise<StoreResult[]> {
+  // Which job each WhatsApp message id belongs to.
+  const jobOf = new Map<string, number>();
+  jobs.forEach((job, j) => {
+    for (const id of jobIds(job)) {
+      if (jobOf.has(id)) throw new Error(`storeJobs: jobs ${jobOf.get(id)} and ${j} share the WhatsApp message id ${id}`);
+      jobOf.set(id, j);
+    }
+  });
+  const perJob = jobs.map((job) => mergeBatch(job.messages));
+  const merged = perJob.length === 1 ? perJob[0]! : perJob.flat().sort(compareMerged);
+  // The last profile of each contact, in a fixed order (rows are locked in it).
   const contacts = new Map<string, ContactInput>();
-  for (const m of merged) if (m.input.contact) contacts.set(m.input.contact.externalId, m.input.contact);
+  for (const job of jobs) for (const m of job.messages) if (m.contact) contacts.set(m.contact.externalId, m.contact);
+  const statusUpdates = jobs.flatMap((job) => job.statusUpdates);
   const { rows } = await db.query<{ result: FunctionResult }>(STORE_BATCH, [
     tenantId.toString(),
     jsonArgument(merged.map(messageRow)),
     jsonArgument([...contacts.values()].sort((a, b) => compare(a.externalId, b.externalId)).map(contactRow)),
     jsonArgument(statusUpdates.map((u) => ({ id: u.whatsMessageId, status: u.status, agent_id: u.agentId, at: u.reachedAt }))),
   ]);
-  const { inserted, applied, pending } = rows[0]!.result;
+  const { inserted, applied } = rows[0]!.result;
 
+  const results: StoreResult[] = jobs.map((job, j) => ({
+    inserted: 0,
+    updated: 0,
+    unchanged: perJob[j]!.length,
+    pending: job.statusUpdates.length,
+    added: [],
+    statusChanged: [],
+  }));
   const byKey = new Map(merged.map((m) => [messageKey(m.input), m.input]));
   const addedAt = new Date().toISOString();
-  const added: MessageAddedEvent[] = inserted.map((row) => {
+  for (const row of inserted) {
     const input = byKey.get(messageKey(row))!;
-    return {
+    const r = results[jobOf.get(row.whatsMessageId)!]!;
+    r.inserted++;
+    r.unchanged--;
+    r.added.push({
       messageId: row.id,
       conversationId: row.conversationId,
       accountWhatsIdBare: row.accountWhatsIdBare,
@@ -155,33 +205,39 @@ export async function storeBatch(
       whatsMessageId: row.whatsMessageId,
       status: row.status,
       addedAt,
-    };
+    });
+  }
+  // A stored message the job reached, by a repeated message or a status
+  // update: "updated" when it moved, else "unchanged" (a repeated message is
+  // already counted as unchanged above). Status updates that reached no
+  // stored message are kept as pending.
+  const reached = new Set<string>();
+  for (const a of applied) {
+    reached.add(a.whatsMessageId);
+    const r = results[jobOf.get(a.whatsMessageId)!]!;
+    if (a.changed) {
+      r.updated++;
+      if (a.fromBatch) r.unchanged--;
+      if (a.previousStatus !== a.status) {
+        r.statusChanged.push({
+          messageId: a.id,
+          conversationId: a.conversationId,
+          accountWhatsIdBare: a.accountWhatsIdBare,
+          friendWhatsIdBare: a.friendWhatsIdBare,
+          agentId: a.agentId,
+          agentAccount: a.agentAccount,
+          whatsMessageId: a.whatsMessageId,
+          previousStatus: a.previousStatus,
+          status: a.status,
+          changedAt: new Date(a.changedAt).toISOString(),
+        });
+      }
+    } else if (!a.fromBatch) {
+      r.unchanged++;
+    }
+  }
+  jobs.forEach((job, j) => {
+    for (const u of job.statusUpdates) if (reached.has(u.whatsMessageId)) results[j]!.pending--;
   });
-
-  const changed = applied.filter((a) => a.changed);
-  const statusChanged: MessageStatusChangedEvent[] = changed
-    .filter((a) => a.previousStatus !== a.status)
-    .map((a) => ({
-      messageId: a.id,
-      conversationId: a.conversationId,
-      accountWhatsIdBare: a.accountWhatsIdBare,
-      friendWhatsIdBare: a.friendWhatsIdBare,
-      agentId: a.agentId,
-      agentAccount: a.agentAccount,
-      whatsMessageId: a.whatsMessageId,
-      previousStatus: a.previousStatus,
-      status: a.status,
-      changedAt: new Date(a.changedAt).toISOString(),
-    }));
-  return {
-    inserted: inserted.length,
-    updated: changed.length,
-    // Repeated messages that moved nothing, and messages that status updates
-    // reached without moving anything.
-    unchanged:
-      merged.length - inserted.length - changed.filter((c) => c.fromBatch).length + applied.filter((a) => !a.fromBatch && !a.changed).length,
-    pending,
-    added,
-    statusChanged,
-  };
+  return results;
 }

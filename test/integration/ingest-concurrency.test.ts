@@ -2,6 +2,11 @@
 // connection at a time, so these only mean something there): the same batch
 // many times at once, overlapping batches that lock rows in different
 // combinations, and statuses racing their messages.
+//
+// One instance writes a tenant's batches one transaction at a time
+// (src/ingest/write-queue.ts); several instances still write the same tenant
+// at once. So the requests go round-robin to four server instances over one
+// database: transactions of one tenant really overlap.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { testTarget } from '../support/database.ts';
@@ -10,23 +15,45 @@ import type { TestApp } from '../support/app.ts';
 import type { TenantCredentials } from '../../src/auth/tenants.ts';
 import { msgSyncBody } from '../support/live.ts';
 import { formatLocalDateTime } from '../../src/domain/local-time.ts';
+import { loadConfig } from '../../src/config.ts';
+import { createLogger } from '../../src/log.ts';
+import { createServices } from '../../src/services.ts';
+import { createApp } from '../../src/http/app.ts';
+import type { AppServices } from '../../src/graphql/context.ts';
 
 const skip = testTarget !== 'postgres' ? 'needs a real PostgreSQL server (TEST_TARGET=postgres): PGlite serialises every connection' : false;
 const CONCURRENCY = 20;
 
+const INSTANCES = 4;
+
 let t: TestApp;
+/** The test app and INSTANCES − 1 more server instances over its database. */
+let instances: { app: TestApp['app']; services: AppServices }[] = [];
 let nextTenant = 7000n;
 before(async () => {
-  if (!skip) t = await startTestAppWithPool(CONCURRENCY + 2);
+  if (skip) return;
+  t = await startTestAppWithPool(CONCURRENCY + 2);
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_POOL_SIZE: String(CONCURRENCY + 2) });
+  instances = [{ app: t.app, services: t.services }];
+  for (let i = 1; i < INSTANCES; i++) {
+    const services = createServices(config, t.testDb.db, createLogger(config.logLevel));
+    instances.push({ app: createApp(services), services });
+  }
 });
 after(async () => {
+  for (const { app, services } of instances.slice(1)) {
+    await app.dispose();
+    await services.events.close();
+  }
   if (t) await t.close();
 });
 
 const q = <T = Record<string, unknown>>(sql: string, params: unknown[] = []) => t.testDb.db.pool.query(sql, params).then((r) => r.rows as T[]);
 
+let nextInstance = 0;
 async function post(path: string, body: string, headers: Record<string, string> = {}) {
-  const res = await t.app.fetch(`http://localhost${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  const { app } = instances[nextInstance++ % instances.length]!;
+  const res = await app.fetch(`http://localhost${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
   return { status: res.status, text: await res.text() };
 }
 

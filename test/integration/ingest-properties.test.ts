@@ -5,7 +5,10 @@
 // messages that never do). Each run delivers them twice, each time into a
 // fresh tenant of the same database: once duplicated, shuffled and re-split,
 // once in a canonical order; then both end states must equal an independent
-// model, hold every counter invariant, and equal each other.
+// model, hold every counter invariant, and equal each other. In "concurrent"
+// runs the shuffled units are all delivered at once (half through the
+// webhooks, half to the service): the service then writes them in groups
+// (src/ingest/write-queue.ts).
 // Reproduce a failure with FC_SEED=<seed> (and FC_PATH=<path>) from its report.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -54,7 +57,7 @@ interface Scenario {
   duplicates: number[];
   order: number[];
   split: boolean[];
-  mode: 'http' | 'service' | 'mixed';
+  mode: 'http' | 'service' | 'mixed' | 'concurrent';
 }
 
 const messageId = (i: number) => `wamid.P${String(i).padStart(3, '0')}`;
@@ -88,7 +91,7 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc
         duplicates: fc.array(fc.integer({ min: 0, max: units.length - 1 }), { maxLength: 4 }),
         order: fc.array(fc.integer(), { minLength: units.length + 4, maxLength: units.length + 4 }),
         split: fc.array(fc.boolean(), { minLength: units.length, maxLength: units.length }),
-        mode: fc.constantFrom('http' as const, 'service' as const, 'mixed' as const),
+        mode: fc.constantFrom('http' as const, 'service' as const, 'mixed' as const, 'concurrent' as const),
       }),
     );
   });
@@ -310,7 +313,7 @@ const NUM_RUNS = Number(process.env.FC_RUNS ?? 30);
 
 test(`any order, duplication and batching of deliveries ends in the same, consistent state (${NUM_RUNS} runs)`, async (ctx) => {
   let runs = 0;
-  const modes = { http: 0, service: 0, mixed: 0 };
+  const modes = { http: 0, service: 0, mixed: 0, concurrent: 0 };
   await fc.assert(
     fc.asyncProperty(scenarioArb, async (s) => {
       runs++;
@@ -319,8 +322,12 @@ test(`any order, duplication and batching of deliveries ends in the same, consis
       const shuffled = await t.createTenant(nextTenant++, 'shuffled');
       const canonical = await t.createTenant(nextTenant++, 'canonical');
       const units = shuffledUnits(s);
-      for (const [i, u] of units.entries()) {
-        await deliver(s, u, shuffled, runBase, s.mode === 'http' || (s.mode === 'mixed' && i % 2 === 0));
+      if (s.mode === 'concurrent') {
+        await Promise.all(units.map((u, i) => deliver(s, u, shuffled, runBase, i % 2 === 0)));
+      } else {
+        for (const [i, u] of units.entries()) {
+          await deliver(s, u, shuffled, runBase, s.mode === 'http' || (s.mode === 'mixed' && i % 2 === 0));
+        }
       }
       for (const u of s.units) await deliver(s, u, canonical, runBase, s.mode !== 'service');
       const expected = model(s, runBase);
@@ -342,8 +349,12 @@ test(`any order, duplication and batching of deliveries ends in the same, consis
   );
   if (runs < NUM_RUNS) ctx.diagnostic(`time budget reached: ${runs} of ${NUM_RUNS} runs`);
   assert.ok(runs >= Math.min(NUM_RUNS, 5), `only ${runs} runs within the time budget`);
-  ctx.diagnostic(`runs: ${runs} (http ${modes.http}, service ${modes.service}, mixed ${modes.mixed})`);
-  if (runs >= 10) assert.ok(modes.http + modes.mixed > 0, 'some runs went through the webhooks');
+  ctx.diagnostic(`runs: ${runs} (http ${modes.http}, service ${modes.service}, mixed ${modes.mixed}, concurrent ${modes.concurrent})`);
+  if (runs >= 10) assert.ok(modes.http + modes.mixed + modes.concurrent > 0, 'some runs went through the webhooks');
+  const batches = t.services.metrics.ingestBatches.get();
+  const transactions = t.services.metrics.ingestTransactions.get();
+  ctx.diagnostic(`ingest: ${batches} batches in ${transactions} transactions`);
+  if (modes.concurrent >= 3) assert.ok(transactions < batches, 'concurrent deliveries were written in groups');
 });
 
 // ------------------------------------------------------------ found while writing the property
