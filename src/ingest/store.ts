@@ -69,40 +69,44 @@ function cleanString(s: string): string {
   return (s.includes('\0') ? s.replaceAll('\0', '') : s).toWellFormed();
 }
 
-function messageRow(m: MergedMessage, ord: number) {
+/**
+ * A message as chatgraph_store_batch reads it: a positional array, in the
+ * order of chatgraph_message_rows (migration …_store_batch_positional_rows).
+ * Field names would be half the JSON, and jsonb sorts an object's keys.
+ */
+function messageRow(m: MergedMessage): unknown[] {
   const i = m.input;
-  return {
-    ord,
-    whats_message_id: i.whatsMessageId,
-    sync_id: i.syncId,
-    agent_id: i.agentId,
-    agent_account: i.agentAccount,
-    account: i.accountWhatsId,
-    account_bare: i.accountWhatsIdBare,
-    sender: i.senderWhatsId,
-    friend: i.friendWhatsId,
-    friend_bare: i.friendWhatsIdBare,
-    friend_name: i.friendName,
-    direction: i.direction,
-    chat_type: i.chatType,
-    content_type: i.contentType,
-    legacy_content_type: i.legacyContentType,
-    content: i.content,
-    refer_content: i.referContent,
-    parsed_content: i.parsedContent,
-    search_text: i.searchText,
-    status: m.status,
-    pending_at: m.times.PENDING ?? null,
-    sent_at: m.times.SENT ?? null,
-    delivered_at: m.times.DELIVERED ?? null,
-    read_at: m.times.READ ?? null,
-    origin: i.origin,
-    task_id: i.taskId,
-    task_info_id: i.taskInfoId,
-    source: i.source,
-    chat_time: i.chatTime,
-    contact: i.contact?.externalId ?? null,
-  };
+  return [
+    i.whatsMessageId,
+    i.syncId,
+    i.agentId,
+    i.agentAccount,
+    i.accountWhatsId,
+    i.accountWhatsIdBare,
+    i.senderWhatsId,
+    i.friendWhatsId,
+    i.friendWhatsIdBare,
+    i.friendName,
+    i.direction,
+    i.chatType,
+    i.contentType,
+    i.legacyContentType,
+    i.content,
+    i.referContent,
+    i.parsedContent,
+    i.searchText,
+    m.status,
+    m.times.PENDING ?? null,
+    m.times.SENT ?? null,
+    m.times.DELIVERED ?? null,
+    m.times.READ ?? null,
+    i.origin,
+    i.taskId,
+    i.taskInfoId,
+    i.source,
+    i.chatTime,
+    i.contact?.externalId ?? null,
+  ];
 }
 
 function contactRow(c: ContactInput) {

@@ -102,7 +102,8 @@ function fakeDatabase(state: { down?: boolean } = {}) {
     async query(sql: string, params: string[] = []) {
       if (!sql.includes('chatgraph_store_batch')) return { rows: [] };
       if (state.down) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
-      const messages = JSON.parse(params[1]!) as { whats_message_id: string; account_bare: string; content: string; status: string }[];
+      // Positional message rows (store.ts messageRow): 0 id, 5 bare account, 14 content, 18 status.
+      const messages = (JSON.parse(params[1]!) as string[][]).map((r) => ({ whats_message_id: r[0]!, account_bare: r[5]!, content: r[14]!, status: r[18]! }));
       const statuses = JSON.parse(params[3]!) as { id: string; status: string }[];
       calls.push([...messages.map((m) => m.whats_message_id), ...statuses.map((s) => s.id)]);
       if (messages.some((m) => m.content === 'BAD')) throw Object.assign(new Error('value too long for type character varying(10)'), { code: '22001' });
