@@ -69,18 +69,13 @@ export class TableStatistics {
     const { rows } = await this.pool.query<{ relname: string }>(STALE, [TABLES, MIN_CHANGED, GROWTH, MAX_TUPLES]);
     if (!rows.length) return [];
     const names = rows.map((r) => r.relname);
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      await client.query(`SET LOCAL default_statistics_target = ${STATISTICS_TARGET}`);
-      await client.query(`ANALYZE (SKIP_LOCKED) ${names.map((n) => `"${n}"`).join(', ')}`);
-      await client.query('COMMIT');
-      client.release();
-    } catch (err) {
-      // A client whose transaction broke is not handed back to others.
-      client.release(err as Error);
-      throw err;
-    }
+    // One simple-protocol query, so one implicit transaction: SET LOCAL holds
+    // for the ANALYZE only. (Not BEGIN … COMMIT over a checked-out client:
+    // the embedded database serves every connection from one session, and
+    // an open transaction there mixes with other connections' statements.)
+    await this.pool.query(
+      `SET LOCAL default_statistics_target = ${STATISTICS_TARGET}; ANALYZE (SKIP_LOCKED) ${names.map((n) => `"${n}"`).join(', ')}`,
+    );
     this.log.debug({ tables: names }, 'tables analyzed after fast growth');
     return names;
   }

