@@ -39,7 +39,9 @@ interface FunctionResult {
     /** Reached through a repeated message of the batch (not a status update). */
     fromBatch: boolean;
   })[];
-  pending: number;
+  // The function also reports `pending` for the whole call; storeJobs needs
+  // it per job and counts it from `applied` (a status update that reached no
+  // stored message is kept), so it is not read.
 }
 
 const STORE_BATCH = 'SELECT chatgraph_store_batch($1::bigint, $2::jsonb, $3::jsonb, $4::jsonb) AS result';

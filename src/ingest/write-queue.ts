@@ -56,7 +56,7 @@ export class TenantWriteQueue<R> {
     return promise;
   }
 
-  /** Tenants with a write under way or waiting (for metrics and tests). */
+  /** Tenants with a write under way or waiting (tests check that idle tenants are forgotten). */
   get busyTenants(): number {
     return this.lanes.size;
   }
