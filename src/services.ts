@@ -1,6 +1,7 @@
 // The long-lived parts the HTTP app is built from, wired once at start-up,
 // and closed in reverse order at shutdown.
 import { ApiKeyAuthenticator } from './auth/api-keys.ts';
+import { WebhookSecretResolver } from './auth/webhook-secrets.ts';
 import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import { LiveHub } from './events/live-hub.ts';
@@ -39,6 +40,7 @@ export function createServices(config: Config, db: Database, log: Logger): AppSe
     rateLimiter: createRateLimiter(config.rateLimit),
     ingest: new IngestService(db, events.pubsub, log, metrics),
     authenticator: new ApiKeyAuthenticator(db.prisma),
+    webhookSecrets: new WebhookSecretResolver(db.pool, secrets),
     sharedLoaders: new SharedLoaders(db.pool),
   };
 }

@@ -3,6 +3,7 @@
 // it, revoke the old one). Every active secret verifies a delivery. Secrets
 // are sealed at rest (secret-box.ts); only a short prefix is kept readable,
 // to tell them apart in lists.
+import type pg from 'pg';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { randomToken } from './api-keys.ts';
 import { SecretBox } from './secret-box.ts';
@@ -60,4 +61,50 @@ export async function sealWebhookSecrets(prisma: PrismaClient, box: SecretBox): 
     changed++;
   }
   return changed;
+}
+
+/** Tenant ids are PostgreSQL bigints: one outside 1 … 2^63−1 names no tenant (and must not reach the query, which would fail). */
+const MAX_TENANT_ID = 9_223_372_036_854_775_807n;
+
+/**
+ * The active webhook secrets of a tenant, opened, for verifying deliveries.
+ * Cached for `ttlMs` per tenant, as API keys are (api-keys.ts): a sender
+ * pushing many batches a second costs one query per interval, not one per
+ * batch; a secret revoked or added stops or starts verifying within that
+ * interval. An unknown tenant is not cached (it may be created any moment).
+ */
+export class WebhookSecretResolver {
+  private readonly cache = new Map<string, { secrets: string[]; expires: number }>();
+
+  constructor(
+    private readonly pool: Pick<pg.Pool, 'query'>,
+    private readonly box: SecretBox,
+    private readonly ttlMs = 5_000,
+    private readonly maxEntries = 10_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** The tenant's active secrets (several while one is being rotated, none if it has none); null for an unknown tenant. */
+  async secrets(tenantId: string): Promise<string[] | null> {
+    if (!/^\d{1,19}$/.test(tenantId) || BigInt(tenantId) < 1n || BigInt(tenantId) > MAX_TENANT_ID) return null;
+    const now = this.now();
+    const hit = this.cache.get(tenantId);
+    if (hit && hit.expires > now) return hit.secrets;
+    // One row per active secret, or one row with a null secret for a tenant that has none.
+    const { rows } = await this.pool.query<{ secret: string | null }>(
+      `SELECT s.secret FROM "Tenant" t
+         LEFT JOIN "WebhookSecret" s ON s."tenantId" = t.id AND s."revokedAt" IS NULL
+        WHERE t.id = $1`,
+      [tenantId],
+    );
+    if (!rows.length) return null;
+    const secrets = rows.filter((r) => r.secret !== null).map((r) => this.box.open(r.secret!));
+    if (this.cache.size >= this.maxEntries) this.cache.clear();
+    this.cache.set(tenantId, { secrets, expires: now + this.ttlMs });
+    return secrets;
+  }
+
+  forget(): void {
+    this.cache.clear();
+  }
 }

@@ -14,6 +14,7 @@ import type { LiveHub } from '../events/live-hub.ts';
 import type { Metrics } from '../http/metrics.ts';
 import type { SecretBox } from '../auth/secret-box.ts';
 import type { RateLimiter } from '../http/rate-limit.ts';
+import type { WebhookSecretResolver } from '../auth/webhook-secrets.ts';
 
 export interface AppServices {
   readonly config: Config;
@@ -30,6 +31,8 @@ export interface AppServices {
   readonly rateLimiter: RateLimiter;
   readonly ingest: IngestService;
   readonly authenticator: ApiKeyAuthenticator;
+  /** The active webhook secrets of a tenant, cached briefly (src/auth/webhook-secrets.ts). */
+  readonly webhookSecrets: WebhookSecretResolver;
   /** Loaders shared by subscriptions, renewed every event-loop turn. */
   readonly sharedLoaders: SharedLoaders;
 }

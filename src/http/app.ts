@@ -37,12 +37,11 @@ export function createApp(services: AppServices, options: AppOptions = {}): App 
   const authenticator = services.authenticator;
   const webhooks = webhookRoutes({
     ingest: services.ingest,
-    pool: services.db.pool,
     authenticator,
     timeZone: services.config.legacyTimeZone,
     log: services.log,
     metrics: services.metrics,
-    secrets: services.secrets,
+    webhookSecrets: services.webhookSecrets,
   });
   return createYoga<Record<string, never>, Context>({
     schema,

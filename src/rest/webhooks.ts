@@ -4,7 +4,6 @@
 //   POST /webhooks/MSG_SYNC_MESSAGE            signed accessToken in the body
 //   POST /webhooks/CLIENT_SYNC_MESSAGE         ingest key, or signature headers
 //   POST /webhooks/CLIENT_SYNC_MESSAGE_STATUS  ingest key, or signature headers
-import type pg from 'pg';
 import type { ApiKeyAuthenticator } from '../auth/api-keys.ts';
 import { bearerToken } from '../auth/api-keys.ts';
 import { verifyBodySignatureAny, verifyMsgSyncTokenAny } from '../auth/webhook-signatures.ts';
@@ -17,7 +16,7 @@ import { BodyError, parseJsonBody, readText } from '../http/body.ts';
 import type { Route } from '../http/routes.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../http/metrics.ts';
-import type { SecretBox } from '../auth/secret-box.ts';
+import type { WebhookSecretResolver } from '../auth/webhook-secrets.ts';
 import { legacyError, legacyJson } from './envelope.ts';
 import { DATABASE_UNAVAILABLE_MESSAGE, RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '../db/errors.ts';
 
@@ -25,35 +24,17 @@ export const WEBHOOK_MAX_BODY_BYTES = 5 * 1024 * 1024;
 
 export interface WebhookDeps {
   ingest: IngestService;
-  pool: pg.Pool;
   authenticator: ApiKeyAuthenticator;
   timeZone: string;
   log: Logger;
   metrics?: Metrics;
-  secrets: SecretBox;
+  webhookSecrets: WebhookSecretResolver;
 }
 
 class AuthError extends Error {
   constructor(readonly code: 401 | 403, message: string) {
     super(message);
   }
-}
-
-/** Tenant ids are PostgreSQL bigints: one outside 1 … 2^63−1 names no tenant (and must not reach the query, which would fail). */
-const MAX_TENANT_ID = 9_223_372_036_854_775_807n;
-
-/** The tenant's active webhook secrets (several while one is being rotated); null for an unknown tenant. */
-async function webhookSecrets(deps: WebhookDeps, tenantId: string): Promise<string[] | null> {
-  if (!/^\d{1,19}$/.test(tenantId) || BigInt(tenantId) < 1n || BigInt(tenantId) > MAX_TENANT_ID) return null;
-  // One row per active secret, or one row with a null secret for a tenant that has none.
-  const { rows } = await deps.pool.query<{ secret: string | null }>(
-    `SELECT s.secret FROM "Tenant" t
-       LEFT JOIN "WebhookSecret" s ON s."tenantId" = t.id AND s."revokedAt" IS NULL
-      WHERE t.id = $1`,
-    [tenantId],
-  );
-  if (!rows.length) return null;
-  return rows.filter((r) => r.secret !== null).map((r) => deps.secrets.open(r.secret!));
 }
 
 /** The tenant of an array webhook: from an ingest key (header or `?token=`) or from signature headers. */
@@ -73,7 +54,7 @@ async function authenticateArrayWebhook(deps: WebhookDeps, request: Request, raw
     if (!tenant || !/^\d{1,19}$/.test(tenant)) throw new AuthError(401, 'X-Chatgraph-Tenant must be the tenant id');
     if (!timestamp || !/^\d{1,16}$/.test(timestamp)) throw new AuthError(401, 'X-Chatgraph-Timestamp must be epoch milliseconds');
     if (!signature) throw new AuthError(401, 'X-Chatgraph-Signature is required with X-Chatgraph-Tenant');
-    const secrets = await webhookSecrets(deps, tenant);
+    const secrets = await deps.webhookSecrets.secrets(tenant);
     const check = secrets ? verifyBodySignatureAny(secrets, tenant, Number(timestamp), rawBody, signature) : { ok: false as const, reason: `unknown tenant ${tenant}` };
     if (!check.ok) throw new AuthError(401, check.reason);
     return BigInt(tenant);
@@ -110,7 +91,7 @@ export function webhookRoutes(deps: WebhookDeps): Route[] {
         try {
           const envelope = readMsgSyncEnvelope(parseJsonBody(await readText(request, WEBHOOK_MAX_BODY_BYTES)));
           const tenantId = envelope.tenantId.toString();
-          const secrets = await webhookSecrets(deps, tenantId);
+          const secrets = await deps.webhookSecrets.secrets(tenantId);
           if (!secrets) throw new AuthError(401, `unknown tenant ${tenantId}`);
           const check = verifyMsgSyncTokenAny(secrets, tenantId, envelope.timestamp, envelope.accessToken);
           if (!check.ok) throw new AuthError(401, check.reason);
