@@ -31,7 +31,8 @@ export interface StoreResult {
 
 /** What `chatgraph_store_batch` reports: the rows it inserted and the stored messages deliveries reached. */
 interface FunctionResult {
-  inserted: { id: string; conversationId: string; accountWhatsIdBare: string; whatsMessageId: string; status: MessageStatus }[];
+  /** Positional: [id, conversationId, accountWhatsIdBare, whatsMessageId, status]. */
+  inserted: [id: string, conversationId: string, accountWhatsIdBare: string, whatsMessageId: string, status: MessageStatus][];
   /** The stored messages deliveries reached: an event's fields (under the row's `id`), and what the function knows of them. */
   applied: (Omit<MessageStatusChangedEvent, 'messageId'> & {
     id: string;
@@ -39,9 +40,6 @@ interface FunctionResult {
     /** Reached through a repeated message of the batch (not a status update). */
     fromBatch: boolean;
   })[];
-  // The function also reports `pending` for the whole call; storeJobs needs
-  // it per job and counts it from `applied` (a status update that reached no
-  // stored message is kept), so it is not read.
 }
 
 const STORE_BATCH = 'SELECT chatgraph_store_batch($1::bigint, $2::jsonb, $3::jsonb, $4::jsonb) AS result';
@@ -73,10 +71,14 @@ function cleanString(s: string): string {
 
 /**
  * A message as chatgraph_store_batch reads it: a positional array, in the
- * order of chatgraph_message_rows (migration …_store_batch_positional_rows).
+ * order of chatgraph_message_rows (migration …_store_batch_resolve_once).
  * Field names would be half the JSON, and jsonb sorts an object's keys.
+ * Times are epoch milliseconds. The last two positions number the message's
+ * contact (its position in the contacts argument) and its conversation
+ * (among the batch's distinct conversations): the function looks each up
+ * once per batch, not once per message.
  */
-function messageRow(m: MergedMessage): unknown[] {
+function messageRow(m: MergedMessage, contactOrd: number | null, conversationOrd: number): unknown[] {
   const i = m.input;
   return [
     i.whatsMessageId,
@@ -98,17 +100,31 @@ function messageRow(m: MergedMessage): unknown[] {
     i.parsedContent,
     i.searchText,
     m.status,
-    m.times.PENDING ?? null,
-    m.times.SENT ?? null,
-    m.times.DELIVERED ?? null,
-    m.times.READ ?? null,
+    m.times.PENDING?.getTime() ?? null,
+    m.times.SENT?.getTime() ?? null,
+    m.times.DELIVERED?.getTime() ?? null,
+    m.times.READ?.getTime() ?? null,
     i.origin,
     i.taskId,
     i.taskInfoId,
     i.source,
-    i.chatTime,
-    i.contact?.externalId ?? null,
+    i.chatTime.getTime(),
+    contactOrd,
+    conversationOrd,
   ];
+}
+
+/** The messages as rows, numbering their contacts (by position in `contacts`) and their distinct conversations. */
+function messageRows(merged: readonly MergedMessage[], contacts: readonly ContactInput[]): unknown[][] {
+  const contactOrd = new Map(contacts.map((c, n) => [c.externalId, n]));
+  const conversationOrd = new Map<string, number>();
+  return merged.map((m) => {
+    const i = m.input;
+    const key = `${i.accountWhatsIdBare}\u0000${i.friendWhatsIdBare}\u0000${i.chatType}`;
+    let conversation = conversationOrd.get(key);
+    if (conversation === undefined) conversationOrd.set(key, (conversation = conversationOrd.size));
+    return messageRow(m, i.contact ? contactOrd.get(i.contact.externalId)! : null, conversation);
+  });
 }
 
 function contactRow(c: ContactInput) {
@@ -175,13 +191,14 @@ export async function storeJobs(db: pg.Pool | pg.PoolClient, tenantId: bigint, j
   const perJob = jobs.map((job) => mergeBatch(job.messages));
   const merged = perJob.length === 1 ? perJob[0]! : perJob.flat().sort(compareMerged);
   // The last profile of each contact, in a fixed order (rows are locked in it).
-  const contacts = new Map<string, ContactInput>();
-  for (const job of jobs) for (const m of job.messages) if (m.contact) contacts.set(m.contact.externalId, m.contact);
+  const lastProfiles = new Map<string, ContactInput>();
+  for (const job of jobs) for (const m of job.messages) if (m.contact) lastProfiles.set(m.contact.externalId, m.contact);
+  const contacts = [...lastProfiles.values()].sort((a, b) => compare(a.externalId, b.externalId));
   const statusUpdates = jobs.flatMap((job) => job.statusUpdates);
   const { rows } = await db.query<{ result: FunctionResult }>(STORE_BATCH, [
     tenantId.toString(),
-    jsonArgument(merged.map(messageRow)),
-    jsonArgument([...contacts.values()].sort((a, b) => compare(a.externalId, b.externalId)).map(contactRow)),
+    jsonArgument(messageRows(merged, contacts)),
+    jsonArgument(contacts.map(contactRow)),
     jsonArgument(statusUpdates.map((u) => ({ id: u.whatsMessageId, status: u.status, agent_id: u.agentId, at: u.reachedAt }))),
   ]);
   const { inserted, applied } = rows[0]!.result;
@@ -196,20 +213,20 @@ export async function storeJobs(db: pg.Pool | pg.PoolClient, tenantId: bigint, j
   }));
   const byKey = new Map(merged.map((m) => [messageKey(m.input), m.input]));
   const addedAt = new Date().toISOString();
-  for (const row of inserted) {
-    const input = byKey.get(messageKey(row))!;
-    const r = results[jobOf.get(row.whatsMessageId)!]!;
+  for (const [id, conversationId, accountWhatsIdBare, whatsMessageId, status] of inserted) {
+    const input = byKey.get(messageKey({ accountWhatsIdBare, whatsMessageId }))!;
+    const r = results[jobOf.get(whatsMessageId)!]!;
     r.inserted++;
     r.unchanged--;
     r.added.push({
-      messageId: row.id,
-      conversationId: row.conversationId,
-      accountWhatsIdBare: row.accountWhatsIdBare,
+      messageId: id,
+      conversationId,
+      accountWhatsIdBare,
       friendWhatsIdBare: input.friendWhatsIdBare,
       agentId: input.agentId,
       agentAccount: input.agentAccount,
-      whatsMessageId: row.whatsMessageId,
-      status: row.status,
+      whatsMessageId,
+      status,
       addedAt,
     });
   }

@@ -110,12 +110,12 @@ function fakeDatabase(state: { down?: boolean } = {}) {
       return {
         rows: [{
           result: {
-            inserted: messages.map((m, i) => ({ id: String(i + 1), conversationId: '1', accountWhatsIdBare: m.account_bare, whatsMessageId: m.whats_message_id, status: m.status })),
+            // Positional: [id, conversationId, accountWhatsIdBare, whatsMessageId, status].
+            inserted: messages.map((m, i) => [String(i + 1), '1', m.account_bare, m.whats_message_id, m.status]),
             applied: statuses.map((s, i) => ({
               id: String(100 + i), conversationId: '1', accountWhatsIdBare: '861', friendWhatsIdBare: '441', agentId: null, agentAccount: null,
               whatsMessageId: s.id, direction: 'INBOUND', previousStatus: 'SENT', status: s.status, changed: true, fromBatch: false, changedAt: new Date(0).toISOString(),
             })),
-            pending: 0,
           },
         }],
       };
