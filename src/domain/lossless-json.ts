@@ -83,16 +83,28 @@ export function bigIntegerTokens(text: string): number[] | null {
   const tokens: number[] = [];
   let depth = 0;
   const n = text.length;
+  // Strings are most of a webhook body: their ends are found with indexOf
+  // (native, fast), keeping the first backslash at or after the scan.
+  let backslash = text.indexOf('\\');
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
     if (c === 34 /* " */) {
-      for (i++; i < n; i++) {
-        const d = text.charCodeAt(i);
-        if (d === 34) break;
-        if (d === 92 /* \\ */) {
-          if (text.startsWith('u0000', i + 1)) return null;
-          i++;
+      let from = i + 1;
+      for (;;) {
+        const quote = text.indexOf('"', from);
+        if (quote < 0) {
+          i = n; // unterminated: JSON.parse refuses it
+          break;
         }
+        if (backslash !== -1 && backslash < from) backslash = text.indexOf('\\', from);
+        if (backslash === -1 || backslash > quote) {
+          i = quote;
+          break;
+        }
+        // An escape before the quote: skip the escaped character (it may be a quote).
+        if (text.startsWith('u0000', backslash + 1)) return null;
+        from = backslash + 2;
+        backslash = text.indexOf('\\', from);
       }
     } else if (c === 91 /* [ */ || c === 123 /* { */) {
       if (++depth > MAX_FAST_DEPTH) return null;
