@@ -31,8 +31,8 @@ export interface StoreResult {
 
 /** What `chatgraph_store_batch` reports: the rows it inserted and the stored messages deliveries reached. */
 interface FunctionResult {
-  /** Positional: [id, conversationId, accountWhatsIdBare, whatsMessageId, status]. */
-  inserted: [id: string, conversationId: string, accountWhatsIdBare: string, whatsMessageId: string, status: MessageStatus][];
+  /** One array per column, a row per index. */
+  inserted: [ids: string[], conversationIds: string[], accountWhatsIdBares: string[], whatsMessageIds: string[], statuses: MessageStatus[]];
   /** The stored messages deliveries reached: an event's fields (under the row's `id`), and what the function knows of them. */
   applied: (Omit<MessageStatusChangedEvent, 'messageId'> & {
     id: string;
@@ -213,20 +213,23 @@ export async function storeJobs(db: pg.Pool | pg.PoolClient, tenantId: bigint, j
   }));
   const byKey = new Map(merged.map((m) => [messageKey(m.input), m.input]));
   const addedAt = new Date().toISOString();
-  for (const [id, conversationId, accountWhatsIdBare, whatsMessageId, status] of inserted) {
+  const [ids, conversationIds, accounts, whatsMessageIds, statuses] = inserted;
+  for (let k = 0; k < ids.length; k++) {
+    const accountWhatsIdBare = accounts[k]!;
+    const whatsMessageId = whatsMessageIds[k]!;
     const input = byKey.get(messageKey({ accountWhatsIdBare, whatsMessageId }))!;
     const r = results[jobOf.get(whatsMessageId)!]!;
     r.inserted++;
     r.unchanged--;
     r.added.push({
-      messageId: id,
-      conversationId,
+      messageId: ids[k]!,
+      conversationId: conversationIds[k]!,
       accountWhatsIdBare,
       friendWhatsIdBare: input.friendWhatsIdBare,
       agentId: input.agentId,
       agentAccount: input.agentAccount,
       whatsMessageId,
-      status,
+      status: statuses[k]!,
       addedAt,
     });
   }

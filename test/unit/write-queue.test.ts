@@ -110,8 +110,9 @@ function fakeDatabase(state: { down?: boolean } = {}) {
       return {
         rows: [{
           result: {
-            // Positional: [id, conversationId, accountWhatsIdBare, whatsMessageId, status].
-            inserted: messages.map((m, i) => [String(i + 1), '1', m.account_bare, m.whats_message_id, m.status]),
+            // One array per column: [ids, conversationIds, accountWhatsIdBares, whatsMessageIds, statuses].
+            inserted: [messages.map((_, i) => String(i + 1)), messages.map(() => '1'), messages.map((m) => m.account_bare),
+              messages.map((m) => m.whats_message_id), messages.map((m) => m.status)],
             applied: statuses.map((s, i) => ({
               id: String(100 + i), conversationId: '1', accountWhatsIdBare: '861', friendWhatsIdBare: '441', agentId: null, agentAccount: null,
               whatsMessageId: s.id, direction: 'INBOUND', previousStatus: 'SENT', status: s.status, changed: true, fromBatch: false, changedAt: new Date(0).toISOString(),

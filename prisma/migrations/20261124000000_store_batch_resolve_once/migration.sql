@@ -13,9 +13,9 @@
 -- Also: status times travel as epoch milliseconds (a number is cheaper to
 -- write in Node and to read here than an ISO timestamp, and exact: whole
 -- seconds plus milliseconds); the rows the function inserted are kept in
--- arrays, not a JSON document built and read back, and reported as
--- positional arrays [id, conversationId, accountWhatsIdBare, whatsMessageId,
--- status]; the whole call's pending count, which no caller read, is gone.
+-- arrays, not a JSON document built and read back, and reported as those
+-- arrays ([ids, conversationIds, accountWhatsIdBares, whatsMessageIds,
+-- statuses]); the whole call's pending count, which no caller read, is gone.
 DROP FUNCTION chatgraph_message_rows(JSONB);
 
 -- Epoch milliseconds as a timestamp, exactly (whole seconds, then the milliseconds).
@@ -148,7 +148,8 @@ BEGIN
                                 "chatType", "friendName", "contactId", "agentId", "agentAccount")
     SELECT p_tenant, n.account, n.account_bare, n.friend, n.friend_bare, n.chat_type::"ChatType", n.friend_name,
            v_contact_ids[n.contact_ord + 1], n.agent_id, n.agent_account
-      FROM (SELECT DISTINCT ON (m.conv_ord) m.*
+      FROM (SELECT DISTINCT ON (m.conv_ord) m.account, m.account_bare, m.friend, m.friend_bare, m.chat_type, m.friend_name,
+                   m.contact_ord, m.agent_id, m.agent_account
               FROM chatgraph_message_rows(p_messages) AS m
              ORDER BY m.conv_ord, m.chat_time DESC, m.ord DESC) n
      WHERE NOT EXISTS (SELECT 1 FROM "Conversation" x
@@ -375,8 +376,8 @@ BEGIN
   END IF;
 
   RETURN jsonb_build_object(
-    'inserted', (SELECT COALESCE(jsonb_agg(jsonb_build_array(i.id::text, i.conv::text, i.account, i.wid, i.status)), '[]')
-                   FROM unnest(v_ins_id, v_ins_conv, v_ins_account, v_ins_wid, v_ins_status) AS i(id, conv, account, wid, status)),
+    'inserted', jsonb_build_array(to_jsonb(v_ins_id::text[]), to_jsonb(v_ins_conv::text[]), to_jsonb(v_ins_account), to_jsonb(v_ins_wid),
+                                  to_jsonb(v_ins_status)),
     'applied', v_applied);
 END
 $fn$;
