@@ -93,10 +93,6 @@ export class ApiKeyAuthenticator {
     }
     return viewer;
   }
-
-  forget(): void {
-    this.cache.clear();
-  }
 }
 
 /** The key in `Authorization: Bearer <key>`, or null. */

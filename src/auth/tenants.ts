@@ -4,6 +4,7 @@ import type { PrismaClient } from '../generated/prisma/client.ts';
 import { createApiKey } from './api-keys.ts';
 import type { SecretBox } from './secret-box.ts';
 import { createWebhookSecret, sealWebhookSecrets } from './webhook-secrets.ts';
+import { isTenantId } from '../domain/tenant-id.ts';
 
 export { generateWebhookSecret } from './webhook-secrets.ts';
 
@@ -26,7 +27,7 @@ export async function createTenant(
   secrets: SecretBox,
   input: { id: bigint; name: string },
 ): Promise<TenantCredentials> {
-  if (input.id <= 0n || input.id > 9223372036854775807n) {
+  if (!isTenantId(input.id)) {
     throw new Error(`tenant id must be a positive 64-bit integer, got ${input.id}`);
   }
   const existing = await prisma.tenant.findUnique({ where: { id: input.id }, select: { id: true } });

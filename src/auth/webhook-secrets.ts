@@ -7,6 +7,7 @@ import type pg from 'pg';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { randomToken } from './api-keys.ts';
 import { SecretBox } from './secret-box.ts';
+import { parseTenantId } from '../domain/tenant-id.ts';
 
 export function generateWebhookSecret(): string {
   return `whsec_${randomToken(40)}`;
@@ -63,9 +64,6 @@ export async function sealWebhookSecrets(prisma: PrismaClient, box: SecretBox): 
   return changed;
 }
 
-/** Tenant ids are PostgreSQL bigints: one outside 1 … 2^63−1 names no tenant (and must not reach the query, which would fail). */
-const MAX_TENANT_ID = 9_223_372_036_854_775_807n;
-
 /**
  * The active webhook secrets of a tenant, opened, for verifying deliveries.
  * Cached for `ttlMs` per tenant, as API keys are (api-keys.ts): a sender
@@ -86,7 +84,7 @@ export class WebhookSecretResolver {
 
   /** The tenant's active secrets (several while one is being rotated, none if it has none); null for an unknown tenant. */
   async secrets(tenantId: string): Promise<string[] | null> {
-    if (!/^\d{1,19}$/.test(tenantId) || BigInt(tenantId) < 1n || BigInt(tenantId) > MAX_TENANT_ID) return null;
+    if (parseTenantId(tenantId) === null) return null;
     const now = this.now();
     const hit = this.cache.get(tenantId);
     if (hit && hit.expires > now) return hit.secrets;
@@ -102,9 +100,5 @@ export class WebhookSecretResolver {
     if (this.cache.size >= this.maxEntries) this.cache.clear();
     this.cache.set(tenantId, { secrets, expires: now + this.ttlMs });
     return secrets;
-  }
-
-  forget(): void {
-    this.cache.clear();
   }
 }

@@ -2,6 +2,7 @@
 // CLI's conventions: `--help` on every command, usage errors (exit 2) that
 // name the unknown command, flag or bad value, and one-line failures (exit 1).
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseTenantId } from '../domain/tenant-id.ts';
 
 /** A failure to print as one line on stderr; `exitCode` 2 for usage errors, 1 otherwise. */
 export class CliError extends Error {
@@ -83,10 +84,9 @@ export function requirePositional(p: Parsed, spec: CommandSpec, index: number): 
 
 /** A tenant id: a positive 64-bit integer, as exact digits. */
 export function tenantIdOf(spec: CommandSpec, raw: string, flag = '--tenant'): bigint {
-  if (!/^\d{1,19}$/.test(raw) || BigInt(raw) < 1n || BigInt(raw) > 9223372036854775807n) {
-    throw usageError(`${spec.name}: ${flag} must be a tenant id (a positive 64-bit integer), got "${raw}"`);
-  }
-  return BigInt(raw);
+  const id = parseTenantId(raw);
+  if (id === null) throw usageError(`${spec.name}: ${flag} must be a tenant id (a positive 64-bit integer), got "${raw}"`);
+  return id;
 }
 
 export function intOption(p: Parsed, spec: CommandSpec, name: string, fallback: number, min: number, max: number): number {
