@@ -65,7 +65,7 @@ export function normaliseApiMessages(items: readonly ApiMessageInput[], now = ne
   items.forEach((item, index) => {
     // Reuse the webhook checks (non-blank ids, lengths, NUL) on the string fields.
     const r = new FieldReader(item as never, `messages[${index}]`, index, errors);
-    const before = errors.errors.length;
+    const before = errors.count;
     const accountWhatsId = r.string('accountWhatsId', { max: 256 });
     const whatsMessageId = r.string('whatsMessageId', { max: 256 });
     const friendWhatsId = r.string('friendWhatsId', { max: 256 });
@@ -103,7 +103,7 @@ export function normaliseApiMessages(items: readonly ApiMessageInput[], now = ne
         extendsMap: null,
       };
     }
-    if (errors.errors.length > before) return;
+    if (errors.count > before) return;
     const parsedContent = parseContent(item.contentType, content!, referContent);
     out.push({
       whatsMessageId: whatsMessageId!,

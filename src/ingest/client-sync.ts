@@ -29,7 +29,7 @@ export function normaliseClientSync(body: LosslessJsonValue): MessageInput[] {
       return;
     }
     const r = new FieldReader(item, path, index, errors);
-    const before = errors.errors.length;
+    const before = errors.count;
     const agentId = r.optionalId('userId');
     const accountWhatsId = r.string('whatsApp', { max: 256 });
     const friendWhatsId = r.string('friendWhatsApp', { max: 256 });
@@ -41,7 +41,7 @@ export function normaliseClientSync(body: LosslessJsonValue): MessageInput[] {
     if (content === undefined || content === null) r.fail('content', 'is required');
     else if (!Array.isArray(content)) r.fail('content', `must be an array, got ${describeJsonType(content)}`);
     else if (content.length === 0) r.fail('content', 'must have at least one item');
-    if (errors.errors.length > before) return;
+    if (errors.count > before) return;
 
     (content as LosslessJsonValue[]).forEach((entry, i) => {
       const entryPath = `${path}.content[${i}]`;
@@ -50,14 +50,14 @@ export function normaliseClientSync(body: LosslessJsonValue): MessageInput[] {
         return;
       }
       const c = new FieldReader(entry, entryPath, index, errors);
-      const mark = errors.errors.length;
+      const mark = errors.count;
       const contentType = c.code('type', contentTypeFromClientCode, CLIENT_CODES);
       const text = c.optionalString('text', { max: 1_000_000 });
       const url = c.optionalString('url', { max: 1_000_000 });
       const whatsMessageId = c.string('messageId', { max: 256 });
       const time = c.integer('time', { min: MIN_TIME, max: MAX_TIME });
       const referContent = c.optionalString('referContent', { max: 1_000_000 });
-      if (errors.errors.length > mark) return;
+      if (errors.count > mark) return;
       // Text travels in `text`; every other type's object is the JSON string in `url`.
       const raw = contentType === 'TEXT' ? (text ?? '') : (url ?? text ?? '');
       const parsedContent = parseContent(contentType!, raw, referContent);

@@ -23,8 +23,16 @@ export function describeJsonType(value: unknown): string {
 
 /** Collects the errors of a whole batch. */
 export class ErrorList {
+  /** The first MAX_ERRORS errors, to report. */
   readonly errors: FieldError[] = [];
+  /**
+   * Every error found, reported or not: what tells whether an item failed
+   * (`errors.length` stops growing at MAX_ERRORS, and an item past it would
+   * pass for valid with its fields missing).
+   */
+  count = 0;
   add(index: number | null, field: string, message: string): void {
+    this.count++;
     if (this.errors.length < MAX_ERRORS) this.errors.push({ index, field, message });
   }
   get empty(): boolean {

@@ -88,7 +88,7 @@ export function normaliseMsgSync(envelope: MsgSyncEnvelope, timeZone: string): M
       return;
     }
     const r = new FieldReader(item, path, index, errors);
-    const before = errors.errors.length;
+    const before = errors.count;
     const syncId = r.string('id', { max: 128 });
     const whatsMessageId = r.string('messageId', { max: 256 });
     const agentAccount = r.string('userName', { max: 256 });
@@ -108,7 +108,7 @@ export function normaliseMsgSync(envelope: MsgSyncEnvelope, timeZone: string): M
     const contact = profile ? readContact(profile) : null;
     const taskId = r.optionalId('taskId');
     const taskInfoId = r.optionalId('taskInfoId');
-    if (errors.errors.length > before) return;
+    if (errors.count > before) return;
 
     const parsedContent = parseContent(contentType!, content!);
     messages.push({

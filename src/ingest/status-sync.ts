@@ -24,14 +24,14 @@ export function normaliseStatusSync(body: LosslessJsonValue, receivedAt: Date): 
       return;
     }
     const r = new FieldReader(item, path, index, errors);
-    const before = errors.errors.length;
+    const before = errors.count;
     if (!r.has('userId')) r.fail('userId', 'is required');
     const agentId = r.optionalId('userId');
     r.optionalId('taskId');
     r.optionalId('taskInfoId');
     const status = r.code('messageStatus', statusFromClientCode, '1 not yet on the WhatsApp server, 2 sent, 3 delivered, 4 read');
     const whatsMessageId = r.string('messageId', { max: 256 });
-    if (errors.errors.length > before) return;
+    if (errors.count > before) return;
     updates.push({ whatsMessageId: whatsMessageId!, status: status!, reachedAt: receivedAt, agentId });
   });
   if (!errors.empty) throw new IngestValidationError(errors.errors);

@@ -305,6 +305,12 @@ describe('what fuzzing found (fixed), as fixed examples', () => {
     assert.match(await signed.text(), /unknown tenant 9999999999999999999/);
   });
 
+  test('CLIENT_SYNC_MESSAGE of empty objects past the first 20 errors is a 400 naming the fields, not a 500', async () => {
+    const res = await post('/webhooks/CLIENT_SYNC_MESSAGE', '[{},{},{},{},{}]', { authorization: `Bearer ${t.tenant.ingestKey}` });
+    assert.equal(res.status, 400);
+    assert.match(await res.text(), /^\{"code":400,"message":"\[0\]\.whatsApp: is required \(and 19 more problems\)"/);
+  });
+
   test('a number of millions of digits is refused at once, not turned into a bigint', async () => {
     const started = performance.now();
     const res = await post('/webhooks/MSG_SYNC_MESSAGE', `{"accessToken":"x","tenantId":${'9'.repeat(4_000_000)},"timestamp":1,"data":[]}`);

@@ -400,6 +400,19 @@ describe('MSG_SYNC items', () => {
     assert.equal(describeFieldErrors([]), 'invalid request');
   });
 
+  test(`items past the first ${MAX_ERRORS} errors are still refused, not read as valid (a CLIENT_SYNC body of empty objects was a 500)`, () => {
+    const empties = (n: number) => Array.from({ length: n }, () => ({}));
+    for (const [name, fn] of [
+      ['MSG_SYNC_MESSAGE', () => msgSync(empties(10))],
+      ['CLIENT_SYNC_MESSAGE', () => normaliseClientSync(empties(10))],
+      ['CLIENT_SYNC_MESSAGE_STATUS', () => normaliseStatusSync(empties(10), new Date())],
+    ] as const) {
+      const errors = errorsOf(fn);
+      assert.equal(errors.length, MAX_ERRORS, name);
+      assert.equal(errors[0]!.index, 0, name);
+    }
+  });
+
   test('the MSG_SYNC seed example, parsed with parseJsonLossless, normalises to the expected values', () => {
     const env = readMsgSyncEnvelope(parseJsonLossless(seed.msgSyncRequest));
     assert.equal(env.tenantId, 1238n);
