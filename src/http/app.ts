@@ -5,7 +5,6 @@
 import { randomUUID } from 'node:crypto';
 import { createGraphQLError, createYoga, maskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { DATABASE_UNAVAILABLE_MESSAGE, RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '../db/errors.ts';
-import { useGraphQlJit } from '@envelop/graphql-jit';
 import { GraphQLError } from 'graphql';
 import { schema } from '../graphql/schema.ts';
 import type { AppServices, Context } from '../graphql/context.ts';
@@ -79,9 +78,6 @@ export function createApp(services: AppServices, options: AppOptions = {}): App 
       useNulGuard(),
       useAuthGate(),
       useSubscriptionLoaders(),
-      // Compiles each operation once into a plain function: the per-request
-      // cost of graphql-js's generic executor is what limits Yoga's throughput.
-      useGraphQlJit({}, { cache: jitCache() }),
     ],
     context: async (initial): Promise<Context> => {
       // Over graphql-ws the key was checked when the socket connected.
@@ -107,18 +103,6 @@ function useSubscriptionLoaders(): Plugin<Context> {
       if (ctx.viewer) extendContext({ loaders: ctx.services.sharedLoaders.live(ctx.viewer.tenantId.toString()) });
     },
   };
-}
-
-/** Compiled operations, keyed by document text; bounded so hostile input cannot grow it. */
-function jitCache() {
-  const map = new Map<string, unknown>();
-  return {
-    get: (key: string) => map.get(key),
-    set: (key: string, value: unknown) => {
-      if (map.size >= 1000) map.delete(map.keys().next().value!);
-      map.set(key, value);
-    },
-  } as never;
 }
 
 // Without a viewer nothing may be loaded (the auth gate stops such operations first).

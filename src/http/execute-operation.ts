@@ -1,7 +1,7 @@
 // Runs one of the server's own GraphQL operations (schema/operations/, typed
 // by codegen) through the Yoga/Envelop pipeline that serves /graphql: the same
 // context factory (the API key in `authorization` is authenticated there),
-// the auth gate, the parse and validation caches, graphql-jit and error
+// the auth gate, the parse and validation caches, graphql-js execution and error
 // masking — without HTTP or JSON in between. The legacy REST adapters are
 // built on it, so they hold no query logic of their own.
 import { GraphQLError, Kind, print, type DocumentNode, type ExecutionResult } from 'graphql';
