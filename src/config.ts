@@ -69,6 +69,10 @@ export interface GraphQLLimitsConfig {
   readonly maxDirectives: number;
   /** Lexical tokens per document (GRAPHQL_MAX_TOKENS). */
   readonly maxTokens: number;
+  /** Fields written in a document (GRAPHQL_MAX_FIELDS). */
+  readonly maxFields: number;
+  /** Times one response name may be selected in one selection set, fragments included (GRAPHQL_MAX_FIELD_REPEATS). */
+  readonly maxFieldRepeats: number;
   /** Estimated objects returned, page sizes multiplied (GRAPHQL_MAX_COST). */
   readonly maxCost: number;
   /** Bytes of a POST /graphql body (GRAPHQL_MAX_BODY_BYTES). */
@@ -247,6 +251,8 @@ export function loadConfig(env: Env = process.env): Config {
       maxAliases: integer(env, 'GRAPHQL_MAX_ALIASES', 30, 0, 100_000),
       maxDirectives: integer(env, 'GRAPHQL_MAX_DIRECTIVES', 20, 0, 100_000),
       maxTokens: integer(env, 'GRAPHQL_MAX_TOKENS', 5000, 100, 1_000_000),
+      maxFields: integer(env, 'GRAPHQL_MAX_FIELDS', 500, 10, 1_000_000),
+      maxFieldRepeats: integer(env, 'GRAPHQL_MAX_FIELD_REPEATS', 20, 2, 1_000_000),
       maxCost: integer(env, 'GRAPHQL_MAX_COST', 50_000, 1, 1_000_000_000),
       maxBodyBytes: integer(env, 'GRAPHQL_MAX_BODY_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
     },

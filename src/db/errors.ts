@@ -38,3 +38,14 @@ export const DATABASE_UNAVAILABLE_MESSAGE = 'the database is unavailable: nothin
 
 /** Seconds a client should wait before retrying (Retry-After). */
 export const RETRY_AFTER_SECONDS = 5;
+
+/** Whether PostgreSQL refused a value (SQLSTATE class 22, data exception: out of range, invalid text, bad encoding). */
+export function isDataException(err: unknown): boolean {
+  const seen = new Set<unknown>();
+  for (let e = err; e && typeof e === 'object' && !seen.has(e); e = (e as { cause?: unknown }).cause) {
+    seen.add(e);
+    const { code, originalCode } = e as { code?: unknown; originalCode?: unknown };
+    for (const c of [code, originalCode]) if (typeof c === 'string' && /^22[0-9A-Z]{3}$/.test(c)) return true;
+  }
+  return false;
+}

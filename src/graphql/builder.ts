@@ -8,6 +8,7 @@ import { GraphQLError } from 'graphql';
 import type PrismaTypes from '../generated/pothos-prisma-types.ts';
 import { getDatamodel } from '../generated/pothos-prisma-types.ts';
 import type { Context } from './context.ts';
+import { isInstantInRange, parseInstant } from '../domain/ranges.ts';
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -53,14 +54,14 @@ builder.queryType({});
 builder.mutationType({});
 
 builder.scalarType('DateTime', {
-  description: 'An instant, as an ISO-8601 string in UTC with milliseconds.',
+  description: 'An instant, as an RFC 3339 (ISO-8601) date-time string: written in UTC with milliseconds; read with any zone offset, years 0001–9999.',
   serialize: (value) => (value as Date).toISOString(),
   parseValue: (value) => {
     // A Date already: variables coerced once are coerced again for every subscription event.
-    if (value instanceof Date && !Number.isNaN(value.getTime())) return value;
-    const date = typeof value === 'string' ? new Date(value) : null;
-    if (!date || Number.isNaN(date.getTime())) throw new GraphQLError(`DateTime must be an ISO-8601 string, got ${JSON.stringify(value)}`);
-    return date;
+    if (value instanceof Date && isInstantInRange(value.getTime())) return value;
+    const parsed = typeof value === 'string' ? parseInstant(value) : 'an RFC 3339 date-time string';
+    if (typeof parsed === 'string') throw new GraphQLError(`DateTime must be ${parsed}, got ${JSON.stringify(value)?.slice(0, 64)}`);
+    return parsed;
   },
 });
 

@@ -1,6 +1,7 @@
 // Global ids (Relay): opaque base64 of "Type:rowId". Decoding a filter's id
 // checks its type; a row of another tenant is never found because every
 // query is scoped to the viewer's tenant.
+import { isRowId } from '../domain/ranges.ts';
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import { GraphQLError } from 'graphql';
 
@@ -11,7 +12,7 @@ export function rowIdOf(globalId: string, typename: string, argName: string): st
   } catch {
     throw new GraphQLError(`${argName} is not a valid id: "${globalId.slice(0, 64)}"`, { extensions: { code: 'BAD_USER_INPUT' } });
   }
-  if (decoded.typename !== typename || !/^\d{1,19}$/.test(decoded.id)) {
+  if (decoded.typename !== typename || !isRowId(decoded.id)) {
     throw new GraphQLError(`${argName} must be the id of a ${typename}`, { extensions: { code: 'BAD_USER_INPUT' } });
   }
   return decoded.id;

@@ -2,9 +2,9 @@
 // (GraphiQL on GET in development), plus the REST routes. It is a fetch
 // handler, so tests call `app.fetch(...)` in-process and the node server
 // mounts the same object.
-import { randomUUID } from 'node:crypto';
-import { createGraphQLError, createYoga, maskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
-import { DATABASE_UNAVAILABLE_MESSAGE, RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '../db/errors.ts';
+import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { isDatabaseUnavailable } from '../db/errors.ts';
+import { requestIdOf } from './request-id.ts';
 import { GraphQLError } from 'graphql';
 import { schema } from '../graphql/schema.ts';
 import type { AppServices, Context } from '../graphql/context.ts';
@@ -23,6 +23,8 @@ import { useGraphQLLimits } from './limits.ts';
 import { useNulGuard } from './nul-guard.ts';
 import { usePersisted } from './persisted-operations.ts';
 import { useRateLimit } from './rate-limit.ts';
+import { parserAndValidationCache } from './document-cache.ts';
+import { logUnexpected, maskGraphQLError, useGraphQLErrors } from './graphql-errors.ts';
 import type { WebSocketInit } from './websocket.ts';
 
 export type App = YogaServerInstance<Record<string, never>, Context>;
@@ -49,17 +51,11 @@ export function createApp(services: AppServices, options: AppOptions = {}): App 
     graphiql: services.config.graphiql ? graphiqlOptions(options.demoReadKey ?? null) : false,
     landingPage: false,
     logging: false,
-    // Unexpected errors are masked ("Unexpected error."); a database outage
-    // is said as such, with 503 and Retry-After, so that clients retry.
-    maskedErrors: {
-      isDev: false,
-      maskError: (error, message, isDev) =>
-        isDatabaseUnavailable(error instanceof GraphQLError ? (error.originalError ?? error) : error)
-          ? createGraphQLError(DATABASE_UNAVAILABLE_MESSAGE, {
-              extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503, headers: { 'retry-after': String(RETRY_AFTER_SECONDS) } } },
-            })
-          : maskError(error, message, isDev),
-    },
+    parserAndValidationCache: parserAndValidationCache(),
+    // Unexpected errors are masked ("Unexpected error.") and logged once; a
+    // database outage is said as such, with 503 and Retry-After, so that
+    // clients retry (src/http/graphql-errors.ts).
+    maskedErrors: { isDev: false, maskError: maskGraphQLError(services.log) },
     // Browsers: only the CORS_ORIGINS origins (src/http/browser.ts).
     cors: corsOptions(services.config.corsOrigins),
     plugins: [
@@ -76,6 +72,7 @@ export function createApp(services: AppServices, options: AppOptions = {}): App 
       ...usePersisted(services.config.persistedOperations),
       useGraphQLLimits({ ...services.config.graphqlLimits, suggestions: services.config.nodeEnv === 'development' }),
       useNulGuard(),
+      useGraphQLErrors(services.log),
       useAuthGate(),
       useSubscriptionLoaders(),
     ],
@@ -84,9 +81,15 @@ export function createApp(services: AppServices, options: AppOptions = {}): App 
       const ws = (initial as { ws?: WebSocketInit }).ws;
       if (ws) return buildContext(services, ws.viewer, ws.requestId);
       const request = initial.request;
+      const requestId = requestIdOf(request);
       const key = bearerToken(request.headers.get('authorization'));
-      const viewer = key ? await authenticator.authenticate(key) : null;
-      return buildContext(services, viewer, request.headers.get('x-request-id') ?? randomUUID(), key !== null);
+      try {
+        const viewer = key ? await authenticator.authenticate(key) : null;
+        return buildContext(services, viewer, requestId, key !== null);
+      } catch (err) {
+        if (!isDatabaseUnavailable(err)) logUnexpected(services.log, err, { requestId, operationName: (initial as { params?: { operationName?: string } }).params?.operationName }, 'unexpected error while authenticating a GraphQL request');
+        throw err;
+      }
     },
   });
 }

@@ -2,7 +2,7 @@
 // requests and latencies per route, ingest counts, live subscribers and
 // sockets, the database pool, process memory. Written out by hand: a few
 // counters and histograms do not need a client library.
-import { randomUUID } from 'node:crypto';
+import { requestIdOf } from './request-id.ts';
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from '../log.ts';
 
@@ -118,8 +118,7 @@ export function useMetrics(metrics: Metrics, log: Logger): Plugin {
   const started = new WeakMap<Request, { t0: number; id: string; route: string }>();
   return {
     onRequest({ request, url }) {
-      const given = request.headers.get('x-request-id');
-      started.set(request, { t0: performance.now(), id: given && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID(), route: routeOf(url.pathname) });
+      started.set(request, { t0: performance.now(), id: requestIdOf(request), route: routeOf(url.pathname) });
     },
     onResponse({ request, response }) {
       const s = started.get(request);

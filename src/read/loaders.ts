@@ -2,6 +2,7 @@
 // one statement per kind, whatever the page size. Created for one viewer and
 // one request (never shared: their caches hold that tenant's rows).
 import DataLoader from 'dataloader';
+import { isRowId } from '../domain/ranges.ts';
 import type pg from 'pg';
 import { contactsByIds, type ContactRow } from './contacts.ts';
 import { conversationPages, conversationsByIds, type ConversationPageQuery, type ConversationRow } from './conversations.ts';
@@ -11,7 +12,7 @@ import type { Page } from './pagination.ts';
 function byId<Row extends { id: string }>(load: (ids: readonly string[]) => Promise<Row[]>) {
   return new DataLoader<string, Row | null>(async (ids) => {
     // Ids come from clients (global ids): anything but a row id finds nothing.
-    const valid = ids.filter((id) => /^\d{1,18}$/.test(id));
+    const valid = ids.filter(isRowId);
     const rows = new Map((valid.length ? await load(valid) : []).map((r) => [r.id, r]));
     return ids.map((id) => rows.get(id) ?? null);
   });

@@ -5,6 +5,7 @@
 import { GraphQLError } from 'graphql';
 import type pg from 'pg';
 import { Params } from './sql.ts';
+import { isInstantInRange, isRowId } from '../domain/ranges.ts';
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
@@ -47,7 +48,9 @@ export function encodeCursor(kind: string, key: Keyset): string {
 export function decodeCursor(kind: string, cursor: string, argName: string): Keyset {
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
   const match = /^([A-Za-z]):(-?\d{1,15}):(\d{1,19})$/.exec(text);
-  if (!match || match[1] !== kind) throw badInput(`${argName} is not a cursor of this connection: "${cursor.slice(0, 64)}"`);
+  if (!match || match[1] !== kind || !isInstantInRange(Number(match[2])) || !isRowId(match[3]!)) {
+    throw badInput(`${argName} is not a cursor of this connection: "${cursor.slice(0, 64)}"`);
+  }
   return { time: new Date(Number(match[2])), id: match[3]! };
 }
 

@@ -105,9 +105,10 @@ describe('GraphQL document limits', () => {
   });
 
   test('directives: 21 are refused (limit 20)', async () => {
-    const res = await t.graphql(`{ viewer { ${'tenantId @include(if: true) '.repeat(21)}} }`);
+    const fields = (n: number) => Array.from({ length: n }, (_, i) => `t${i}: tenantId @include(if: true)`).join(' ');
+    const res = await t.graphql(`{ viewer { ${fields(21)} } }`);
     assertLimit(res.body, 'directives', /^the operation uses 21 directives, more than the limit of 20/);
-    assert.equal((await t.graphql(`{ viewer { ${'tenantId @include(if: true) '.repeat(20)}} }`)).status, 200);
+    assert.equal((await t.graphql(`{ viewer { ${fields(20)} } }`)).status, 200);
     await stillServing();
   });
 

@@ -1,7 +1,7 @@
 // The app in-process over a fresh test database, with one tenant and its
 // credentials: `fetch` goes through Yoga exactly as an HTTP request would.
 import { loadConfig } from '../../src/config.ts';
-import { createLogger } from '../../src/log.ts';
+import { createLogger, type Logger } from '../../src/log.ts';
 import { createApp, type App } from '../../src/http/app.ts';
 import { createTenant, type TenantCredentials } from '../../src/auth/tenants.ts';
 import type { AppServices } from '../../src/graphql/context.ts';
@@ -19,10 +19,10 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, logger?: Logger): Promise<TestApp> {
   const testDb = await openTestDatabase();
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...env });
-  const services: AppServices = createServices(config, testDb.db, createLogger(config.logLevel));
+  const services: AppServices = createServices(config, testDb.db, logger ?? createLogger(config.logLevel));
   const app = createApp(services);
   const tenant = await createTenant(testDb.db.prisma, services.secrets, { id: 82n, name: 'Test company' });
   return {

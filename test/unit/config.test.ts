@@ -77,7 +77,7 @@ test('SECRETS_KEY: 32 bytes in base64 are accepted', () => {
 
 test('limits: defaults, values, and one clear line for a bad value', () => {
   const c = loadConfig({});
-  assert.deepEqual(c.graphqlLimits, { maxDepth: 12, maxAliases: 30, maxDirectives: 20, maxTokens: 5000, maxCost: 50_000, maxBodyBytes: 1_048_576 });
+  assert.deepEqual(c.graphqlLimits, { maxDepth: 12, maxAliases: 30, maxDirectives: 20, maxTokens: 5000, maxFields: 500, maxFieldRepeats: 20, maxCost: 50_000, maxBodyBytes: 1_048_576 });
   assert.deepEqual(c.rateLimit, { perKeyPerMinute: 60_000, perIpPerMinute: 120_000, trustProxy: false });
   assert.deepEqual(c.corsOrigins, []);
   assert.equal(c.httpRequestTimeoutMs, 30_000);
