@@ -456,9 +456,10 @@ class Generator {
         dflt: maybe(constValue, 0.25),
         tighten: fc.boolean(),
         send: fc.integer({ min: 0, max: 9 }),
-        lone: getNamedType(nullable).name === 'String' ? weighted(this.edgeRate, fc.constantFrom(...EDGE_VARIABLE_STRINGS), fc.constant(undefined)) : fc.constant(undefined),
+        lone: getNamedType(nullable).name === 'String' ? maybe(fc.constantFrom(...EDGE_VARIABLE_STRINGS), this.edgeRate) : fc.constant(undefined),
+        outOfRange: getNamedType(nullable).name === 'Int' ? maybe(fc.constantFrom(...EDGE_OUT_OF_RANGE_INTS), this.edgeRate / 2) : fc.constant(undefined),
       })
-      .map(({ hint, value, dflt, tighten, send, lone }): V => {
+      .map(({ hint, value, dflt, tighten, send, lone, outOfRange }): V => {
         // Position non-null: `T!`, or `T = <non-null default>` (allowed by the spec); never sent null.
         // Position nullable: `T` or `T!`.
         const declaredNonNull = positionNonNull ? dflt === undefined || tighten : tighten;
@@ -470,6 +471,11 @@ class Generator {
         // A lone surrogate cannot be written in a literal, only sent.
         if (lone !== undefined && typeof node.value === 'string') node.value = lone;
         if (containsEdge(value) || (lone !== undefined && node.value === lone)) node.edge = true;
+        // Sent only: as a literal it would be a validation error. The variables then fail coercion.
+        if (outOfRange !== undefined && typeof node.value === 'number') {
+          node.value = outOfRange;
+          node.bad = true;
+        }
         return node;
       });
   }
@@ -501,7 +507,15 @@ class Generator {
       });
   }
 
+  private readonly argsMemo = new Map<GraphQLField<unknown, unknown>, fc.Arbitrary<[string, V][]>[]>();
+
   argsArb(field: GraphQLField<unknown, unknown>, nested: boolean): fc.Arbitrary<[string, V][]> {
+    let known = this.argsMemo.get(field);
+    if (!known) this.argsMemo.set(field, (known = []));
+    return (known[Number(nested)] ??= this.buildArgs(field, nested));
+  }
+
+  private buildArgs(field: GraphQLField<unknown, unknown>, nested: boolean): fc.Arbitrary<[string, V][]> {
     const byName = new Map(field.args.map((a) => [a.name, a]));
     const parts: fc.Arbitrary<[string, V][]>[] = [];
     const arg = (a: GraphQLArgument) => this.valueArb(a.type, a.name, nested, 0.25).map((v): [string, V][] => [[a.name, v]]);
@@ -525,7 +539,13 @@ class Generator {
     return fc.tuple(...parts).map((ps) => ps.flat());
   }
 
+  private dirs?: fc.Arbitrary<Directive[]>;
+
   private dirsArb(): fc.Arbitrary<Directive[]> {
+    return (this.dirs ??= this.buildDirs());
+  }
+
+  private buildDirs(): fc.Arbitrary<Directive[]> {
     const cond = fc.oneof(
       { arbitrary: fc.boolean().map((v): V => ({ k: 'bool', v })), weight: 1 },
       { arbitrary: this.varArb(this.nonNullBoolean(), 'show', false), weight: 1 },
@@ -539,7 +559,15 @@ class Generator {
   }
 
   /** The types an inline fragment or a fragment may be on, inside a selection on `parent`. */
+  private readonly overlapMemo = new Map<string, GraphQLCompositeType[]>();
+
   overlapping(parent: GraphQLCompositeType): GraphQLCompositeType[] {
+    let known = this.overlapMemo.get(parent.name);
+    if (!known) this.overlapMemo.set(parent.name, (known = this.computeOverlapping(parent)));
+    return known;
+  }
+
+  private computeOverlapping(parent: GraphQLCompositeType): GraphQLCompositeType[] {
     const all = Object.values(this.schema.getTypeMap()).filter(
       (t): t is GraphQLCompositeType => isCompositeType(t) && !t.name.startsWith('__') && ![this.schema.getQueryType(), this.schema.getMutationType(), this.schema.getSubscriptionType()].includes(t as GraphQLObjectType),
     );
@@ -575,7 +603,7 @@ class Generator {
       // No type condition: only to hang a directive on a group of fields.
       options.push({ arbitrary: fc.tuple(this.selArb(type, inner), this.dirsArb()).map(([sel, dirs]): Sel => ({ k: 'inline', dirs, sel })), weight: 1 });
     }
-    options.push({ arbitrary: fc.tuple(fc.nat(), this.dirsArb()).map(([pick, dirs]): Sel => ({ k: 'spread', pick, dirs })), weight: 3 });
+    options.push({ arbitrary: fc.tuple(fc.nat(), this.dirsArb()).map(([pick, dirs]): Sel => ({ k: 'spread', pick, dirs })), weight: 5 });
     return fc.array(fc.oneof(...options), { minLength: 1, maxLength: ctx.depth > 6 ? 4 : 3 });
   }
 
@@ -621,9 +649,10 @@ class Generator {
     const chance = (rate: number) => weighted(rate, fc.constant(true), fc.constant(false));
     return fc.record({
       chosen,
-      others: fc.oneof({ arbitrary: fc.constant([] as Operation[]), weight: 3 }, { arbitrary: fc.array(anyKind, { minLength: 1, maxLength: 2 }), weight: 1 }),
+      // Cross-shrink: a counterexample sheds the other operations first.
+      others: fc.oneof({ withCrossShrink: true }, { arbitrary: fc.constant([] as Operation[]), weight: 3 }, { arbitrary: fc.array(anyKind, { minLength: 1, maxLength: 2 }), weight: 1 }),
       position: fc.nat(),
-      frags: fc.array(this.fragArb(), { maxLength: 4 }),
+      frags: fc.array(this.fragArb(), { maxLength: 5 }),
       names: fc.array(fc.oneof(fc.constantFrom(...OP_HINTS), identifier.map((s) => s[0]!.toUpperCase() + s.slice(1))), { minLength: 3, maxLength: 3 }),
       anonymous: fc.boolean(),
       sendName: fc.integer({ min: 0, max: 9 }).map((n) => n < 7),
