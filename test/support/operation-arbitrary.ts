@@ -12,8 +12,11 @@
 //
 //   valid          the document passes graphql-js validation against the schema
 //                  and `operationName` selects an operation (getOperationAST).
-//                  Custom scalars (DateTime, JSON) are not judged: with the SDL
-//                  schema they accept anything, the server's parse their content.
+//                  Custom-scalar strings (DateTime) are judged by the scalar of
+//                  the schema given: one built from SDL takes anything; the
+//                  server's (src/graphql/schema.ts) refuses "not a date", so with
+//                  it such a literal makes the request invalid
+//                  ('wrong-literal-type') and such a variable sets expectError.
 //   expectError    valid, but the variables do not coerce (getVariableValues
 //                  fails: a required variable not provided, an Int variable out
 //                  of 32-bit range, a value of the wrong JSON type …): the
@@ -40,7 +43,9 @@ import {
   isInputObjectType,
   isListType,
   isNonNullType,
-  isObjectType,
+  isScalarType,
+  isSpecifiedScalarType,
+  Kind,
   parse,
   type GraphQLArgument,
   type GraphQLCompositeType,
@@ -139,7 +144,8 @@ export interface RequestOptions {
 type V =
   | { k: 'int'; v: number }
   | { k: 'float'; v: number }
-  | { k: 'str'; v: string }
+  /** `scalar`: the custom scalar (DateTime) the string is given to, whose own parser judges it. */
+  | { k: 'str'; v: string; scalar?: string }
   | { k: 'bool'; v: boolean }
   | { k: 'enum'; v: string }
   | { k: 'null' }
@@ -158,6 +164,8 @@ interface VarNode {
   default?: V;
   /** The sent value fails coercion. */
   bad?: boolean;
+  /** Custom-scalar strings inside the value (their parser decides whether it coerces). */
+  scalars?: [string, string][];
   edge?: boolean;
   /** Invalid variants: not declared, or declared with another type. */
   undeclared?: boolean;
@@ -245,10 +253,6 @@ const ALIAS_HINTS = ['latest', 'older', 'a', 'b', 'recent', 'mine', 'other', 'pa
 const OP_HINTS = ['GetMessages', 'Inbox', 'Feed', 'Contacts', 'Watch', 'Q', 'Sync', 'Dashboard', 'Load', 'Op'];
 const FRAG_SUFFIXES = ['Fields', 'Parts', 'Info', 'Data', 'Bits'];
 const identifier = fc.stringMatching(/^[a-z][A-Za-z0-9_]{0,7}$/);
-
-function typeString(type: GraphQLInputType | GraphQLNamedType | ReturnType<typeof getNullableType>): string {
-  return String(type);
-}
 
 function weighted<T>(rate: number, rare: fc.Arbitrary<T>, common: fc.Arbitrary<T>): fc.Arbitrary<T> {
   const w = Math.round(rate * 1000);
@@ -426,7 +430,8 @@ class Generator {
     }
     if (isInputObjectType(t)) return this.inputObjectArb(t, nested, vars);
     if (isEnumType(t)) return fc.constantFrom(...t.getValues().map((v) => v.name)).map((v): V => ({ k: 'enum', v }));
-    return this.scalarArb(t, name, nested);
+    if (isSpecifiedScalarType(t)) return this.scalarArb(t, name, nested);
+    return this.scalarArb(t, name, nested).map((v): V => (v.k === 'str' ? { ...v, scalar: t.name } : v));
   }
 
   private inputObjectArb(t: GraphQLInputObjectType, nested: boolean, vars: number): fc.Arbitrary<V> {
@@ -470,6 +475,9 @@ class Generator {
         else if (!declaredNonNull && !positionNonNull && send === 8) node.value = undefined;
         // A lone surrogate cannot be written in a literal, only sent.
         if (lone !== undefined && typeof node.value === 'string') node.value = lone;
+        // What the scalars' own parsers will judge: the generated value, when it is the one sent.
+        const scalars = node.value === null || node.value === undefined ? [] : scalarStrings(value);
+        if (scalars.length) node.scalars = scalars;
         if (containsEdge(value) || (lone !== undefined && node.value === lone)) node.edge = true;
         // Sent only: as a literal it would be a validation error. The variables then fail coercion.
         if (outOfRange !== undefined && typeof node.value === 'number') {
@@ -482,7 +490,7 @@ class Generator {
 
   // --- selections ----------------------------------------------------------
 
-  private fieldArb(parent: GraphQLObjectType | GraphQLInterfaceType, field: GraphQLField<unknown, unknown>, ctx: GenCtx): fc.Arbitrary<Sel> | null {
+  private fieldArb(field: GraphQLField<unknown, unknown>, ctx: GenCtx): fc.Arbitrary<Sel> | null {
     const named = getNamedType(field.type);
     let child: fc.Arbitrary<Sel[] | undefined> = fc.constant(undefined);
     if (isCompositeType(named)) {
@@ -502,7 +510,6 @@ class Generator {
         const f: FieldSel = { k: 'field', name: field.name, args, dirs, rt: String(field.type) };
         if (alias !== undefined && alias !== field.name) f.alias = alias;
         if (sel) f.sel = sel;
-        void parent;
         return f;
       });
   }
@@ -578,7 +585,6 @@ class Generator {
     const key = `${type.name}|${ctx.depth}|${ctx.nested}|${ctx.noInline}`;
     let arb = this.selMemo.get(key);
     if (!arb) {
-      // Placeholder first: a type reachable from itself at the same ctx would recurse (it cannot: depth decreases).
       arb = this.buildSel(type, ctx);
       this.selMemo.set(key, arb);
     }
@@ -589,7 +595,7 @@ class Generator {
     const options: fc.WeightedArbitrary<Sel>[] = [];
     if (!(type instanceof GraphQLUnionType)) {
       for (const field of Object.values(type.getFields())) {
-        const arb = this.fieldArb(type, field, ctx);
+        const arb = this.fieldArb(field, ctx);
         if (arb) options.push({ arbitrary: arb, weight: isCompositeType(getNamedType(field.type)) ? 4 : 3 });
       }
     }
@@ -624,7 +630,7 @@ class Generator {
     }
     if (kind === 'mutation') {
       const mutation = this.schema.getMutationType()!;
-      const fields = Object.values(mutation.getFields()).map((f) => this.fieldArb(mutation, f, { depth, nested: false, noInline: true })!);
+      const fields = Object.values(mutation.getFields()).map((f) => this.fieldArb(f, { depth, nested: false, noInline: true })!);
       return fc.array(fc.oneof(...fields), { minLength: 1, maxLength: 2 });
     }
     const query = this.schema.getQueryType()!;
@@ -686,6 +692,24 @@ function toJS(v: V): unknown {
   }
 }
 
+function scalarStrings(v: V, into: [string, string][] = []): [string, string][] {
+  if (v.k === 'str' && v.scalar) into.push([v.scalar, v.v]);
+  else if (v.k === 'list') v.items.forEach((x) => scalarStrings(x, into));
+  else if (v.k === 'obj') v.fields.forEach(([, x]) => scalarStrings(x, into));
+  return into;
+}
+
+/** Whether the schema's own scalar refuses the string (a schema built from SDL refuses nothing). */
+function scalarRefuses(schema: GraphQLSchema, scalar: string, value: string, literal: boolean): boolean {
+  const type = schema.getType(scalar);
+  if (!type || !isScalarType(type)) return false;
+  try {
+    return (literal ? type.parseLiteral({ kind: Kind.STRING, value }, undefined) : type.parseValue(value)) === undefined;
+  } catch {
+    return true;
+  }
+}
+
 function containsEdge(v: V): boolean {
   switch (v.k) {
     case 'str':
@@ -738,7 +762,7 @@ class RequestBuilder {
 
   constructor(
     private readonly gen: Generator,
-    private readonly plan: Plan,
+    plan: Plan,
   ) {
     this.schema = gen.schema;
     const depth = gen.options.maxDepth ?? gen.limits.maxDepth;
@@ -1045,7 +1069,7 @@ class RequestBuilder {
         const vars = this.varsOf(op);
         if (vars.length) {
           const v = at(vars);
-          v.declaredType = wrongVariableType(v.type, this.schema);
+          v.declaredType = wrongVariableType(v.type);
         } else {
           this.firstComposite(op).sel!.push(typename([{ name: 'include', cond: { k: 'var', hint: 'flag', type: 'Boolean!', declaredType: 'String', value: 'yes' } }]));
         }
@@ -1148,6 +1172,28 @@ class RequestBuilder {
     }
   }
 
+  /** Custom-scalar strings written in the document: arguments, directives and variables' defaults. */
+  private literalScalarStrings(): [string, string][] {
+    const out: [string, string][] = [];
+    const value = (v: V) => {
+      if (v.k === 'var') {
+        if (v.default) scalarStrings(v.default, out);
+      } else if (v.k === 'list') v.items.forEach(value);
+      else if (v.k === 'obj') v.fields.forEach(([, x]) => value(x));
+      else scalarStrings(v, out);
+    };
+    const walk = (sel: Sel[]) => {
+      for (const s of sel) {
+        s.dirs.forEach((d) => value(d.cond));
+        if (s.k === 'field') s.args.forEach(([, v]) => value(v));
+        if (s.k !== 'spread') walk(s.sel ?? []);
+      }
+    };
+    for (const op of this.ops) walk(op.sel);
+    for (const f of this.frags) walk(f.sel);
+    return out;
+  }
+
   // --- rendering -----------------------------------------------------------
 
   build(compact: boolean): GeneratedRequest {
@@ -1221,6 +1267,7 @@ class RequestBuilder {
         if (op === this.chosen) {
           if (v.value !== undefined) variables[name] = v.value;
           if (v.bad || (v.type.endsWith('!') && v.default === undefined && v.value === undefined)) expectError = true;
+          if (v.value !== undefined && !v.bad && v.scalars?.some(([scalar, x]) => scalarRefuses(this.schema, scalar, x, false))) expectError = true;
         }
       }
       for (const d of op.extraDefs ?? []) defs.set(d.name, `$${d.name}: ${d.type}`);
@@ -1242,6 +1289,8 @@ class RequestBuilder {
     for (const op of this.ops) edgeIn(op.sel);
     for (const f of this.frags) edgeIn(f.sel);
 
+    // A custom-scalar literal its parser refuses (DateTime "not a date" with the server's schema) fails validation.
+    if (this.invalid === undefined && this.literalScalarStrings().some(([scalar, x]) => scalarRefuses(this.schema, scalar, x, true))) this.invalid = 'wrong-literal-type';
     const valid = this.invalid === undefined;
     const request: GeneratedRequest = {
       query,
@@ -1289,18 +1338,17 @@ function wrongLiteral(type: GraphQLInputType, seed: number): string {
   return list[(seed >> 2) % list.length]!;
 }
 
-function wrongVariableType(type: string, schema: GraphQLSchema): string {
+function wrongVariableType(type: string): string {
   const named = type.replace(/[[\]!]/g, '');
-  const t = schema.getType(named);
-  const other = named === 'String' ? 'Int' : named === 'Int' ? 'String' : named === 'ID' ? 'Boolean' : t && isObjectType(t) ? 'String' : 'String';
-  return type.replace(named, other === named ? 'Float' : other);
+  const other = named === 'String' ? 'Int' : named === 'ID' ? 'Boolean' : 'String';
+  return type.replace(named, other);
 }
 
 /** Values a variable of `type` can be sent that fail coercion (none for the custom scalars: the SDL schema takes anything). */
 function badValues(type: string, schema: GraphQLSchema): unknown[] {
   const named = schema.getType(type.replace(/[[\]!]/g, ''));
   if (!named) return [];
-  if (named.name === 'Int') return EDGE_OUT_OF_RANGE_INTS.concat([]).map((v) => v as unknown).concat(['10']);
+  if (named.name === 'Int') return [...EDGE_OUT_OF_RANGE_INTS, '10'];
   if (named.name === 'String') return [5, true];
   if (named.name === 'ID') return [true, 1.5, {}];
   if (named.name === 'Boolean') return ['yes', 1];

@@ -319,6 +319,28 @@ test('options: kinds restricts the operation that runs; invalidRate 0 gives only
   }
 });
 
+test('flags hold against the server\'s executable schema too: its DateTime parser judges the dates', () => {
+  const requests = fc.sample(requestArbitrary(executableSchema, pool, { edgeRate: 0.2 }), { seed: SEED, numRuns: 600 });
+  let refusedDateLiterals = 0;
+  let refusedDateVariables = 0;
+  for (const r of requests) {
+    const doc = parse(r.query);
+    const errors = validate(executableSchema, doc);
+    const op = getOperationAST(doc, r.operationName);
+    if (!r.valid) {
+      assert.ok(errors.length > 0 || !op, printRequest(r));
+      if (errors.some((e) => /DateTime must be an ISO-8601 string/.test(e.message))) refusedDateLiterals++;
+      continue;
+    }
+    assert.deepEqual(errors.map((e) => e.message), [], printRequest(r));
+    assert.ok(op, printRequest(r));
+    const variableErrors = getVariableValues(executableSchema, op.variableDefinitions ?? [], r.variables).errors ?? [];
+    assert.equal(variableErrors.length > 0, r.expectError, `${variableErrors.map((e) => e.message)}\n${printRequest(r)}`);
+    if (variableErrors.some((e) => /DateTime must be an ISO-8601 string/.test(e.message))) refusedDateVariables++;
+  }
+  assert.ok(refusedDateLiterals > 0 && refusedDateVariables > 0, `literals ${refusedDateLiterals}, variables ${refusedDateVariables}`);
+});
+
 test('deterministic for a seed', () => {
   const again = fc.sample(requestArbitrary(schema, pool), { seed: SEED, numRuns: 50 });
   assert.deepEqual(again, samples.slice(0, 50));
