@@ -93,7 +93,7 @@ builder.queryField('messagePage', (t) =>
       const pool = ctx.services.db.pool;
       const listing = `${tenantId}:${JSON.stringify(filter)}`;
       const fromCounters = async () => {
-        const n = await countFromCounters(pool, tenantId, filter);
+        const n = await countFromCounters(pool, tenantId, filter, ctx.loaders.messageTotals);
         if (n !== null) rememberTotal(listing, n);
         return n;
       };
@@ -105,7 +105,7 @@ builder.queryField('messagePage', (t) =>
         const recent = recentTotal(listing);
         if (recent === undefined || offset > recent / 2) total = await fromCounters();
       }
-      const totalCount = total !== null ? () => Promise.resolve(total) : once(async () => (await fromCounters()) ?? countMessages(pool, tenantId, filter, timeZone));
+      const totalCount = total !== null ? () => Promise.resolve(total) : once(async () => (await fromCounters()) ?? countMessages(pool, tenantId, filter, timeZone, ctx.loaders.messageTotals));
       // Counted beside the page, not after it, when the operation asks for it.
       if (total === null && (selects(info, ['totalCount']) || selects(info, ['pageCount']))) totalCount().catch(() => {});
       const nodes = await messageOffsetPage(pool, {
