@@ -241,6 +241,8 @@ export interface MessageOffsetQuery extends Omit<MessagePageQuery, 'page'> {
   limit: number;
   /** How many rows match, when known for certain: a page past the middle is then read from the other end. */
   total?: number | null;
+  /** Also read the total from the counters (counterTotalSql) in the same statement, when they answer it. */
+  withCounterTotal?: boolean;
 }
 
 /**
@@ -252,25 +254,48 @@ export interface MessageOffsetQuery extends Omit<MessagePageQuery, 'page'> {
  * index entries, so with a known total a page past the middle walks from the
  * other end.
  */
-export async function messageOffsetPage(pool: pg.Pool, q: MessageOffsetQuery): Promise<MessageRow[]> {
+/**
+ * A page by offset; `total` is the counters' total when asked for
+ * (withCounterTotal) and the page has rows, else null.
+ */
+export async function messageOffsetPage(pool: pg.Pool, q: MessageOffsetQuery): Promise<{ rows: MessageRow[]; total: number | null }> {
   const params = new Params();
   const conditions = messageConditions(q.tenantId, q.filter, params, q.timeZone);
+  const counted = q.withCounterTotal ? counterTotalSql(q.tenantId, q.filter, params) : null;
   const dir = q.order === 'CHAT_TIME_ASC' ? 'ASC' : 'DESC';
   let walk = { dir, offset: q.offset, limit: q.limit };
-  if (q.total != null && q.offset >= q.total) return [];
+  if (q.total != null && q.offset >= q.total) return { rows: [], total: null };
   if (q.total != null && q.offset > q.total / 2) {
     // Past the middle, the same rows are fewer index entries away from the other end.
     const limit = Math.min(q.limit, q.total - q.offset);
     walk = { dir: dir === 'ASC' ? 'DESC' : 'ASC', offset: q.total - q.offset - limit, limit };
   }
   const order = (d: string) => `m."chatTime" ${d}, m.id ${d}`;
-  const sql = `SELECT ${pageSelect(q)}
+  const sql = `SELECT ${pageSelect(q)}${counted ? `, ${counted} AS _total` : ''}
     FROM (SELECT m.id FROM "Message" m WHERE ${conditions.join(' AND ')}
            ORDER BY ${order(walk.dir)} OFFSET ${params.add(walk.offset)} LIMIT ${params.add(walk.limit)}) page
     JOIN "Message" m ON m.id = page.id${q.contactColumns ? ` ${CONTACT_JOIN}` : ''}
     ORDER BY ${order(dir)}`;
-  const { rows } = await pool.query<MessageRow>(sql, params.values);
-  return rows;
+  const { rows } = await pool.query<MessageRow & { _total?: string }>(sql, params.values);
+  const total = counted && rows.length ? Number(rows[0]!._total) : null;
+  return { rows, total };
+}
+
+/** The tenant's message total: the sum of its stripes (see messageTotals). */
+const tenantTotalSql = (tenant: string) => `(SELECT COALESCE(sum(n), 0)::bigint FROM "TenantMessageCount" WHERE "tenantId" = ${tenant}::bigint)`;
+
+/**
+ * The total of `filter` as a scalar SQL expression over the counters kept on
+ * write, when one counter row (or the tenant's stripes) answers it: no
+ * filter (the tenant) or a conversation alone; else null.
+ */
+export function counterTotalSql(tenantId: string, filter: MessageFilter, params: Params): string | null {
+  const keys = Object.entries(filter).filter(([, v]) => v != null && !(Array.isArray(v) && v.length === 0)).map(([k]) => k);
+  if (keys.length === 0) return tenantTotalSql(params.add(tenantId));
+  if (keys.length === 1 && keys[0] === 'conversationId') {
+    return `COALESCE((SELECT "messageCount"::bigint FROM "Conversation" WHERE "tenantId" = ${params.add(tenantId)}::bigint AND id = ${params.add(filter.conversationId)}::bigint), 0)`;
+  }
+  return null;
 }
 
 /**
@@ -284,7 +309,7 @@ export async function messageTotals(pool: pg.Pool, tenantId: string, keys: reado
   const tenant = keys.includes('');
   const parts: string[] = [];
   if (ids.length) parts.push('SELECT id::text AS k, "messageCount"::bigint AS n FROM "Conversation" WHERE "tenantId" = $1 AND id = ANY($2::bigint[])');
-  if (tenant) parts.push(`SELECT '' AS k, COALESCE(sum(n), 0)::bigint AS n FROM "TenantMessageCount" WHERE "tenantId" = $1`);
+  if (tenant) parts.push(`SELECT '' AS k, ${tenantTotalSql('$1')} AS n`);
   const totals = new Map<string, number>(keys.map((k) => [k, 0]));
   if (!parts.length) return totals;
   const { rows } = await pool.query<{ k: string; n: string }>(parts.join(' UNION ALL '), ids.length ? [tenantId, ids] : [tenantId]);

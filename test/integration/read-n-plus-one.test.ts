@@ -109,3 +109,18 @@ test('totalCount alone reads no page: a conversation\'s and the tenant\'s totals
   assert.match(statements[0]!, /"TenantMessageCount"/);
   assert.doesNotMatch(statements[0]!, /FROM "Message"/);
 });
+
+test('messagePage with totalCount is one statement: the total from the counters in the page\'s own statement', async () => {
+  await t.graphql(`{ viewer { tenantId } }`);
+  statements.length = 0;
+  const res = await t.graphql<{ messagePage: { totalCount: number; pageCount: number; nodes: { whatsMessageId: string }[] } }>(
+    `{ messagePage(page: 3, pageSize: 10) { totalCount pageCount nodes { whatsMessageId } } }`,
+  );
+  assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
+  const p = res.body.data!.messagePage;
+  assert.deepEqual({ totalCount: p.totalCount, pageCount: p.pageCount }, { totalCount: 180, pageCount: 18 });
+  // Newest first: page 3 starts at the 21st newest (np1-159).
+  assert.equal(p.nodes[0]!.whatsMessageId, 'np1-159');
+  assert.equal(statements.length, 1, statements.join('\n---\n'));
+  assert.match(statements[0]!, /"TenantMessageCount"/);
+});
