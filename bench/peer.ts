@@ -7,6 +7,7 @@
 //   npm run bench:peer -- [--database-url postgresql://postgres@127.0.0.1:55432/bench_peer_1m]
 //       [--pool 10] [--rounds 2] [--duration 5] [--warmup 2] [--depth 30000] [--msg-page-depth 30000]
 //       [--sql-requests 50] [--server-cpu 1] [--wrk-cpu 0] [--only name,name] [--out bench/results/latest-peer.json]
+//   npm run bench:peer -- --resummarise bench/results/latest-peer.json   # the table again from a written run
 //
 // Each server runs alone in its own process pinned to --server-cpu (taskset),
 // wrk pinned to --wrk-cpu; PostgreSQL is not pinned (it is shared). Rounds are
@@ -26,7 +27,7 @@ import { createApiKey } from '../src/auth/api-keys.ts';
 import { openDatabase } from '../src/db/database.ts';
 import { contentOf } from './floor-server.ts';
 import { QUERY_CONVERSATION, ROOT, cpuSeconds, runWrk, startServer, wrkScript, wrkVersion, type Server, type WrkResult } from './read.ts';
-import { fmtInt, intArg, machineInfo, parseArgs, quantile } from './support.ts';
+import { fmtInt, intArg, machineInfo, parseArgs } from './support.ts';
 
 const DEFAULT_URL = 'postgresql://postgres@127.0.0.1:55432/bench_peer_1m';
 const MSG_PAGE_PATH = '/wscrm-bus-api/open/message/msgPage';
@@ -379,16 +380,124 @@ function loadAverage(): string {
 }
 
 const fmt = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '–');
-const median = (xs: number[]) => quantile([...xs].sort((a, b) => a - b), 0.5);
+/** The median; of an even count, the mean of the middle two (of two rounds: their mean). */
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+
+type Cell = { identical: boolean; difference: string | null; sql: Record<Who, { perRequest: number; top: { calls: number; query: string }[] }>; runs: Record<Who, { c32: Measured[]; c1: Measured[] }> };
+
+interface RunData {
+  list: { key: string; name: string }[];
+  cells: Map<string, Cell>;
+  setup: Setup;
+  machine: Awaited<ReturnType<typeof machineInfo>>;
+  pglVersion: string;
+  started: number;
+  loadBefore: string;
+  loadAfter: string;
+  out: string;
+  settings: { pool: number; rounds: number; duration: number; warmup: number; serverCpu: string; wrkCpu: string; sqlRequests: number };
+  date?: string;
+  commit?: string;
+}
+
+/** The medians over rounds, the ratios and the targets: printed and written to `out`. */
+function summarise(d: RunData): void {
+  const { list, cells, setup, machine, pglVersion, started, loadBefore, loadAfter, out } = d;
+  const { pool, rounds, duration, warmup, serverCpu, wrkCpu, sqlRequests } = d.settings;
+  const summary = list.map((w) => {
+    const cell = cells.get(w.key)!;
+    const agg = (who: Who, c: 'c32' | 'c1') => {
+      const runs = cell.runs[who][c];
+      return {
+        rps: median(runs.map((r) => r.rps)), p50Ms: median(runs.map((r) => r.p50Ms)), p99Ms: median(runs.map((r) => r.p99Ms)),
+        cpuMsPerRequest: median(runs.map((r) => r.cpuMsPerRequest)), rssMaxMiB: Math.max(...runs.map((r) => r.rssMaxMiB)), errors: runs.reduce((s, r) => s + r.errors, 0),
+      };
+    };
+    const at = (c: 'c32' | 'c1') => {
+      const m = { ours: agg('ours', c), postgraphile: agg('postgraphile', c), floor: agg('floor', c) };
+      return { ...m, oursVsPostgraphile: m.ours.rps / m.postgraphile.rps, oursVsFloor: m.ours.rps / m.floor.rps };
+    };
+    return { key: w.key, name: w.name, identical: cell.identical, difference: cell.difference, sqlPerRequest: cell.sql, c32: at('c32'), c1: at('c1'), runs: cell.runs };
+  });
+  const byKey = (k: string) => summary.find((s) => s.key === k);
+  const page1 = byKey('page1');
+  const deep = byKey('deep');
+  const targets = {
+    vsPostgraphile: { target: 'ours ≥ 1.2 × PostGraphile req/s on every workload, at 32 and at 1', met: summary.every((s) => s.c32.oursVsPostgraphile >= 1.2 && s.c1.oursVsPostgraphile >= 1.2) },
+    vsFloorConversationPage: { target: 'ours ≥ 0.6 × floor on the conversation page', met: !!page1 && page1.c32.oursVsFloor >= 0.6 && page1.c1.oursVsFloor >= 0.6 },
+    deepVsPage1: { target: 'deep p50 ≤ 1.2 × page-1 p50 (1 connection)', ratio: page1 && deep ? deep.c1.ours.p50Ms / page1.c1.ours.p50Ms : null, met: !!page1 && !!deep && deep.c1.ours.p50Ms <= 1.2 * page1.c1.ours.p50Ms },
+    rss: { target: 'ours RSS ≤ PostGraphile RSS under load', ours: Math.max(...summary.map((s) => s.c32.ours.rssMaxMiB)), postgraphile: Math.max(...summary.map((s) => s.c32.postgraphile.rssMaxMiB)), met: false },
+  };
+  targets.rss.met = targets.rss.ours <= targets.rss.postgraphile;
+  let commit = d.commit ?? '';
+  if (!d.commit) {
+    try {
+      commit = execSync('git rev-parse --short HEAD', { cwd: ROOT }).toString().trim();
+    } catch { /* not a checkout */ }
+  }
+  const report = {
+    benchmark: 'peer',
+    date: d.date ?? new Date().toISOString(),
+    commit,
+    seconds: (Date.now() - started) / 1000,
+    loadAverage: { before: loadBefore, after: loadAfter },
+    machine: { ...machine, wrk: wrkVersion(), postgraphile: pglVersion },
+    settings: { pool, rounds, duration, warmup, serverCpu, wrkCpu, sqlRequests, rateLimits: 'ours off (0); PostGraphile and floor have none' },
+    dataset: setup,
+    summary,
+    targets,
+  };
+  mkdirSync(path.dirname(out), { recursive: true });
+  writeFileSync(out, JSON.stringify(report, null, 2) + '\n');
+  const stamped = out.replace(/\.json$/, `-${report.date.replace(/[:.]/g, '-')}.json`);
+  if (!d.date && out.endsWith('latest-peer.json')) writeFileSync(stamped.replace('latest-peer-', 'peer-'), JSON.stringify(report, null, 2) + '\n');
+
+  log('');
+  log(`load average: before ${loadBefore}, after ${loadAfter}; medians of ${rounds} rounds`);
+  log('| workload | conns | ours req/s | PostGraphile req/s | floor req/s | **ours / PostGraphile** | ours / floor | CPU ms/req ours / PGL / floor | RSS MiB ours / PGL / floor | SQL/req ours / PGL / floor |');
+  log('|---|---:|---:|---:|---:|---:|---:|---|---|---|');
+  for (const s of summary) {
+    for (const c of ['c32', 'c1'] as const) {
+      const m = s[c];
+      log(
+        `| ${c === 'c32' ? s.name : ''} | ${c === 'c32' ? 32 : 1} | ${fmt(m.ours.rps, 0)} | ${fmt(m.postgraphile.rps, 0)} | ${fmt(m.floor.rps, 0)} | ` +
+          `**${m.postgraphile.rps === 0 ? `∞ (PGL: 0 answers in ${duration} s)` : fmt(m.oursVsPostgraphile, 2)}** | ${fmt(m.oursVsFloor, 2)} | ` +
+          `${fmt(m.ours.cpuMsPerRequest, 2)} / ${fmt(m.postgraphile.cpuMsPerRequest, 2)} / ${fmt(m.floor.cpuMsPerRequest, 2)} | ` +
+          `${fmt(m.ours.rssMaxMiB, 0)} / ${fmt(m.postgraphile.rssMaxMiB, 0)} / ${fmt(m.floor.rssMaxMiB, 0)} | ` +
+          (c === 'c32' ? `${fmt(s.sqlPerRequest.ours.perRequest, 2)} / ${fmt(s.sqlPerRequest.postgraphile.perRequest, 2)} / ${fmt(s.sqlPerRequest.floor.perRequest, 2)}` : '') + ' |',
+      );
+    }
+  }
+  log('');
+  for (const [name, t] of Object.entries(targets)) log(`target ${name} (${t.target}): ${t.met ? 'met' : 'NOT met'}`);
+  log(`same row data in every workload: ${summary.every((s) => s.identical) ? 'yes' : 'NO (see above)'}`);
+  log(`wrote ${path.relative(process.cwd(), out)} (${fmt(report.seconds, 0)} s)`);
+}
+
+/** Re-summarises a written report (e.g. after a change to the summary): `--resummarise FILE`. */
+function resummarise(file: string): void {
+  const r = JSON.parse(readFileSync(file, 'utf8'));
+  const cells = new Map<string, Cell>(r.summary.map((s: any) => [s.key, { identical: s.identical, difference: s.difference, sql: s.sqlPerRequest, runs: s.runs }]));
+  summarise({
+    list: r.summary.map((s: any) => ({ key: s.key, name: s.name })), cells, setup: r.dataset, machine: r.machine, pglVersion: r.machine.postgraphile,
+    started: Date.now() - r.seconds * 1000, loadBefore: r.loadAverage.before, loadAfter: r.loadAverage.after, out: file, settings: r.settings, date: r.date, commit: r.commit,
+  });
+}
 
 async function main(): Promise<void> {
   const USAGE = `usage: npm run bench:peer -- [--database-url URL] [--pool N] [--rounds N] [--duration S] [--warmup S] [--depth N]
-      [--msg-page-depth N] [--sql-requests N] [--server-cpu CPUS] [--wrk-cpu CPUS] [--only key,key] [--out FILE]`;
+      [--msg-page-depth N] [--sql-requests N] [--server-cpu CPUS] [--wrk-cpu CPUS] [--only key,key] [--out FILE] | --resummarise FILE`;
   const { values } = parseArgs(
     process.argv.slice(2),
-    { values: ['database-url', 'pool', 'rounds', 'duration', 'warmup', 'depth', 'msg-page-depth', 'sql-requests', 'server-cpu', 'wrk-cpu', 'only', 'out'] },
+    { values: ['database-url', 'pool', 'rounds', 'duration', 'warmup', 'depth', 'msg-page-depth', 'sql-requests', 'server-cpu', 'wrk-cpu', 'only', 'out', 'resummarise'] },
     USAGE,
   );
+  if (values.has('resummarise')) return resummarise(values.get('resummarise')!);
   const url = values.get('database-url') ?? process.env.BENCH_DATABASE_URL ?? DEFAULT_URL;
   const pool = intArg(values, 'pool', 10);
   const rounds = intArg(values, 'rounds', 2);
@@ -423,7 +532,6 @@ async function main(): Promise<void> {
   const ports = { ours: servers.ours.port, postgraphile: servers.postgraphile.port, floor: servers.floor.port };
   const list = workloads(setup, await deepCursors(setup, ports)).filter((w) => !only || only.includes(w.key));
 
-  type Cell = { identical: boolean; difference: string | null; sql: Record<Who, { perRequest: number; top: { calls: number; query: string }[] }>; runs: Record<Who, { c32: Measured[]; c1: Measured[] }> };
   const cells = new Map<string, Cell>();
   try {
     // Same rows from all three before timing; then statements per request, one server at a time.
@@ -468,72 +576,10 @@ async function main(): Promise<void> {
   }
 
   const loadAfter = loadAverage();
-  const summary = list.map((w) => {
-    const cell = cells.get(w.key)!;
-    const agg = (who: Who, c: 'c32' | 'c1') => {
-      const runs = cell.runs[who][c];
-      return {
-        rps: median(runs.map((r) => r.rps)), p50Ms: median(runs.map((r) => r.p50Ms)), p99Ms: median(runs.map((r) => r.p99Ms)),
-        cpuMsPerRequest: median(runs.map((r) => r.cpuMsPerRequest)), rssMaxMiB: Math.max(...runs.map((r) => r.rssMaxMiB)), errors: runs.reduce((s, r) => s + r.errors, 0),
-      };
-    };
-    const at = (c: 'c32' | 'c1') => {
-      const m = { ours: agg('ours', c), postgraphile: agg('postgraphile', c), floor: agg('floor', c) };
-      return { ...m, oursVsPostgraphile: m.ours.rps / m.postgraphile.rps, oursVsFloor: m.ours.rps / m.floor.rps };
-    };
-    return { key: w.key, name: w.name, identical: cell.identical, difference: cell.difference, sqlPerRequest: cell.sql, c32: at('c32'), c1: at('c1'), runs: cell.runs };
+  summarise({
+    list: list.map((w) => ({ key: w.key, name: w.name })), cells, setup, machine, pglVersion, started, loadBefore, loadAfter, out,
+    settings: { pool, rounds, duration, warmup, serverCpu, wrkCpu, sqlRequests },
   });
-  const byKey = (k: string) => summary.find((s) => s.key === k);
-  const page1 = byKey('page1');
-  const deep = byKey('deep');
-  const targets = {
-    vsPostgraphile: { target: 'ours ≥ 1.2 × PostGraphile req/s on every workload, at 32 and at 1', met: summary.every((s) => s.c32.oursVsPostgraphile >= 1.2 && s.c1.oursVsPostgraphile >= 1.2) },
-    vsFloorConversationPage: { target: 'ours ≥ 0.6 × floor on the conversation page', met: !!page1 && page1.c32.oursVsFloor >= 0.6 && page1.c1.oursVsFloor >= 0.6 },
-    deepVsPage1: { target: 'deep p50 ≤ 1.2 × page-1 p50 (1 connection)', ratio: page1 && deep ? deep.c1.ours.p50Ms / page1.c1.ours.p50Ms : null, met: !!page1 && !!deep && deep.c1.ours.p50Ms <= 1.2 * page1.c1.ours.p50Ms },
-    rss: { target: 'ours RSS ≤ PostGraphile RSS under load', ours: Math.max(...summary.map((s) => s.c32.ours.rssMaxMiB)), postgraphile: Math.max(...summary.map((s) => s.c32.postgraphile.rssMaxMiB)), met: false },
-  };
-  targets.rss.met = targets.rss.ours <= targets.rss.postgraphile;
-  let commit = '';
-  try {
-    commit = execSync('git rev-parse --short HEAD', { cwd: ROOT }).toString().trim();
-  } catch { /* not a checkout */ }
-  const report = {
-    benchmark: 'peer',
-    date: new Date().toISOString(),
-    commit,
-    seconds: (Date.now() - started) / 1000,
-    loadAverage: { before: loadBefore, after: loadAfter },
-    machine: { ...machine, wrk: wrkVersion(), postgraphile: pglVersion },
-    settings: { pool, rounds, duration, warmup, serverCpu, wrkCpu, sqlRequests, rateLimits: 'ours off (0); PostGraphile and floor have none' },
-    dataset: setup,
-    summary,
-    targets,
-  };
-  mkdirSync(path.dirname(out), { recursive: true });
-  writeFileSync(out, JSON.stringify(report, null, 2) + '\n');
-  const stamped = out.replace(/\.json$/, `-${report.date.replace(/[:.]/g, '-')}.json`);
-  if (out.endsWith('latest-peer.json')) writeFileSync(stamped.replace('latest-peer-', 'peer-'), JSON.stringify(report, null, 2) + '\n');
-
-  log('');
-  log(`load average: before ${loadBefore}, after ${loadAfter}; medians of ${rounds} rounds`);
-  log('| workload | conns | ours req/s | PostGraphile req/s | floor req/s | **ours / PostGraphile** | ours / floor | CPU ms/req ours / PGL / floor | RSS MiB ours / PGL / floor | SQL/req ours / PGL / floor |');
-  log('|---|---:|---:|---:|---:|---:|---:|---|---|---|');
-  for (const s of summary) {
-    for (const c of ['c32', 'c1'] as const) {
-      const m = s[c];
-      log(
-        `| ${c === 'c32' ? s.name : ''} | ${c === 'c32' ? 32 : 1} | ${fmt(m.ours.rps, 0)} | ${fmt(m.postgraphile.rps, 0)} | ${fmt(m.floor.rps, 0)} | ` +
-          `**${m.postgraphile.rps === 0 ? `∞ (PGL: 0 answers in ${duration} s)` : fmt(m.oursVsPostgraphile, 2)}** | ${fmt(m.oursVsFloor, 2)} | ` +
-          `${fmt(m.ours.cpuMsPerRequest, 2)} / ${fmt(m.postgraphile.cpuMsPerRequest, 2)} / ${fmt(m.floor.cpuMsPerRequest, 2)} | ` +
-          `${fmt(m.ours.rssMaxMiB, 0)} / ${fmt(m.postgraphile.rssMaxMiB, 0)} / ${fmt(m.floor.rssMaxMiB, 0)} | ` +
-          (c === 'c32' ? `${fmt(s.sqlPerRequest.ours.perRequest, 2)} / ${fmt(s.sqlPerRequest.postgraphile.perRequest, 2)} / ${fmt(s.sqlPerRequest.floor.perRequest, 2)}` : '') + ' |',
-      );
-    }
-  }
-  log('');
-  for (const [name, t] of Object.entries(targets)) log(`target ${name} (${t.target}): ${t.met ? 'met' : 'NOT met'}`);
-  log(`same row data in every workload: ${summary.every((s) => s.identical) ? 'yes' : 'NO (see above)'}`);
-  log(`wrote ${path.relative(process.cwd(), out)} (${fmt(report.seconds, 0)} s)`);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
