@@ -9,8 +9,17 @@
 //
 // It is a floor, not a server: no authentication, no validation beyond what
 // keeps it from crashing, tenant fixed by FLOOR_TENANT_ID.
+//
+// bench/peer.ts adds workloads, picked by the body's operationName (Page is
+// the one above): Conversations (the 20 most recently active, last message
+// joined), Counts (the conversation's and the tenant's message totals, from
+// the same counters our server reads), Contact (a profile with its
+// conversations), and POST msgPage (the legacy envelope; the page by offset).
+// One statement each.
 import http from 'node:http';
 import pg from 'pg';
+import { actionTypeOf, chatTypeCodeOf } from '../src/domain/codes.ts';
+import { msgPageCodeOf } from '../src/domain/content-type.ts';
 
 const PAGE = 50;
 
@@ -55,7 +64,7 @@ const TYPENAME: Record<string, string> = {
 };
 
 // The selection set of the benchmark query, in its order.
-function contentOf(c: Row['parsedContent']): Record<string, unknown> {
+export function contentOf(c: Row['parsedContent']): Record<string, unknown> {
   const __typename = TYPENAME[c.kind] ?? 'UnsupportedContent';
   if (c.kind === 'text') return { __typename, text: c.text };
   if (c.kind === 'media') return { __typename, url: c.url ?? null, mimeType: c.mimeType ?? null, caption: c.caption ?? null, filename: c.filename ?? null };
@@ -94,6 +103,123 @@ function conversationIdOf(globalId: string): string | null {
   return m ? m[1]! : null;
 }
 
+// ---------------------------------------------------------------------------
+// The peer workloads (bench/peer.ts)
+// ---------------------------------------------------------------------------
+
+const MSG_PAGE_PATH = '/wscrm-bus-api/open/message/msgPage';
+const gid = (type: string, id: string) => Buffer.from(`${type}:${id}`).toString('base64');
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+/** The tenant's message total as our server reads it: the striped counters when the table exists, else the conversations' sum. */
+let tenantTotalSql: string | null = null;
+async function tenantTotal(pool: pg.Pool): Promise<string> {
+  if (tenantTotalSql) return tenantTotalSql;
+  const { rows } = await pool.query<{ ok: boolean }>(`SELECT to_regclass('"TenantMessageCount"') IS NOT NULL AS ok`);
+  tenantTotalSql = rows[0]!.ok
+    ? '(SELECT COALESCE(sum(n), 0) FROM "TenantMessageCount" WHERE "tenantId" = $1)'
+    : '(SELECT COALESCE(sum("messageCount"), 0) FROM "Conversation" WHERE "tenantId" = $1)';
+  return tenantTotalSql;
+}
+
+type Vars = { c?: string | null; after?: string | null; x?: string };
+const PEER: Record<string, (pool: pg.Pool, tenantId: string, v: Vars) => Promise<string>> = {
+  async Conversations(pool, tenantId) {
+    const { rows } = await pool.query<{
+      id: string; friendWhatsId: string; friendName: string | null; unreadCount: number; lastMessageAt: Date | null;
+      mid: string | null; chatTime: Date; direction: string; status: string; contentType: string; content: string;
+    }>(
+      `SELECT c.id, c."friendWhatsId", c."friendName", c."unreadCount", c."lastMessageAt",
+              m.id AS mid, m."chatTime", m.direction, m.status, m."contentType", m.content
+         FROM "Conversation" c LEFT JOIN "Message" m ON m.id = c."lastMessageId"
+        WHERE c."tenantId" = $1 AND c."lastMessageAt" IS NOT NULL
+        ORDER BY c."lastMessageAt" DESC, c.id DESC LIMIT 21`,
+      [tenantId],
+    );
+    const more = rows.length > 20;
+    if (more) rows.length = 20;
+    const edges = rows.map((r) => ({
+      cursor: Buffer.from(`C:${r.lastMessageAt!.getTime()}:${r.id}`).toString('base64url'),
+      node: {
+        id: gid('Conversation', r.id),
+        friendWhatsId: r.friendWhatsId,
+        friendName: r.friendName,
+        unreadCount: r.unreadCount,
+        lastMessageAt: iso(r.lastMessageAt),
+        lastMessage: r.mid === null ? null : {
+          id: gid('Message', r.mid), chatTime: iso(r.chatTime), direction: r.direction, status: r.status, contentType: r.contentType, rawContent: r.content,
+        },
+      },
+    }));
+    return JSON.stringify({ data: { conversations: { edges, pageInfo: { hasNextPage: more, endCursor: edges.at(-1)?.cursor ?? null } } } });
+  },
+  async Counts(pool, tenantId, v) {
+    const conversationId = v.c ? conversationIdOf(v.c) : null;
+    const { rows } = await pool.query<{ c: number | null; t: string }>(
+      `SELECT (SELECT "messageCount" FROM "Conversation" WHERE id = $2 AND "tenantId" = $1) AS c, ${await tenantTotal(pool)} AS t`,
+      [tenantId, conversationId],
+    );
+    return JSON.stringify({ data: { conversation: { totalCount: rows[0]!.c ?? 0 }, tenant: { totalCount: Number(rows[0]!.t) } } });
+  },
+  async Contact(pool, tenantId, v) {
+    const { rows } = await pool.query<{
+      id: string; externalId: string; name: string | null; whatsId: string | null; ownerName: string | null; tags: string[];
+      customFields: unknown; createdAt: Date; conversations: { id: string; accountWhatsId: string; friendWhatsId: string; chatType: string; messageCount: number; unreadCount: number; lastMessageAt: string }[];
+    }>(
+      `SELECT ct.id, ct."externalId", ct.name, ct."whatsId", ct."ownerName", ct.tags, ct."customFields", ct."createdAt",
+              (SELECT COALESCE(json_agg(c ORDER BY c."lastMessageAt" DESC, c.id DESC), '[]') FROM (
+                 SELECT c.id::text, c."accountWhatsId", c."friendWhatsId", c."chatType", c."messageCount", c."unreadCount", c."lastMessageAt"
+                   FROM "Conversation" c WHERE c."tenantId" = $1 AND c."contactId" = ct.id AND c."lastMessageAt" IS NOT NULL
+                  ORDER BY c."lastMessageAt" DESC, c.id DESC LIMIT 20) c) AS conversations
+         FROM "Contact" ct WHERE ct."tenantId" = $1 AND ct."externalId" = $2`,
+      [tenantId, v.x],
+    );
+    const r = rows[0];
+    const contact = r && {
+      id: gid('Contact', r.id), externalId: r.externalId, name: r.name, whatsId: r.whatsId, ownerName: r.ownerName, tags: r.tags,
+      customFieldsJson: r.customFields, createdAt: iso(r.createdAt),
+      conversations: {
+        edges: r.conversations.map((c) => ({
+          node: {
+            id: gid('Conversation', c.id), accountWhatsId: c.accountWhatsId, friendWhatsId: c.friendWhatsId, chatType: c.chatType,
+            messageCount: c.messageCount, unreadCount: c.unreadCount, lastMessageAt: new Date(c.lastMessageAt).toISOString(),
+          },
+        })),
+      },
+    };
+    return JSON.stringify({ data: { contact: contact ?? null } });
+  },
+};
+
+async function msgPage(pool: pg.Pool, tenantId: string, current: number, pageSize: number): Promise<string> {
+  const { rows } = await pool.query<{
+    id: string; agentId: string | null; agentAccount: string | null; accountWhatsId: string; direction: 'OUTBOUND' | 'INBOUND'; chatType: 'PRIVATE' | 'GROUP';
+    content: string; contentType: string; friendWhatsId: string; friendName: string | null; chatTime: Date; createdAt: Date; total: string;
+  }>(
+    `SELECT m.id, m."agentId", m."agentAccount", m."accountWhatsId", m.direction, m."chatType", m.content, m."contentType", m."friendWhatsId",
+            m."friendName", m."chatTime", m."createdAt", ${await tenantTotal(pool)} AS total
+       FROM (SELECT id, "chatTime" FROM "Message" WHERE "tenantId" = $1 ORDER BY "chatTime" DESC, id DESC OFFSET $2 LIMIT $3) p
+       JOIN "Message" m ON m.id = p.id ORDER BY p."chatTime" DESC, p.id DESC`,
+    [tenantId, (current - 1) * pageSize, pageSize],
+  );
+  const total = rows.length ? Number(rows[0]!.total) : Number((await pool.query<{ t: string }>(`SELECT ${await tenantTotal(pool)} AS t`, [tenantId])).rows[0]!.t);
+  const records = rows.map((r) => ({
+    id: r.id,
+    userId: r.agentId !== null && /^\d{1,15}$/.test(r.agentId) ? Number(r.agentId) : null,
+    username: r.agentAccount ?? '',
+    whatsId: r.accountWhatsId,
+    actionType: actionTypeOf(r.direction),
+    chatType: chatTypeCodeOf(r.chatType),
+    content: r.content,
+    contentType: msgPageCodeOf(r.contentType as Parameters<typeof msgPageCodeOf>[0]),
+    friendWhatsId: r.friendWhatsId,
+    friendName: r.friendName ?? '',
+    chatTime: r.chatTime.getTime(),
+    createTime: r.createdAt.getTime(),
+  }));
+  return JSON.stringify({ code: 200, message: 'Success', data: { records, total, size: pageSize, current, pages: Math.ceil(total / pageSize) } });
+}
+
 export function createFloorServer(pool: pg.Pool, tenantId: string): http.Server {
   const answer = (res: http.ServerResponse, status: number, body: string) => {
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
@@ -101,13 +227,21 @@ export function createFloorServer(pool: pg.Pool, tenantId: string): http.Server 
   };
   const server = http.createServer((req, res) => {
     if (req.method === 'GET' && req.url === '/healthz') return answer(res, 200, '{"status":"ok"}');
-    if (req.method !== 'POST' || !req.url?.startsWith('/graphql')) return answer(res, 404, '{"error":"not found"}');
+    if (req.method !== 'POST' || !(req.url?.startsWith('/graphql') || req.url === MSG_PAGE_PATH)) return answer(res, 404, '{"error":"not found"}');
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       void (async () => {
         try {
-          const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { variables?: { c?: string | null; after?: string | null } };
+          const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+            operationName?: string;
+            variables?: { c?: string | null; after?: string | null; x?: string };
+            current?: number;
+            pageSize?: number;
+          };
+          if (req.url === MSG_PAGE_PATH) return answer(res, 200, await msgPage(pool, tenantId, body.current ?? 1, body.pageSize ?? 10));
+          const peer = PEER[body.operationName ?? ''];
+          if (peer) return answer(res, 200, await peer(pool, tenantId, body.variables ?? {}));
           const v = body.variables ?? {};
           const after = v.after ? decodeCursor(v.after) : null;
           let result: pg.QueryResult<Row>;

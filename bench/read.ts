@@ -179,9 +179,11 @@ async function waitHealthy(port: number, child: ChildProcess, output: () => stri
   throw new Error(`server on port ${port} not healthy after 60 s:\n${output()}`);
 }
 
-export async function startServer(name: string, nodeArgs: string[], env: Record<string, string>): Promise<Server> {
+/** Starts `node --import tsx …nodeArgs`; with `cpu`, pinned to those CPUs (taskset execs node: the pid is node's). */
+export async function startServer(name: string, nodeArgs: string[], env: Record<string, string>, cpu?: string): Promise<Server> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', ...nodeArgs], {
+  const argv = [process.execPath, '--import', 'tsx', ...nodeArgs];
+  const child = spawn(cpu ? 'taskset' : argv[0]!, cpu ? ['-c', cpu, ...argv] : argv.slice(1), {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -294,12 +296,13 @@ end
   return file;
 }
 
-export function runWrk(opts: { port: number; script: string; connections: number; threads: number; seconds: number }): Promise<WrkResult> {
+export function runWrk(opts: { port: number; script: string; connections: number; threads: number; seconds: number; path?: string; cpu?: string }): Promise<WrkResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('wrk', [
+    const args = [
       `-t${Math.min(opts.threads, opts.connections)}`, `-c${opts.connections}`, `-d${opts.seconds}s`, '--timeout', '10s',
-      '-s', opts.script, `http://127.0.0.1:${opts.port}/graphql`,
-    ]);
+      '-s', opts.script, `http://127.0.0.1:${opts.port}${opts.path ?? '/graphql'}`,
+    ];
+    const child = opts.cpu ? spawn('taskset', ['-c', opts.cpu, 'wrk', ...args]) : spawn('wrk', args);
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -337,7 +340,7 @@ export function cpuSeconds(pid: number): number {
 }
 
 /** CPU seconds used so far by all postgres processes (the server and its backends). */
-function postgresCpuSeconds(): number {
+export function postgresCpuSeconds(): number {
   const r = spawnSync('sh', ['-c', 'for p in $(pgrep -x postgres); do cat /proc/$p/stat 2>/dev/null; echo; done']);
   let total = 0;
   for (const line of r.stdout.toString().split('\n')) {
@@ -423,7 +426,7 @@ async function measure(
   return m;
 }
 
-function wrkVersion(): string {
+export function wrkVersion(): string {
   const r = spawnSync('wrk', ['-v']);
   return (r.stdout.toString() + r.stderr.toString()).split('\n')[0]!.trim();
 }

@@ -6,9 +6,9 @@ import { countConversations } from '../read/conversations.ts';
 import { countMessages } from '../read/messages.ts';
 import { encodeCursor, pageRequest, toConnection } from '../read/pagination.ts';
 import { builder } from './builder.ts';
-import { CONVERSATION_CURSOR, ConversationConnection, ConversationOrderEnum, ConversationWhere, conversationCursor, conversationFilterOf } from './conversation.ts';
+import { CONVERSATION_CURSOR, ConversationConnection, ConversationOrderEnum, ConversationWhere, conversationCursor, conversationFilterOf, lastMessageSelection } from './conversation.ts';
 import { tenantOf } from './ids.ts';
-import { MessageConnection, MessageOrderEnum, MessageWhere, messageCursor, messageFilterOf, messagePageRequest } from './message.ts';
+import { EMPTY_PAGE, MessageConnection, MessageOrderEnum, MessageWhere, messageCursor, messageFilterOf, messagePageRequest, selectsPage } from './message.ts';
 import { ContactRef, ConversationRef, MessageRef } from './refs.ts';
 import type { ConversationOrder } from '../read/conversations.ts';
 
@@ -79,13 +79,16 @@ builder.node(ContactRef, {
       {
         type: ConversationRef,
         args: { where: t.arg({ type: ConversationWhere }), orderBy: t.arg({ type: ConversationOrderEnum }) },
-        resolve: async (c, args, ctx) => {
+        resolve: async (c, args, ctx, info) => {
           const tenantId = tenantOf(ctx);
           const filter = conversationFilterOf(args.where);
           const timeZone = ctx.services.config.legacyTimeZone;
           const page = await ctx.loaders.contactConversations.load({
             parentId: c.id,
-            query: { tenantId, filter, order: (args.orderBy as ConversationOrder | null) ?? 'LAST_MESSAGE_DESC', page: pageRequest(CONVERSATION_CURSOR, args), timeZone },
+            query: {
+              tenantId, filter, order: (args.orderBy as ConversationOrder | null) ?? 'LAST_MESSAGE_DESC', page: pageRequest(CONVERSATION_CURSOR, args), timeZone,
+              lastMessage: lastMessageSelection(info),
+            },
           });
           return toConnection(page, conversationCursor, () => countConversations(ctx.services.db.pool, tenantId, { ...filter, contactId: c.id }, timeZone));
         },
@@ -100,10 +103,8 @@ builder.node(ContactRef, {
           const tenantId = tenantOf(ctx);
           const filter = messageFilterOf(args.where);
           const timeZone = ctx.services.config.legacyTimeZone;
-          const page = await ctx.loaders.contactMessages.load({
-            parentId: c.id,
-            query: { tenantId, filter, order: args.orderBy ?? 'CHAT_TIME_DESC', ...messagePageRequest(args, info), timeZone },
-          });
+          const query = { tenantId, filter, order: args.orderBy ?? 'CHAT_TIME_DESC', ...messagePageRequest(args, info), timeZone } as const;
+          const page = selectsPage(info) ? await ctx.loaders.contactMessages.load({ parentId: c.id, query }) : EMPTY_PAGE;
           return toConnection(page, messageCursor, () => countMessages(ctx.services.db.pool, tenantId, { ...filter, contactId: c.id }, timeZone));
         },
       },

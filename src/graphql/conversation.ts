@@ -3,16 +3,24 @@
 // `conversations` connection (e.g. today's conversations of an agent).
 import type { ChatType } from '../domain/codes.ts';
 import { countConversations, conversationPages, type ConversationFilter, type ConversationOrder, type ConversationRow } from '../read/conversations.ts';
-import { countMessages } from '../read/messages.ts';
+import type { GraphQLResolveInfo } from 'graphql';
+import { countMessages, joinedLastMessage, type MessageColumn } from '../read/messages.ts';
 import { encodeCursor, pageRequest, toConnection } from '../read/pagination.ts';
 import { builder } from './builder.ts';
 import { ChatTypeEnum } from './enums.ts';
 import { rowIdOf, tenantOf } from './ids.ts';
-import { MessageConnection, MessageOrderEnum, MessageWhere, messageCursor, messageFilterOf, messagePageRequest } from './message.ts';
+import { EMPTY_PAGE, MessageConnection, MessageOrderEnum, MessageWhere, messageCursor, messageFilterOf, messagePageRequest, selectedMessageColumns, selectsPage } from './message.ts';
+import { selects } from './selection.ts';
 import { ContactRef, ConversationRef, MessageRef } from './refs.ts';
 
 export const CONVERSATION_CURSOR = 'C';
 export const conversationCursor = (c: ConversationRow) => encodeCursor(CONVERSATION_CURSOR, { time: c.lastMessageAt ?? new Date(0), id: c.id });
+
+/** The last message's columns the conversations' selection reads, to join into their page; null when not selected. */
+export function lastMessageSelection(info: GraphQLResolveInfo): { columns: MessageColumn[] | undefined } | null {
+  const path = ['edges', 'node', 'lastMessage'];
+  return selects(info, path) ? { columns: selectedMessageColumns(info, [path]).columns } : null;
+}
 
 export const ConversationOrderEnum = builder.enumType('ConversationOrder', {
   values: {
@@ -78,7 +86,12 @@ builder.node(ConversationRef, {
     lastMessage: t.field({
       type: MessageRef,
       nullable: true,
-      resolve: (c, _args, ctx) => (c.lastMessageId ? ctx.loaders.message.load(c.lastMessageId) : null),
+      resolve: (c, _args, ctx) => {
+        // Joined into the conversation page when the operation selected it; else loaded in a batch.
+        const joined = joinedLastMessage(c);
+        if (joined !== undefined) return joined;
+        return c.lastMessageId ? ctx.loaders.message.load(c.lastMessageId) : null;
+      },
     }),
     contact: t.field({
       type: ContactRef,
@@ -95,15 +108,14 @@ builder.node(ConversationRef, {
         resolve: async (c, args, ctx, info) => {
           const tenantId = tenantOf(ctx);
           const filter = messageFilterOf(args.where);
-          const page = await ctx.loaders.conversationMessages.load({
-            parentId: c.id,
-            query: { tenantId, filter, order: args.orderBy ?? 'CHAT_TIME_DESC', ...messagePageRequest(args, info), timeZone: ctx.services.config.legacyTimeZone },
-          });
+          const query = { tenantId, filter, order: args.orderBy ?? 'CHAT_TIME_DESC', ...messagePageRequest(args, info), timeZone: ctx.services.config.legacyTimeZone } as const;
+          // Only totalCount selected: no page to read.
+          const page = selectsPage(info) ? await ctx.loaders.conversationMessages.load({ parentId: c.id, query }) : EMPTY_PAGE;
           const unfiltered = Object.values(filter).every((v) => v == null);
           return toConnection(page, messageCursor, async () =>
             unfiltered
               ? c.messageCount
-              : countMessages(ctx.services.db.pool, tenantId, { ...filter, conversationId: c.id }, ctx.services.config.legacyTimeZone),
+              : countMessages(ctx.services.db.pool, tenantId, { ...filter, conversationId: c.id }, ctx.services.config.legacyTimeZone, ctx.loaders.messageTotals),
           );
         },
       },
@@ -119,12 +131,13 @@ builder.queryFields((t) => ({
       description: 'Conversations of the tenant, most recently active first. Pages of 20 by default, at most 100.',
       authScopes: { read: true },
       args: { where: t.arg({ type: ConversationWhere }), orderBy: t.arg({ type: ConversationOrderEnum }) },
-      resolve: async (_root, args, ctx) => {
+      resolve: async (_root, args, ctx, info) => {
         const tenantId = tenantOf(ctx);
         const filter = conversationFilterOf(args.where);
         const timeZone = ctx.services.config.legacyTimeZone;
         const pages = await conversationPages(ctx.services.db.pool, {
           tenantId, filter, order: (args.orderBy as ConversationOrder | null) ?? 'LAST_MESSAGE_DESC', page: pageRequest(CONVERSATION_CURSOR, args), timeZone,
+          lastMessage: lastMessageSelection(info),
         });
         return toConnection(pages.get('')!, conversationCursor, () => countConversations(ctx.services.db.pool, tenantId, filter, timeZone));
       },

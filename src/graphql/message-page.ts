@@ -3,7 +3,8 @@
 // Same filters, order and Message type as the `messages` connection; deep
 // pages cost about what page 1 does (src/read/messages.ts, messageOffsetPage).
 import { GraphQLError } from 'graphql';
-import { countFromCounters, countMessages, messageOffsetPage, type MessageRow } from '../read/messages.ts';
+import { countFromCounters, countMessages, counterTotalSql, messageOffsetPage, type MessageRow } from '../read/messages.ts';
+import { Params } from '../read/sql.ts';
 import { DEFAULT_OFFSET_PAGE_SIZE, MAX_OFFSET_PAGE_SIZE } from '../read/pagination.ts';
 import { builder } from './builder.ts';
 import { tenantOf } from './ids.ts';
@@ -93,7 +94,7 @@ builder.queryField('messagePage', (t) =>
       const pool = ctx.services.db.pool;
       const listing = `${tenantId}:${JSON.stringify(filter)}`;
       const fromCounters = async () => {
-        const n = await countFromCounters(pool, tenantId, filter);
+        const n = await countFromCounters(pool, tenantId, filter, ctx.loaders.messageTotals);
         if (n !== null) rememberTotal(listing, n);
         return n;
       };
@@ -105,19 +106,27 @@ builder.queryField('messagePage', (t) =>
         const recent = recentTotal(listing);
         if (recent === undefined || offset > recent / 2) total = await fromCounters();
       }
-      const totalCount = total !== null ? () => Promise.resolve(total) : once(async () => (await fromCounters()) ?? countMessages(pool, tenantId, filter, timeZone));
-      // Counted beside the page, not after it, when the operation asks for it.
-      if (total === null && (selects(info, ['totalCount']) || selects(info, ['pageCount']))) totalCount().catch(() => {});
-      const nodes = await messageOffsetPage(pool, {
+      const counted = once(async () => (await fromCounters()) ?? countMessages(pool, tenantId, filter, timeZone, ctx.loaders.messageTotals));
+      // When the operation asks for the total, it is read from the counters in
+      // the page's own statement where they answer it; else counted beside the page, not after it.
+      const wanted = total === null && (selects(info, ['totalCount']) || selects(info, ['pageCount']));
+      const inPage = wanted && counterTotalSql(tenantId, filter, new Params()) !== null;
+      if (wanted && !inPage) counted().catch(() => {});
+      const result = await messageOffsetPage(pool, {
         tenantId,
         filter,
         order: args.orderBy ?? 'CHAT_TIME_DESC',
         offset,
         limit: pageSize,
         total,
+        withCounterTotal: inPage,
         timeZone,
         ...selectedMessageColumns(info, [['nodes']]),
       });
+      const known = total ?? result.total;
+      if (result.total !== null) rememberTotal(listing, result.total);
+      const totalCount = known !== null ? () => Promise.resolve(known) : counted;
+      const nodes = result.rows;
       return { nodes, page, pageSize, totalCount };
     },
   }),

@@ -6,7 +6,7 @@ import { msgPageCodeOf, clientCodeOf, type ContentType } from '../domain/content
 import type { MessageStatus } from '../domain/status.ts';
 import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
 import { countMessages, joinedContact, messagePage, type ContactColumn, type MessageColumn, type MessageFilter, type MessageOrder, type MessageRow } from '../read/messages.ts';
-import { encodeCursor, pageRequest, toConnection, type ConnectionArgs, type PageRequest } from '../read/pagination.ts';
+import { encodeCursor, pageRequest, toConnection, type ConnectionArgs, type Page, type PageRequest } from '../read/pagination.ts';
 import { selectedFieldNames, selects } from './selection.ts';
 import { CONTACT_COLUMN_NAMES } from '../read/contacts.ts';
 import { builder } from './builder.ts';
@@ -155,6 +155,14 @@ builder.objectField(QuotedMessageRef, 'message', (t) =>
   }),
 );
 
+/** The page of a connection whose page is not selected (only totalCount). */
+export const EMPTY_PAGE: Page<MessageRow> = Object.freeze({ rows: [], hasNextPage: false, hasPreviousPage: false }) as Page<MessageRow>;
+
+/** Whether a connection field's selection reads its page (edges, nodes or pageInfo), not only totalCount. */
+export function selectsPage(info: GraphQLResolveInfo): boolean {
+  return selects(info, ['edges']) || selects(info, ['nodes']) || selects(info, ['pageInfo']);
+}
+
 /**
  * A message page as the operation needs it: contacts joined into the same
  * statement when selected, and the look past the cursor only when the page
@@ -225,8 +233,11 @@ async function rootMessages(
   const request = messagePageRequest(args, info);
   const filter = { ...messageFilterOf(args.where), ...(text !== undefined ? { text } : {}) };
   const timeZone = ctx.services.config.legacyTimeZone;
-  const rows = await messagePage(ctx.services.db.pool, { tenantId, filter, order: args.orderBy ?? 'CHAT_TIME_DESC', timeZone, ...request });
-  return toConnection(rows, messageCursor, () => countMessages(ctx.services.db.pool, tenantId, filter, timeZone));
+  // Only totalCount selected: no page to read.
+  const rows = selectsPage(info)
+    ? await messagePage(ctx.services.db.pool, { tenantId, filter, order: args.orderBy ?? 'CHAT_TIME_DESC', timeZone, ...request })
+    : EMPTY_PAGE;
+  return toConnection(rows, messageCursor, () => countMessages(ctx.services.db.pool, tenantId, filter, timeZone, ctx.loaders.messageTotals));
 }
 
 builder.queryFields((t) => ({

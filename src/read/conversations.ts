@@ -5,6 +5,7 @@ import type { ChatType } from '../domain/codes.ts';
 import { parseLocalDay } from '../domain/local-time.ts';
 import { bareWhatsId } from '../domain/whats-id.ts';
 import { fetchPages, type Page, type PageRequest } from './pagination.ts';
+import { lastMessageJoin, type MessageColumn } from './messages.ts';
 import { Params } from './sql.ts';
 
 export interface ConversationRow {
@@ -77,6 +78,8 @@ export interface ConversationPageQuery {
   order: ConversationOrder;
   page: PageRequest;
   timeZone: string;
+  /** Join each conversation's last message into the same statement, with these columns (undefined: all), when the operation selects it. */
+  lastMessage?: { columns: MessageColumn[] | undefined } | null;
 }
 
 export async function conversationPages(
@@ -85,11 +88,12 @@ export async function conversationPages(
   parent?: { column: 'contactId'; ids: readonly string[] },
 ): Promise<Map<string, Page<ConversationRow>>> {
   const params = new Params();
+  const last = q.lastMessage ? lastMessageJoin(q.lastMessage.columns) : null;
   return fetchPages<ConversationRow>(
     pool,
     {
-      select: CONVERSATION_COLUMNS,
-      from: 'FROM "Conversation" c',
+      select: last ? `${CONVERSATION_COLUMNS}, ${last.select}` : CONVERSATION_COLUMNS,
+      from: last ? `FROM "Conversation" c ${last.join}` : 'FROM "Conversation" c',
       conditions: conversationConditions(q.tenantId, q.filter, params, q.timeZone),
       time: 'c."lastMessageAt"',
       id: 'c.id',

@@ -6,7 +6,7 @@ import { isRowId } from '../domain/ranges.ts';
 import type pg from 'pg';
 import { contactsByIds, type ContactRow } from './contacts.ts';
 import { conversationPages, conversationsByIds, type ConversationPageQuery, type ConversationRow } from './conversations.ts';
-import { messagePagesByParent, messagesByIds, messagesByWhatsIds, type MessagePageQuery, type MessageRow } from './messages.ts';
+import { messagePagesByParent, messagesByIds, messagesByWhatsIds, messageTotals, type MessagePageQuery, type MessageRow } from './messages.ts';
 import type { Page } from './pagination.ts';
 
 function byId<Row extends { id: string }>(load: (ids: readonly string[]) => Promise<Row[]>) {
@@ -53,6 +53,11 @@ export function createLoaders(pool: pg.Pool, tenantId: string) {
       const first = new Map<string, MessageRow>();
       for (const r of rows) if (!first.has(r.whatsMessageId)) first.set(r.whatsMessageId, r);
       return ids.map((id) => first.get(id) ?? null);
+    }),
+    /** Message totals from the counters: a conversation id, or '' for the tenant (countFromCounters). */
+    messageTotals: new DataLoader<string, number>(async (keys) => {
+      const totals = await messageTotals(pool, tenantId, keys);
+      return keys.map((k) => totals.get(k)!);
     }),
     conversationMessages: pagesByParent<MessagePageQuery, MessageRow>((ids, q) => messagePagesByParent(pool, 'conversationId', ids, q)),
     contactMessages: pagesByParent<MessagePageQuery, MessageRow>((ids, q) => messagePagesByParent(pool, 'contactId', ids, q)),

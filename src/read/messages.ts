@@ -57,7 +57,7 @@ const columnList = (names: readonly string[]) => names.map((c) => `m."${c}"`).jo
 export const MESSAGE_COLUMNS = columnList(MESSAGE_COLUMN_NAMES);
 
 /** Columns every page row carries: its identity, its cursor and its links. */
-const KEY_COLUMNS: readonly MessageColumn[] = ['id', 'chatTime', 'conversationId', 'contactId'];
+export const KEY_COLUMNS: readonly MessageColumn[] = ['id', 'chatTime', 'conversationId', 'contactId'];
 
 export interface MessageFilter {
   conversationId?: string | null;
@@ -152,6 +152,29 @@ export function joinedContact(row: MessageRow): ContactRow | null | undefined {
   return contact as unknown as ContactRow;
 }
 
+/**
+ * A message joined into another table's row (e.g. a conversation's last
+ * message): alias `lm`, only `columns` (plus the key columns; all when
+ * undefined), prefixed `lastMessage.`.
+ */
+export function lastMessageJoin(columns: readonly MessageColumn[] | undefined): { select: string; join: string } {
+  const names = columns ? [...new Set([...KEY_COLUMNS, ...columns])] : MESSAGE_COLUMN_NAMES;
+  return {
+    select: names.map((c) => `lm."${c}" AS "lastMessage.${c}"`).join(', '),
+    join: 'LEFT JOIN "Message" lm ON lm.id = c."lastMessageId" AND lm."tenantId" = c."tenantId"',
+  };
+}
+
+/** The message joined by lastMessageJoin: undefined when not joined, null when there is none. */
+export function joinedLastMessage(row: object): MessageRow | null | undefined {
+  const r = row as Record<string, unknown>;
+  if (!('lastMessage.id' in r)) return undefined;
+  if (r['lastMessage.id'] == null) return null;
+  const message: Record<string, unknown> = {};
+  for (const key in r) if (key.startsWith('lastMessage.')) message[key.slice(12)] = r[key];
+  return message as unknown as MessageRow;
+}
+
 export interface MessagePageQuery {
   /** Join each message's contact into the same statement, with these columns (when the operation selects it). */
   contactColumns?: readonly ContactColumn[] | null;
@@ -218,6 +241,8 @@ export interface MessageOffsetQuery extends Omit<MessagePageQuery, 'page'> {
   limit: number;
   /** How many rows match, when known for certain: a page past the middle is then read from the other end. */
   total?: number | null;
+  /** Also read the total from the counters (counterTotalSql) in the same statement, when they answer it. */
+  withCounterTotal?: boolean;
 }
 
 /**
@@ -229,43 +254,88 @@ export interface MessageOffsetQuery extends Omit<MessagePageQuery, 'page'> {
  * index entries, so with a known total a page past the middle walks from the
  * other end.
  */
-export async function messageOffsetPage(pool: pg.Pool, q: MessageOffsetQuery): Promise<MessageRow[]> {
+/**
+ * A page by offset; `total` is the counters' total when asked for
+ * (withCounterTotal) and the page has rows, else null.
+ */
+export async function messageOffsetPage(pool: pg.Pool, q: MessageOffsetQuery): Promise<{ rows: MessageRow[]; total: number | null }> {
   const params = new Params();
   const conditions = messageConditions(q.tenantId, q.filter, params, q.timeZone);
+  const counted = q.withCounterTotal ? counterTotalSql(q.tenantId, q.filter, params) : null;
   const dir = q.order === 'CHAT_TIME_ASC' ? 'ASC' : 'DESC';
   let walk = { dir, offset: q.offset, limit: q.limit };
-  if (q.total != null && q.offset >= q.total) return [];
+  if (q.total != null && q.offset >= q.total) return { rows: [], total: null };
   if (q.total != null && q.offset > q.total / 2) {
     // Past the middle, the same rows are fewer index entries away from the other end.
     const limit = Math.min(q.limit, q.total - q.offset);
     walk = { dir: dir === 'ASC' ? 'DESC' : 'ASC', offset: q.total - q.offset - limit, limit };
   }
   const order = (d: string) => `m."chatTime" ${d}, m.id ${d}`;
-  const sql = `SELECT ${pageSelect(q)}
+  const sql = `SELECT ${pageSelect(q)}${counted ? `, ${counted} AS _total` : ''}
     FROM (SELECT m.id FROM "Message" m WHERE ${conditions.join(' AND ')}
            ORDER BY ${order(walk.dir)} OFFSET ${params.add(walk.offset)} LIMIT ${params.add(walk.limit)}) page
     JOIN "Message" m ON m.id = page.id${q.contactColumns ? ` ${CONTACT_JOIN}` : ''}
     ORDER BY ${order(dir)}`;
-  const { rows } = await pool.query<MessageRow>(sql, params.values);
-  return rows;
+  const { rows } = await pool.query<MessageRow & { _total?: string }>(sql, params.values);
+  const total = counted && rows.length ? Number(rows[0]!._total) : null;
+  return { rows, total };
+}
+
+/** The tenant's message total: the sum of its stripes (see messageTotals). */
+const tenantTotalSql = (tenant: string) => `(SELECT COALESCE(sum(n), 0)::bigint FROM "TenantMessageCount" WHERE "tenantId" = ${tenant}::bigint)`;
+
+/**
+ * The total of `filter` as a scalar SQL expression over the counters kept on
+ * write, when one counter row (or the tenant's stripes) answers it: no
+ * filter (the tenant) or a conversation alone; else null.
+ */
+export function counterTotalSql(tenantId: string, filter: MessageFilter, params: Params): string | null {
+  const keys = Object.entries(filter).filter(([, v]) => v != null && !(Array.isArray(v) && v.length === 0)).map(([k]) => k);
+  if (keys.length === 0) return tenantTotalSql(params.add(tenantId));
+  if (keys.length === 1 && keys[0] === 'conversationId') {
+    return `COALESCE((SELECT "messageCount"::bigint FROM "Conversation" WHERE "tenantId" = ${params.add(tenantId)}::bigint AND id = ${params.add(filter.conversationId)}::bigint), 0)`;
+  }
+  return null;
 }
 
 /**
- * How many messages match, from the conversations' counters — when the
- * filter allows (none, or only conversation / friend / account / chat type);
- * else null. Kept on write, so this never scans messages.
+ * The message totals kept on write, for many keys in one statement: a
+ * conversation id (its counter) or '' (the tenant's total: the sum of its
+ * stripes in "TenantMessageCount", at most 16 rows, kept by
+ * chatgraph_store_batch). Missing conversations count 0.
  */
-export async function countFromCounters(pool: pg.Pool, tenantId: string, filter: MessageFilter): Promise<number | null> {
+export async function messageTotals(pool: pg.Pool, tenantId: string, keys: readonly string[]): Promise<Map<string, number>> {
+  const ids = keys.filter((k) => k !== '' && /^\d{1,18}$/.test(k));
+  const tenant = keys.includes('');
+  const parts: string[] = [];
+  if (ids.length) parts.push('SELECT id::text AS k, "messageCount"::bigint AS n FROM "Conversation" WHERE "tenantId" = $1 AND id = ANY($2::bigint[])');
+  if (tenant) parts.push(`SELECT '' AS k, ${tenantTotalSql('$1')} AS n`);
+  const totals = new Map<string, number>(keys.map((k) => [k, 0]));
+  if (!parts.length) return totals;
+  const { rows } = await pool.query<{ k: string; n: string }>(parts.join(' UNION ALL '), ids.length ? [tenantId, ids] : [tenantId]);
+  for (const r of rows) totals.set(r.k, Number(r.n));
+  return totals;
+}
+
+/** Loads totals by key (see messageTotals): the totals one operation asks for in one statement. */
+export type MessageTotals = { load(key: string): Promise<number> };
+
+/**
+ * How many messages match, from counters kept on write — when the filter
+ * allows (none, or only conversation / friend / account / chat type); else
+ * null. Never scans messages. With `totals` (the request's loader), the
+ * tenant's and conversations' totals of one operation share one statement.
+ */
+export async function countFromCounters(pool: pg.Pool, tenantId: string, filter: MessageFilter, totals?: MessageTotals): Promise<number | null> {
   const keys = Object.entries(filter).filter(([, v]) => v != null && !(Array.isArray(v) && v.length === 0)).map(([k]) => k);
-  if (keys.length === 1 && keys[0] === 'conversationId') {
-    const { rows } = await pool.query<{ n: number }>('SELECT "messageCount" AS n FROM "Conversation" WHERE id = $1 AND "tenantId" = $2', [filter.conversationId, tenantId]);
-    return rows[0]?.n ?? 0;
+  if (keys.length === 0 || (keys.length === 1 && keys[0] === 'conversationId')) {
+    const key = keys.length ? String(filter.conversationId) : '';
+    return totals ? totals.load(key) : (await messageTotals(pool, tenantId, [key])).get(key)!;
   }
-  // Unfiltered, or by friend / account / chat type only: the sum of the
-  // conversations' counters (a tenant-wide counter row would be a hot spot
-  // every ingest transaction queues on).
+  // By friend / account / chat type only: the sum of the matching
+  // conversations' counters (a conversation is one account × one friend ×
+  // chat type, so their counters add up).
   if (keys.every((k) => k === 'friendWhatsId' || k === 'accountWhatsId' || k === 'chatType')) {
-    // Conversations are one account × one friend × chat type: their counters add up.
     const params = new Params();
     const c = [`"tenantId" = ${params.add(tenantId)}::bigint`];
     if (filter.friendWhatsId) c.push(`"friendWhatsIdBare" = ${params.add(bareWhatsId(filter.friendWhatsId))}`);
@@ -278,8 +348,8 @@ export async function countFromCounters(pool: pg.Pool, tenantId: string, filter:
 }
 
 /** How many messages match: from counters when the filter allows, else counted. */
-export async function countMessages(pool: pg.Pool, tenantId: string, filter: MessageFilter, timeZone: string): Promise<number> {
-  const fromCounters = await countFromCounters(pool, tenantId, filter);
+export async function countMessages(pool: pg.Pool, tenantId: string, filter: MessageFilter, timeZone: string, totals?: MessageTotals): Promise<number> {
+  const fromCounters = await countFromCounters(pool, tenantId, filter, totals);
   if (fromCounters !== null) return fromCounters;
   const params = new Params();
   const where = messageConditions(tenantId, filter, params, timeZone);

@@ -99,12 +99,14 @@ const deadlocks = async () => {
 /** Every invariant of a tenant's stored state; returns the messages by id. */
 async function checkConsistent(tenant: TenantCredentials) {
   const id = tenant.tenantId.toString();
-  const [dups] = await q<{ total: number; distinct: number; tenantCount: string }>(
+  const [dups] = await q<{ total: number; distinct: number; tenantCount: string; stripedCount: string }>(
     `SELECT (SELECT count(*) FROM "Message" WHERE "tenantId" = $1)::int AS total,
             (SELECT count(DISTINCT ("accountWhatsIdBare", "whatsMessageId")) FROM "Message" WHERE "tenantId" = $1)::int AS distinct,
-            (SELECT COALESCE(sum("messageCount"), 0)::text FROM "Conversation" WHERE "tenantId" = $1) AS "tenantCount"`, [id]);
+            (SELECT COALESCE(sum("messageCount"), 0)::text FROM "Conversation" WHERE "tenantId" = $1) AS "tenantCount",
+            (SELECT COALESCE(sum(n), 0)::text FROM "TenantMessageCount" WHERE "tenantId" = $1) AS "stripedCount"`, [id]);
   assert.equal(dups!.distinct, dups!.total, 'no duplicate messages');
   assert.equal(dups!.tenantCount, String(dups!.total), 'the conversations\' counters add up to count(*)');
+  assert.equal(dups!.stripedCount, String(dups!.total), 'the tenant\'s striped total is count(*)');
   const stored = await q(
     `SELECT c."accountWhatsIdBare" AS account, c."friendWhatsIdBare" AS friend, c."chatType"::text AS "chatType",
             c."messageCount" AS count, c."unreadCount" AS unread, c."lastMessageId"::text AS last

@@ -276,10 +276,11 @@ async function snapshot(tenantId: bigint) {
   const pending = (await q(`SELECT "whatsMessageId" AS id, status, "reachedAt" FROM "PendingStatus" WHERE "tenantId" = $1 ORDER BY 1, 2`, [tenant]))
     .map((r) => ({ id: r.id, status: r.status, reachedAt: iso(r.reachedAt) }));
   const contacts = (await q<{ externalId: string }>(`SELECT "externalId" FROM "Contact" WHERE "tenantId" = $1 ORDER BY 1`, [tenant])).map((r) => r.externalId);
-  const [counts] = await q<{ total: number; distinct: number; tenantCount: string }>(
+  const [counts] = await q<{ total: number; distinct: number; tenantCount: string; stripedCount: string }>(
     `SELECT (SELECT count(*) FROM "Message" WHERE "tenantId" = $1)::int AS total,
             (SELECT count(DISTINCT ("accountWhatsIdBare", "whatsMessageId")) FROM "Message" WHERE "tenantId" = $1)::int AS distinct,
-            (SELECT COALESCE(sum("messageCount"), 0)::text FROM "Conversation" WHERE "tenantId" = $1) AS "tenantCount"`, [tenant]);
+            (SELECT COALESCE(sum("messageCount"), 0)::text FROM "Conversation" WHERE "tenantId" = $1) AS "tenantCount",
+            (SELECT COALESCE(sum(n), 0)::text FROM "TenantMessageCount" WHERE "tenantId" = $1) AS "stripedCount"`, [tenant]);
   return { messages, conversations, recount, misfiled: conversationOfMessage[0]!.n, pending, contacts, counts: counts! };
 }
 
@@ -294,6 +295,7 @@ function checkAgainstModel(label: string, snap: Snapshot, expected: ReturnType<t
   assert.equal(snap.counts.total, expected.arrivedCount, `${label}: one row per message`);
   assert.equal(snap.counts.distinct, snap.counts.total, `${label}: no duplicate rows`);
   assert.equal(snap.counts.tenantCount, String(snap.counts.total), `${label}: the conversations' counters add up to count(*)`);
+  assert.equal(snap.counts.stripedCount, String(snap.counts.total), `${label}: the tenant's striped total is count(*)`);
   assert.deepEqual(snap.conversations, snap.recount, `${label}: conversation counters equal a recount`);
   assert.equal(snap.misfiled, 0, `${label}: every message is in its own conversation`);
   const expConv = expected.conversations

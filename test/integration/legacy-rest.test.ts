@@ -438,7 +438,7 @@ test('offset pages read from the other end when the total is known give the same
   for (const order of ['CHAT_TIME_DESC', 'CHAT_TIME_ASC'] as const) {
     for (const limit of [1, 7, 10]) {
       for (let offset = 0; offset <= 27; offset++) {
-        const ids = async (total: number | null) => (await messageOffsetPage(pool, { ...base, order, offset, limit, total })).map((r) => r.whatsMessageId);
+        const ids = async (total: number | null) => (await messageOffsetPage(pool, { ...base, order, offset, limit, total })).rows.map((r) => r.whatsMessageId);
         assert.deepEqual(await ids(25), await ids(null), `${order} offset ${offset} limit ${limit}`);
       }
     }

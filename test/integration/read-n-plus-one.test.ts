@@ -67,7 +67,7 @@ test('conversations(first: N) { lastMessage contact messages(first: 5) } costs t
   assert.equal(large.conversations, 50);
   assert.equal(medium.count, small.count, `statements: ${medium.count} for 20 vs ${small.count} for 5`);
   assert.equal(large.count, small.count, `statements: ${large.count} for 50 vs ${small.count} for 5`);
-  // One per kind: conversations page, last messages, contacts, nested message pages.
+  // One per kind: conversations page (last messages joined), contacts, nested message pages.
   assert.ok(large.count <= 5, `expected at most 5 statements, got ${large.count}:\n${statements.join('\n---\n')}`);
 });
 
@@ -77,4 +77,50 @@ test('a page of 100 messages with contact and conversation costs 2 statements (c
   assert.equal(res.body.errors, undefined);
   assert.equal(res.body.data!.messages.edges.length, 100);
   assert.equal(statements.length, 2, statements.join('\n---\n'));
+});
+
+test('the conversation list with last message and unread count is one statement, reading only the selected message columns', async () => {
+  await t.graphql(`{ viewer { tenantId } }`);
+  statements.length = 0;
+  const res = await t.graphql<{ conversations: { edges: { node: { unreadCount: number; lastMessage: { whatsMessageId: string; rawContent: string; chatTime: string } } }[] } }>(
+    `{ conversations(first: 20) { edges { node { unreadCount lastMessageAt lastMessage { whatsMessageId rawContent chatTime } } } } }`,
+  );
+  assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
+  const edges = res.body.data!.conversations.edges;
+  assert.equal(edges.length, 20);
+  // The newest conversation's last message is the batch's last one (np1-179: "hello 179").
+  assert.deepEqual({ ...edges[0]!.node.lastMessage, chatTime: undefined }, { whatsMessageId: 'np1-179', rawContent: 'hello 179', chatTime: undefined });
+  assert.equal(statements.length, 1, statements.join('\n---\n'));
+  assert.match(statements[0]!, /lm\."content" AS "lastMessage\.content"/);
+  assert.doesNotMatch(statements[0]!, /lm\."referContent"|lm\."parsedContent"/);
+});
+
+test('totalCount alone reads no page: a conversation\'s and the tenant\'s totals are one statement, from the counters', async () => {
+  const list = await t.graphql<{ conversations: { edges: { node: { id: string; messageCount: number } }[] } }>(`{ conversations(first: 1) { edges { node { id messageCount } } } }`);
+  const c = list.body.data!.conversations.edges[0]!.node;
+  statements.length = 0;
+  const res = await t.graphql<{ conversation: { totalCount: number }; tenant: { totalCount: number } }>(
+    `query($c: ID!) { conversation: messages(where: { conversationId: $c }) { totalCount } tenant: messages { totalCount } }`,
+    { c: c.id },
+  );
+  assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
+  assert.deepEqual(res.body.data, { conversation: { totalCount: c.messageCount }, tenant: { totalCount: 180 } });
+  assert.equal(statements.length, 1, statements.join('\n---\n'));
+  assert.match(statements[0]!, /"TenantMessageCount"/);
+  assert.doesNotMatch(statements[0]!, /FROM "Message"/);
+});
+
+test('messagePage with totalCount is one statement: the total from the counters in the page\'s own statement', async () => {
+  await t.graphql(`{ viewer { tenantId } }`);
+  statements.length = 0;
+  const res = await t.graphql<{ messagePage: { totalCount: number; pageCount: number; nodes: { whatsMessageId: string }[] } }>(
+    `{ messagePage(page: 3, pageSize: 10) { totalCount pageCount nodes { whatsMessageId } } }`,
+  );
+  assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
+  const p = res.body.data!.messagePage;
+  assert.deepEqual({ totalCount: p.totalCount, pageCount: p.pageCount }, { totalCount: 180, pageCount: 18 });
+  // Newest first: page 3 starts at the 21st newest (np1-159).
+  assert.equal(p.nodes[0]!.whatsMessageId, 'np1-159');
+  assert.equal(statements.length, 1, statements.join('\n---\n'));
+  assert.match(statements[0]!, /"TenantMessageCount"/);
 });
