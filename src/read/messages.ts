@@ -11,6 +11,7 @@ import { bareWhatsId } from '../domain/whats-id.ts';
 import type { CONTACT_COLUMN_NAMES, ContactRow } from './contacts.ts';
 export type { ContactColumn };
 import { fetchPages, type Page, type PageRequest } from './pagination.ts';
+import { rankExpression, searchConditions, type SearchQuery } from './search.ts';
 import { Params } from './sql.ts';
 
 export interface MessageRow {
@@ -32,6 +33,8 @@ export interface MessageRow {
   content: string;
   referContent: string | null;
   parsedContent: ParsedContent;
+  /** Text and captions as searched (and shown in search snippets). */
+  searchText: string;
   status: MessageStatus;
   pendingAt: Date | null;
   sentAt: Date | null;
@@ -48,7 +51,7 @@ export interface MessageRow {
 export const MESSAGE_COLUMN_NAMES = [
   'id', 'conversationId', 'contactId', 'whatsMessageId', 'syncId', 'agentId', 'agentAccount',
   'accountWhatsId', 'senderWhatsId', 'friendWhatsId', 'friendName', 'direction', 'chatType', 'contentType',
-  'legacyContentType', 'content', 'referContent', 'parsedContent', 'status', 'pendingAt', 'sentAt', 'deliveredAt',
+  'legacyContentType', 'content', 'referContent', 'parsedContent', 'searchText', 'status', 'pendingAt', 'sentAt', 'deliveredAt',
   'readAt', 'origin', 'taskId', 'taskInfoId', 'source', 'chatTime', 'createdAt',
 ] as const satisfies readonly (keyof MessageRow)[];
 export type MessageColumn = (typeof MESSAGE_COLUMN_NAMES)[number];
@@ -78,11 +81,13 @@ export interface MessageFilter {
   /** The contact's CRM id (Contact.externalId): its messages and those of the conversations linked to it. */
   contactExternalId?: string | null;
   whatsMessageIds?: string[] | null;
-  /** Words in the text or a caption (trigram index; case-insensitive). */
-  text?: string | null;
+  /** A search (src/read/search.ts), read from the query text beforehand. */
+  search?: SearchQuery | null;
 }
 
 export type MessageOrder = 'CHAT_TIME_DESC' | 'CHAT_TIME_ASC';
+/** Search results may also come most relevant first (then newest first). */
+export type MessageSearchOrder = MessageOrder | 'RELEVANCE';
 
 function badInput(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
@@ -122,12 +127,7 @@ export function messageConditions(tenantId: string, filter: MessageFilter, param
     c.push(`(m."contactId" = ${contact} OR m."conversationId" IN (SELECT id FROM "Conversation" WHERE "tenantId" = ${params.add(tenantId)}::bigint AND "contactId" = ${contact}))`);
   }
   if (filter.whatsMessageIds?.length) c.push(`m."whatsMessageId" = ANY(${params.add(filter.whatsMessageIds)}::text[])`);
-  if (filter.text != null) {
-    const text = filter.text.trim();
-    if (!text) throw badInput('the search text must not be empty');
-    if (text.length > 200) throw badInput('the search text must be at most 200 characters');
-    c.push(`m."searchText" ILIKE ${params.add(`%${text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`)}`);
-  }
+  if (filter.search) c.push(...searchConditions(filter.search, params));
   return c;
 }
 
@@ -169,18 +169,23 @@ function pageSelect(q: Pick<MessagePageQuery, 'columns' | 'contactColumns'>): st
   return q.contactColumns ? `${columns}, ${contactJoinColumns(q.contactColumns)}` : columns;
 }
 
-/** One page of messages (root connection). */
-export async function messagePage(pool: pg.Pool, q: MessagePageQuery): Promise<Page<MessageRow>> {
+/** One page of messages (root connection); by relevance only with a search (rows then carry `_rank`). */
+export async function messagePage(pool: pg.Pool, q: Omit<MessagePageQuery, 'order'> & { order: MessageSearchOrder }): Promise<Page<MessageRow>> {
   const params = new Params();
+  const conditions = messageConditions(q.tenantId, q.filter, params, q.timeZone);
+  const byRelevance = q.order === 'RELEVANCE';
+  if (byRelevance && !q.filter.search) throw badInput('orderBy RELEVANCE needs a search');
+  const rank = byRelevance ? rankExpression(q.filter.search!, params) : undefined;
   const pages = await fetchPages<MessageRow>(
     pool,
     {
-      select: pageSelect(q),
+      select: rank ? `${pageSelect(q)}, ${rank} AS _rank` : pageSelect(q),
       from: q.contactColumns ? `FROM "Message" m ${CONTACT_JOIN}` : 'FROM "Message" m',
-      conditions: messageConditions(q.tenantId, q.filter, params, q.timeZone),
+      conditions,
       time: 'm."chatTime"',
       id: 'm.id',
-      descending: q.order === 'CHAT_TIME_DESC',
+      rank,
+      descending: q.order !== 'CHAT_TIME_ASC',
       params,
     },
     q.page,
