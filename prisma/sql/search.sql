@@ -4,7 +4,8 @@
 -- and depends on no locale, so PGlite and PostgreSQL index alike.
 --
 -- Text is normalised (compatibility forms folded, accents stripped, A-Z
--- lowered) and read as three kinds of terms:
+-- lowered, WhatsApp's @c.us / @g.us / @s.whatsapp.net after digits dropped)
+-- and read as three kinds of terms:
 --   CJK runs   (Han, kana, Hangul): every character and every pair of
 --              neighbours, with positions, so a query run matches as a phrase;
 --   words      (runs of letters: Latin and other alphabets): the word;
@@ -15,7 +16,9 @@
 
 CREATE OR REPLACE FUNCTION chatgraph_search_normalise(t text) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-RETURN lower(normalize(regexp_replace(normalize(t, NFKD), '[\u0300-\u036f]+', '', 'g'), NFKC) COLLATE "C");
+RETURN regexp_replace(
+  lower(normalize(regexp_replace(normalize(t, NFKD), '[\u0300-\u036f]+', '', 'g'), NFKC) COLLATE "C"),
+  '([0-9])@(?:c\.us|g\.us|s\.whatsapp\.net)(?![a-z0-9])', '\1 ', 'g');
 
 CREATE OR REPLACE FUNCTION chatgraph_search_vector(t text) RETURNS tsvector
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE

@@ -7,7 +7,7 @@ import { builder } from './builder.ts';
 import { MessageWhere, rootMessages } from './message.ts';
 import { MessageRef } from './refs.ts';
 
-export const SEARCH_RULE = `Terms are read from the text: runs of Chinese, Japanese or Korean characters (CJK), words (runs of letters) and numbers (runs of digits, joined across one or two of the characters " -.()+/", so "+91 84400-00002" is the number 918440000002). Letters are compared without case or accents, and full-width forms as their ordinary ones. Every term of the query must match (AND):
+export const SEARCH_RULE = `Terms are read from the text: runs of Chinese, Japanese or Korean characters (CJK), words (runs of letters) and numbers (runs of digits, joined across one or two of the characters " -.()+/", so "+91 84400-00002" is the number 918440000002). Letters are compared without case or accents, full-width forms as their ordinary ones, and WhatsApp's @c.us / @g.us after a number is ignored. Every term of the query must match (AND):
 - a CJK run matches where the text contains it (你好 finds 你好吗 but not 你们好; 你 好 with a space finds both);
 - a word of 3 or more letters matches words starting with it, after a plural ending (-ies, -es, -s) or a final -y is dropped (orders finds order, ordered; company finds companies); a shorter word matches that word only;
 - a number of 3 or more digits matches numbers containing it (8440000002 finds +91 84400 00002 and 918440000002@c.us); 1 or 2 digits match a number, or a run of digits in one, equal to it.
