@@ -10,9 +10,9 @@
 --              neighbours, with positions, so a query run matches as a phrase;
 --   words      (runs of letters: Latin and other alphabets): the word;
 --   numbers    (runs of digits, joined across one or two of " -.()+/", so
---              "+91 84400-00002" is 918440000002): every digit run, and every
---              ending of 3 or more digits of the joined number, so that 3+
---              query digits match anywhere inside it.
+--              "+91 84400-00002" is 918440000002): every digit run, the
+--              joined number, and its every ending of 3 or more digits, so
+--              that 3+ query digits match anywhere inside it.
 
 CREATE OR REPLACE FUNCTION chatgraph_search_normalise(t text) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
@@ -42,7 +42,9 @@ RETURN (
     UNION ALL
     SELECT g.m[1] FROM numbers, regexp_matches(written, '[0-9]+', 'g') AS g(m)
     UNION ALL
-    SELECT substr(digits, i) FROM numbers, generate_series(1, length(digits) - 2) AS i
+    SELECT digits FROM numbers
+    UNION ALL
+    SELECT substr(digits, i) FROM numbers, generate_series(2, length(digits) - 2) AS i
   ) tokens
 );
 

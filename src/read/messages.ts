@@ -176,22 +176,47 @@ export async function messagePage(pool: pg.Pool, q: Omit<MessagePageQuery, 'orde
   const byRelevance = q.order === 'RELEVANCE';
   if (byRelevance && !q.filter.search) throw badInput('orderBy RELEVANCE needs a search');
   const rank = byRelevance ? rankExpression(q.filter.search!, params) : undefined;
-  const pages = await fetchPages<MessageRow>(
-    pool,
-    {
-      select: rank ? `${pageSelect(q)}, ${rank} AS _rank` : pageSelect(q),
-      from: q.contactColumns ? `FROM "Message" m ${CONTACT_JOIN}` : 'FROM "Message" m',
-      conditions,
-      time: 'm."chatTime"',
-      id: 'm.id',
-      rank,
-      descending: q.order !== 'CHAT_TIME_ASC',
-      params,
-    },
-    q.page,
-  );
-  return pages.get('')!;
+  const descending = q.order !== 'CHAT_TIME_ASC';
+  const spec = {
+    select: rank ? `${pageSelect(q)}, ${rank} AS _rank` : pageSelect(q),
+    from: q.contactColumns ? `FROM "Message" m ${CONTACT_JOIN}` : 'FROM "Message" m',
+    conditions,
+    time: 'm."chatTime"',
+    id: 'm.id',
+    rank,
+    descending,
+    params,
+  };
+  if (q.filter.search && !byRelevance && q.page.forward && /<->/.test(q.filter.search.tsquery ?? '')) {
+    // A CJK phrase (3+ characters) is estimated as rare as its pairs all
+    // together, yet common phrases are as common as their pairs: the planner
+    // would fetch every match from the index and sort them (hundreds of ms
+    // for "请问有"). So first walk the newest SEARCH_WALK messages of the
+    // scope in page order: a full page there is the right page (the walk is
+    // a prefix of the order); else the planner's plan, for a phrase rare
+    // enough that fetching its matches is cheap.
+    const walkParams = new Params();
+    const base = messageConditions(q.tenantId, { ...q.filter, search: null }, walkParams, q.timeZone);
+    const dir = descending ? 'DESC' : 'ASC';
+    const window = `(SELECT m.* FROM "Message" m WHERE ${base.join(' AND ')} ORDER BY m."chatTime" ${dir}, m.id ${dir} LIMIT ${SEARCH_WALK}) m`;
+    const walked = await fetchPages<MessageRow>(
+      pool,
+      {
+        ...spec,
+        from: q.contactColumns ? `FROM ${window} ${CONTACT_JOIN}` : `FROM ${window}`,
+        conditions: searchConditions(q.filter.search, walkParams),
+        params: walkParams,
+      },
+      q.page,
+    );
+    const page = walked.get('')!;
+    if (page.hasNextPage) return page;
+  }
+  return (await fetchPages<MessageRow>(pool, spec, q.page)).get('')!;
 }
+
+/** How many of the newest messages a search for a CJK phrase walks before the index's plan. */
+const SEARCH_WALK = 3000;
 
 /** The same page for many parents at once (conversation or contact), in one statement. */
 export async function messagePagesByParent(

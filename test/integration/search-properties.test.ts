@@ -168,6 +168,23 @@ test(`searchMessages returns exactly the messages matching by the documented rul
       assert.deepEqual(got, expected, `query ${JSON.stringify(query)}\ntexts ${JSON.stringify(stored)}`);
       assert.equal(res.body.data!.searchMessages.totalCount, expected.length);
       if (expected.length) nonEmpty++;
+      // Page by page (2 at a time, newest first): the same messages, in order.
+      if (expected.length > 2) {
+        const PAGE = `query($text: String!, $where: MessageWhere, $after: String) { searchMessages(text: $text, where: $where, first: 2, after: $after) { edges { node { whatsMessageId } } pageInfo { hasNextPage hasPreviousPage endCursor } } }`;
+        const seen: string[] = [];
+        let after: string | null = null;
+        for (;;) {
+          const p = await t.graphql<{ searchMessages: { edges: { node: { whatsMessageId: string } }[]; pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string } } }>(PAGE, { text: query, where: { friendWhatsId: friend }, after });
+          assert.equal(p.body.errors, undefined, JSON.stringify(p.body.errors));
+          const page = p.body.data!.searchMessages;
+          seen.push(...page.edges.map((e) => e.node.whatsMessageId));
+          assert.equal(page.pageInfo.hasPreviousPage, after !== null);
+          if (!page.pageInfo.hasNextPage) break;
+          after = page.pageInfo.endCursor;
+        }
+        const seq = (id: string) => Number(id.split('-').pop());
+        assert.deepEqual(seen, [...expected].sort((a, b) => seq(b) - seq(a)), 'pages of 2, newest first');
+      }
       // Ordered by relevance: the same messages.
       const ranked = await t.graphql<SearchData>(SEARCH, { text: query, where: { friendWhatsId: friend }, orderBy: 'RELEVANCE' });
       assert.deepEqual(ranked.body.data?.searchMessages.edges.map((e) => e.node.whatsMessageId).sort(), expected, 'by relevance');
