@@ -225,3 +225,30 @@ test('examples of the rule: Chinese words, plurals, phone numbers written any wa
   const none = await t.graphql(SEARCH, { text: '😀 !', where: { friendWhatsId: friend } });
   assert.equal(none.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
 });
+
+test('contacts: by name part, tag (any case) or phone digits written any way; a bad phone is BAD_USER_INPUT', async () => {
+  const people = [
+    { externalId: '9001', name: '王小明', whatsId: '8613912345678', tags: ['VIP', '已成交'] },
+    { externalId: '9002', name: 'Asha Rao', whatsId: '918440000002@c.us', tags: ['retail'] },
+  ];
+  const messages = people.map((contact, i) => ({
+    accountWhatsId: '8613800000001', whatsMessageId: `contact-${i}`, friendWhatsId: contact.whatsId, direction: 'INBOUND', chatType: 'PRIVATE',
+    contentType: 'TEXT', content: 'hi', status: 'SENT', chatTime: new Date(1_700_000_000_000 + i * 1000).toISOString(), contact,
+  }));
+  const ingested = await t.graphql<{ ingestMessages: { errors: unknown[] } }>('mutation($m: [MessageInput!]!) { ingestMessages(messages: $m) { errors { message } } }', { m: messages }, t.tenant.ingestKey);
+  assert.deepEqual(ingested.body.data?.ingestMessages.errors, []);
+  const find = async (where: Record<string, string>) => {
+    const res = await t.graphql<{ contacts: { edges: { node: { externalId: string } }[] } }>('query($w: ContactWhere) { contacts(where: $w, first: 10) { edges { node { externalId } } } }', { w: where });
+    if (res.body.errors) return res.body.errors.map((e) => e.extensions?.code as string);
+    return res.body.data!.contacts.edges.map((e) => e.node.externalId).filter((id) => id.startsWith('900')).sort();
+  };
+  assert.deepEqual(await find({ search: '小明' }), ['9001']);
+  assert.deepEqual(await find({ search: 'asha' }), ['9002']);
+  assert.deepEqual(await find({ search: 'vip' }), ['9001']);
+  assert.deepEqual(await find({ search: '已成交' }), ['9001']);
+  assert.deepEqual(await find({ search: '+91 84400-00002' }), ['9002']);
+  assert.deepEqual(await find({ phone: '139 1234 5678' }), ['9001']);
+  assert.deepEqual(await find({ phone: '8440000002@c.us' }), ['9002']);
+  assert.deepEqual(await find({ phone: '12' }), ['BAD_USER_INPUT']);
+  assert.deepEqual(await find({ phone: 'abc123' }), ['BAD_USER_INPUT']);
+});
