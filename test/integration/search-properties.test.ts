@@ -139,6 +139,7 @@ async function ingest(texts: readonly string[]): Promise<string> {
 const SEARCH = `query($text: String!, $where: MessageWhere, $orderBy: MessageSearchOrder) {
   searchMessages(text: $text, where: $where, first: 100, orderBy: $orderBy) { totalCount edges { node { whatsMessageId } snippet { text highlights { start end } } } }
 }`;
+interface PageData { searchMessages: { edges: { node: { whatsMessageId: string } }[]; pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string } } }
 interface SearchData { searchMessages: { totalCount: number; edges: { node: { whatsMessageId: string }; snippet: { text: string; highlights: { start: number; end: number }[] } }[] } }
 
 const NUM_RUNS = Number(process.env.FC_RUNS ?? 60);
@@ -174,7 +175,7 @@ test(`searchMessages returns exactly the messages matching by the documented rul
         const seen: string[] = [];
         let after: string | null = null;
         for (;;) {
-          const p = await t.graphql<{ searchMessages: { edges: { node: { whatsMessageId: string } }[]; pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string } } }>(PAGE, { text: query, where: { friendWhatsId: friend }, after });
+          const p: { body: { data?: PageData; errors?: unknown[] } } = await t.graphql<PageData>(PAGE, { text: query, where: { friendWhatsId: friend }, after });
           assert.equal(p.body.errors, undefined, JSON.stringify(p.body.errors));
           const page = p.body.data!.searchMessages;
           seen.push(...page.edges.map((e) => e.node.whatsMessageId));
