@@ -16,13 +16,14 @@ import { importCommand } from './import.ts';
 import { backfillCommand } from './backfill.ts';
 import { sendWebhookCommand } from './send-webhook.ts';
 import { demoCommand } from './demo.ts';
+import { searchReindexCommand } from './search-reindex.ts';
 
 const groups: Record<string, { summary: string; commands: Command[] }> = {
   tenant: { summary: 'tenants (companies of the CRM)', commands: tenantCommands },
   key: { summary: 'API keys', commands: keyCommands },
   secret: { summary: 'webhook secrets (several active per tenant, for rotation)', commands: secretCommands },
 };
-const singles: Command[] = [migrateCommand, statusCommand, importCommand, backfillCommand, sendWebhookCommand, demoCommand];
+const singles: Command[] = [migrateCommand, statusCommand, importCommand, backfillCommand, sendWebhookCommand, demoCommand, searchReindexCommand];
 
 function usage(): string {
   const rows: [string, string][] = [];

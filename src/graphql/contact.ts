@@ -34,7 +34,13 @@ const ContactWhere = builder.inputType('ContactWhere', {
     whatsId: t.string(),
     externalId: t.string({ description: "The CRM's customer id, as a decimal string." }),
     ownerName: t.string({ description: 'The owning agent.' }),
-    nameContains: t.string(),
+    nameContains: t.string({ description: 'Part of the name, case-insensitive.' }),
+    phone: t.string({
+      description: 'Part of the WhatsApp number, 3 or more digits, written any way: spaces, "+", "-", ".", "()" and the @c.us suffix are ignored ("+91 84400-00002" finds 918440000002).',
+    }),
+    search: t.string({
+      description: 'Contacts whose name contains it (case-insensitive), or carrying it as a tag (case-insensitive), or — when it is a phone number as for `phone` — whose number contains its digits.',
+    }),
   }),
 });
 

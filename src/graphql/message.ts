@@ -1,11 +1,12 @@
 // Message: every stored field in the users' words, its typed content, its
-// conversation and contact; and the root `messages` and `searchMessages`
-// connections.
+// conversation and contact; and the root `messages` connection
+// (`searchMessages` is in search.ts).
 import type { ChatType, Direction } from '../domain/codes.ts';
 import { msgPageCodeOf, clientCodeOf, type ContentType } from '../domain/content-type.ts';
 import type { MessageStatus } from '../domain/status.ts';
 import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
-import { countMessages, joinedContact, messagePage, type ContactColumn, type MessageColumn, type MessageFilter, type MessageOrder, type MessageRow } from '../read/messages.ts';
+import { countMessages, joinedContact, messagePage, type ContactColumn, type MessageColumn, type MessageFilter, type MessageOrder, type MessageRow, type MessageSearchOrder } from '../read/messages.ts';
+import type { SearchQuery } from '../read/search.ts';
 import { encodeCursor, pageRequest, toConnection, type ConnectionArgs, type Page, type PageRequest } from '../read/pagination.ts';
 import { selectedFieldNames, selects } from './selection.ts';
 import { CONTACT_COLUMN_NAMES } from '../read/contacts.ts';
@@ -17,7 +18,11 @@ import { ContactRef, ConversationRef, MessageRef } from './refs.ts';
 import type { Context } from './context.ts';
 
 export const MESSAGE_CURSOR = 'M';
-export const messageCursor = (m: MessageRow) => encodeCursor(MESSAGE_CURSOR, { time: m.chatTime, id: m.id });
+/** A row's cursor; a search result by relevance carries its rank (`_rank`) in it too. */
+export const messageCursor = (m: MessageRow) => {
+  const rank = (m as { _rank?: number })._rank;
+  return encodeCursor(MESSAGE_CURSOR, { time: m.chatTime, id: m.id, ...(rank !== undefined ? { rank } : {}) });
+};
 
 export const MessageOrderEnum = builder.enumType('MessageOrder', {
   values: {
@@ -223,15 +228,17 @@ function columnsFor<C extends string>(fields: Set<string>, table: Record<string,
   return [...columns].sort();
 }
 
-async function rootMessages(
+export async function rootMessages(
   ctx: Context,
   info: GraphQLResolveInfo,
-  args: ConnectionArgs & { where?: MessageWhereShape | null; orderBy?: MessageOrder | null },
-  text?: string,
+  args: ConnectionArgs & { where?: MessageWhereShape | null; orderBy?: MessageSearchOrder | null },
+  search?: SearchQuery,
 ) {
   const tenantId = tenantOf(ctx);
   const request = messagePageRequest(args, info);
-  const filter = { ...messageFilterOf(args.where), ...(text !== undefined ? { text } : {}) };
+  // A search result's snippet is cut from its searched text.
+  if (search && request.columns) request.columns = [...request.columns, 'searchText'];
+  const filter = { ...messageFilterOf(args.where), ...(search ? { search } : {}) };
   const timeZone = ctx.services.config.legacyTimeZone;
   // Only totalCount selected: no page to read.
   const rows = selectsPage(info)
@@ -251,20 +258,6 @@ builder.queryFields((t) => ({
         orderBy: t.arg({ type: MessageOrderEnum }),
       },
       resolve: (_root, args, ctx, info) => rootMessages(ctx, info, args),
-    },
-    MessageConnection,
-  ),
-  searchMessages: t.connection(
-    {
-      type: MessageRef,
-      description: 'Messages whose text or caption contains `text` (case-insensitive), newest first.',
-      authScopes: { read: true },
-      args: {
-        text: t.arg.string({ required: true }),
-        where: t.arg({ type: MessageWhere }),
-        orderBy: t.arg({ type: MessageOrderEnum }),
-      },
-      resolve: (_root, args, ctx, info) => rootMessages(ctx, info, args, args.text),
     },
     MessageConnection,
   ),

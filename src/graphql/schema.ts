@@ -7,6 +7,7 @@ import './ingest.ts';
 import './content.ts';
 import './message.ts';
 import './message-page.ts';
+import './search.ts';
 import './conversation.ts';
 import './contact.ts';
 import './subscription.ts';

@@ -1,4 +1,5 @@
 // Reading contact profiles: newest first, keyset over id.
+import { GraphQLError } from 'graphql';
 import type pg from 'pg';
 import { bareWhatsId } from '../domain/whats-id.ts';
 import { fetchPages, type Page, type PageRequest } from './pagination.ts';
@@ -37,7 +38,30 @@ export interface ContactFilter {
   ownerName?: string | null;
   /** Part of the name, case-insensitive. */
   nameContains?: string | null;
+  /** Part of the WhatsApp number, as people write it ("+91 84400-00002", "8440000002@c.us"). */
+  phone?: string | null;
+  /** A name part, a tag or part of a phone number. */
+  search?: string | null;
 }
+
+function badInput(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
+}
+
+const likePattern = (s: string) => `%${s.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+
+/**
+ * A phone number's digits: the @c.us suffix, spaces, "+", dashes, dots and
+ * parentheses dropped; null when anything else is in it or it has under 3 digits.
+ */
+export function phoneDigits(text: string): string | null {
+  const bare = bareWhatsId(text);
+  if (!/^[0-9\s+\-.()]*$/.test(bare)) return null;
+  const digits = bare.replace(/[^0-9]/g, '');
+  return digits.length >= 3 ? digits : null;
+}
+
+const PHONE_DIGITS_SQL = `regexp_replace(ct."whatsIdBare", '[^0-9]', '', 'g')`;
 
 export function contactConditions(tenantId: string, f: ContactFilter, params: Params): string[] {
   const c = [`ct."tenantId" = ${params.add(tenantId)}::bigint`];
@@ -46,7 +70,23 @@ export function contactConditions(tenantId: string, f: ContactFilter, params: Pa
   if (f.whatsId) c.push(`ct."whatsIdBare" = ${params.add(bareWhatsId(f.whatsId))}`);
   if (f.externalId) c.push(`ct."externalId" = ${params.add(f.externalId)}`);
   if (f.ownerName) c.push(`ct."ownerName" = ${params.add(f.ownerName)}`);
-  if (f.nameContains) c.push(`ct.name ILIKE ${params.add(`%${f.nameContains.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`)}`);
+  if (f.nameContains) c.push(`ct.name ILIKE ${params.add(likePattern(f.nameContains))}`);
+  if (f.phone != null) {
+    const digits = phoneDigits(f.phone);
+    if (!digits) throw badInput(`where.phone must be a phone number of 3 or more digits (spaces, "+", "-", ".", "()" and @c.us allowed), got "${f.phone.slice(0, 40)}"`);
+    c.push(`${PHONE_DIGITS_SQL} LIKE ${params.add(`%${digits}%`)}`);
+  }
+  if (f.search != null) {
+    const text = f.search.trim();
+    if (!text) throw badInput('where.search must not be empty');
+    const digits = phoneDigits(text);
+    const either = [
+      `ct.name ILIKE ${params.add(likePattern(text))}`,
+      `EXISTS (SELECT 1 FROM unnest(ct.tags) tag WHERE lower(tag) = lower(${params.add(text)}))`,
+      ...(digits ? [`${PHONE_DIGITS_SQL} LIKE ${params.add(`%${digits}%`)}`] : []),
+    ];
+    c.push(`(${either.join(' OR ')})`);
+  }
   return c;
 }
 

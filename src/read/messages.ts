@@ -11,6 +11,7 @@ import { bareWhatsId } from '../domain/whats-id.ts';
 import type { CONTACT_COLUMN_NAMES, ContactRow } from './contacts.ts';
 export type { ContactColumn };
 import { fetchPages, type Page, type PageRequest } from './pagination.ts';
+import { rankExpression, searchConditions, type SearchQuery } from './search.ts';
 import { Params } from './sql.ts';
 
 export interface MessageRow {
@@ -32,6 +33,8 @@ export interface MessageRow {
   content: string;
   referContent: string | null;
   parsedContent: ParsedContent;
+  /** Text and captions as searched (and shown in search snippets). */
+  searchText: string;
   status: MessageStatus;
   pendingAt: Date | null;
   sentAt: Date | null;
@@ -48,7 +51,7 @@ export interface MessageRow {
 export const MESSAGE_COLUMN_NAMES = [
   'id', 'conversationId', 'contactId', 'whatsMessageId', 'syncId', 'agentId', 'agentAccount',
   'accountWhatsId', 'senderWhatsId', 'friendWhatsId', 'friendName', 'direction', 'chatType', 'contentType',
-  'legacyContentType', 'content', 'referContent', 'parsedContent', 'status', 'pendingAt', 'sentAt', 'deliveredAt',
+  'legacyContentType', 'content', 'referContent', 'parsedContent', 'searchText', 'status', 'pendingAt', 'sentAt', 'deliveredAt',
   'readAt', 'origin', 'taskId', 'taskInfoId', 'source', 'chatTime', 'createdAt',
 ] as const satisfies readonly (keyof MessageRow)[];
 export type MessageColumn = (typeof MESSAGE_COLUMN_NAMES)[number];
@@ -78,11 +81,13 @@ export interface MessageFilter {
   /** The contact's CRM id (Contact.externalId): its messages and those of the conversations linked to it. */
   contactExternalId?: string | null;
   whatsMessageIds?: string[] | null;
-  /** Words in the text or a caption (trigram index; case-insensitive). */
-  text?: string | null;
+  /** A search (src/read/search.ts), read from the query text beforehand. */
+  search?: SearchQuery | null;
 }
 
 export type MessageOrder = 'CHAT_TIME_DESC' | 'CHAT_TIME_ASC';
+/** Search results may also come most relevant first (then newest first). */
+export type MessageSearchOrder = MessageOrder | 'RELEVANCE';
 
 function badInput(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
@@ -122,12 +127,7 @@ export function messageConditions(tenantId: string, filter: MessageFilter, param
     c.push(`(m."contactId" = ${contact} OR m."conversationId" IN (SELECT id FROM "Conversation" WHERE "tenantId" = ${params.add(tenantId)}::bigint AND "contactId" = ${contact}))`);
   }
   if (filter.whatsMessageIds?.length) c.push(`m."whatsMessageId" = ANY(${params.add(filter.whatsMessageIds)}::text[])`);
-  if (filter.text != null) {
-    const text = filter.text.trim();
-    if (!text) throw badInput('the search text must not be empty');
-    if (text.length > 200) throw badInput('the search text must be at most 200 characters');
-    c.push(`m."searchText" ILIKE ${params.add(`%${text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`)}`);
-  }
+  if (filter.search) c.push(...searchConditions(filter.search, params));
   return c;
 }
 
@@ -192,24 +192,54 @@ function pageSelect(q: Pick<MessagePageQuery, 'columns' | 'contactColumns'>): st
   return q.contactColumns ? `${columns}, ${contactJoinColumns(q.contactColumns)}` : columns;
 }
 
-/** One page of messages (root connection). */
-export async function messagePage(pool: pg.Pool, q: MessagePageQuery): Promise<Page<MessageRow>> {
+/** One page of messages (root connection); by relevance only with a search (rows then carry `_rank`). */
+export async function messagePage(pool: pg.Pool, q: Omit<MessagePageQuery, 'order'> & { order: MessageSearchOrder }): Promise<Page<MessageRow>> {
   const params = new Params();
-  const pages = await fetchPages<MessageRow>(
-    pool,
-    {
-      select: pageSelect(q),
-      from: q.contactColumns ? `FROM "Message" m ${CONTACT_JOIN}` : 'FROM "Message" m',
-      conditions: messageConditions(q.tenantId, q.filter, params, q.timeZone),
-      time: 'm."chatTime"',
-      id: 'm.id',
-      descending: q.order === 'CHAT_TIME_DESC',
-      params,
-    },
-    q.page,
-  );
-  return pages.get('')!;
+  const conditions = messageConditions(q.tenantId, q.filter, params, q.timeZone);
+  const byRelevance = q.order === 'RELEVANCE';
+  if (byRelevance && !q.filter.search) throw badInput('orderBy RELEVANCE needs a search');
+  const rank = byRelevance ? rankExpression(q.filter.search!, params) : undefined;
+  const descending = q.order !== 'CHAT_TIME_ASC';
+  const spec = {
+    select: rank ? `${pageSelect(q)}, ${rank} AS _rank` : pageSelect(q),
+    from: q.contactColumns ? `FROM "Message" m ${CONTACT_JOIN}` : 'FROM "Message" m',
+    conditions,
+    time: 'm."chatTime"',
+    id: 'm.id',
+    rank,
+    descending,
+    params,
+  };
+  if (q.filter.search && !byRelevance && q.page.forward && /<->/.test(q.filter.search.tsquery ?? '')) {
+    // A CJK phrase (3+ characters) is estimated as rare as its pairs all
+    // together, yet common phrases are as common as their pairs: the planner
+    // would fetch every match from the index and sort them (hundreds of ms
+    // for "请问有"). So first walk the newest SEARCH_WALK messages of the
+    // scope in page order: a full page there is the right page (the walk is
+    // a prefix of the order); else the planner's plan, for a phrase rare
+    // enough that fetching its matches is cheap.
+    const walkParams = new Params();
+    const base = messageConditions(q.tenantId, { ...q.filter, search: null }, walkParams, q.timeZone);
+    const dir = descending ? 'DESC' : 'ASC';
+    const window = `(SELECT m.* FROM "Message" m WHERE ${base.join(' AND ')} ORDER BY m."chatTime" ${dir}, m.id ${dir} LIMIT ${SEARCH_WALK}) m`;
+    const walked = await fetchPages<MessageRow>(
+      pool,
+      {
+        ...spec,
+        from: q.contactColumns ? `FROM ${window} ${CONTACT_JOIN}` : `FROM ${window}`,
+        conditions: searchConditions(q.filter.search, walkParams),
+        params: walkParams,
+      },
+      q.page,
+    );
+    const page = walked.get('')!;
+    if (page.hasNextPage) return page;
+  }
+  return (await fetchPages<MessageRow>(pool, spec, q.page)).get('')!;
 }
+
+/** How many of the newest messages a search for a CJK phrase walks before the index's plan. */
+const SEARCH_WALK = 3000;
 
 /** The same page for many parents at once (conversation or contact), in one statement. */
 export async function messagePagesByParent(

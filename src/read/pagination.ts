@@ -20,10 +20,11 @@ export interface ConnectionArgs {
   before?: string | null;
 }
 
-/** A position in a (time, id) order. */
+/** A position in a (time, id) order, or (rank, time, id) for search results by relevance. */
 export interface Keyset {
   time: Date;
   id: string;
+  rank?: number;
 }
 
 export interface PageRequest {
@@ -40,18 +41,18 @@ function badInput(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
 }
 
-/** Cursors are opaque: a kind letter, the time in ms and the row id, base64url. */
+/** Cursors are opaque: a kind letter, the time in ms, the row id and maybe a rank, base64url. */
 export function encodeCursor(kind: string, key: Keyset): string {
-  return Buffer.from(`${kind}:${key.time.getTime()}:${key.id}`).toString('base64url');
+  return Buffer.from(`${kind}:${key.time.getTime()}:${key.id}${key.rank !== undefined ? `:${key.rank}` : ''}`).toString('base64url');
 }
 
 export function decodeCursor(kind: string, cursor: string, argName: string): Keyset {
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  const match = /^([A-Za-z]):(-?\d{1,15}):(\d{1,19})$/.exec(text);
+  const match = /^([A-Za-z]):(-?\d{1,15}):(\d{1,19})(?::(\d{1,3}(?:\.\d{1,12})?(?:e-\d{1,2})?))?$/.exec(text);
   if (!match || match[1] !== kind || !isInstantInRange(Number(match[2])) || !isRowId(match[3]!)) {
     throw badInput(`${argName} is not a cursor of this connection: "${cursor.slice(0, 64)}"`);
   }
-  return { time: new Date(Number(match[2])), id: match[3]! };
+  return { time: new Date(Number(match[2])), id: match[3]!, ...(match[4] !== undefined ? { rank: Number(match[4]) } : {}) };
 }
 
 /** Validates first/last/after/before and the page size limits. */
@@ -79,6 +80,8 @@ export interface PageSpec {
   conditions: string[];
   /** The time column of the order; null to order by id alone. */
   time: string | null;
+  /** An expression ordered on before the time (search relevance); cursors then carry it. */
+  rank?: string;
   id: string;
   /** The list order: newest first (true) or oldest first. */
   descending: boolean;
@@ -95,6 +98,11 @@ export interface Page<Row> {
 
 function keysetCondition(spec: PageSpec, key: Keyset, op: '<' | '>' | '<=' | '>='): string {
   if (spec.time === null) return `${spec.id} ${op} ${spec.params.add(key.id)}::bigint`;
+  if (spec.rank) {
+    if (key.rank === undefined) throw badInput('the cursor is not one of results by relevance');
+    return `(${spec.rank}, ${spec.time}, ${spec.id}) ${op} (${spec.params.add(String(key.rank))}::real, ${spec.params.add(key.time.toISOString())}::timestamptz, ${spec.params.add(key.id)}::bigint)`;
+  }
+  if (key.rank !== undefined) throw badInput('the cursor is one of results by relevance');
   return `(${spec.time}, ${spec.id}) ${op} (${spec.params.add(key.time.toISOString())}::timestamptz, ${spec.params.add(key.id)}::bigint)`;
 }
 
@@ -115,7 +123,7 @@ export async function fetchPages<Row>(
   // Walking forward follows the list order; walking back (last) reverses it.
   const walkDesc = page.forward === spec.descending;
   const dir = walkDesc ? 'DESC' : 'ASC';
-  const orderBy = spec.time === null ? `${spec.id} ${dir}` : `${spec.time} ${dir}, ${spec.id} ${dir}`;
+  const orderBy = spec.time === null ? `${spec.id} ${dir}` : `${spec.rank ? `${spec.rank} ${dir}, ` : ''}${spec.time} ${dir}, ${spec.id} ${dir}`;
   const rows = `SELECT false AS _probe, ${spec.select} ${spec.from} WHERE ${bounded.join(' AND ')}
                 ORDER BY ${orderBy} LIMIT ${page.limit + 1}`;
   // The probe looks on the side the page did not walk from: at or before

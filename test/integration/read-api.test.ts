@@ -134,10 +134,17 @@ test('filters: direction, content types, chat time range, agent, conversation, s
   assert.deepEqual(range.edges.map((e) => seq(e.node)).sort((a, b) => a - b), [10, 11, 12, 13, 14, 15, 16, 17, 18, 20].filter((n) => n !== 20).concat(n19(range)));
   const agent = await page({ first: 5, where: { agentId: '82' } });
   assert.equal(agent.totalCount, 3, 'the seed example messages of agent 82');
-  const search = await t.graphql<{ searchMessages: { totalCount: number; edges: { node: { whatsMessageId: string } }[] } }>(
-    `{ searchMessages(text: "CAPTION 14", first: 10) { totalCount edges { node { whatsMessageId } } } }`,
-  );
-  assert.deepEqual(search.body.data!.searchMessages.edges.map((e) => e.node.whatsMessageId), ['conv-147', 'conv-140', 'conv-14']);
+  const search = async (text: string) => {
+    const res = await t.graphql<{ searchMessages: { totalCount: number; edges: { node: { whatsMessageId: string }; snippet: { html: string } }[] } }>(
+      `query($text: String!) { searchMessages(text: $text, first: 10) { totalCount edges { node { whatsMessageId } snippet { html } } } }`,
+      { text },
+    );
+    assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
+    return res.body.data!.searchMessages;
+  };
+  // Terms: the number 14 whole; a quoted fragment: as written, inside numbers too.
+  assert.deepEqual((await search('CAPTION 14')).edges.map((e) => [e.node.whatsMessageId, e.snippet.html]), [['conv-14', '<mark>caption</mark> <mark>14</mark>']]);
+  assert.deepEqual((await search('"CAPTION 14"')).edges.map((e) => e.node.whatsMessageId), ['conv-147', 'conv-140', 'conv-14']);
 });
 
 // Message 19 carries the time of 18 (ties), so it falls inside the range too.

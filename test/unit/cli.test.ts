@@ -142,7 +142,7 @@ test('--help on the tool and on every command exits 0 with its usage; unknown co
   const top = await cli(['--help']);
   assert.equal(top.code, 0);
   const commands = [...top.stdout.matchAll(/^ {2}(\S+(?: (?:create|list|revoke))?) {2,}/gm)].map((m) => m[1]!);
-  assert.deepEqual(commands, ['tenant create', 'tenant list', 'key create', 'key list', 'key revoke', 'secret create', 'secret list', 'secret revoke', 'migrate', 'status', 'import', 'backfill', 'send-webhook', 'demo']);
+  assert.deepEqual(commands, ['tenant create', 'tenant list', 'key create', 'key list', 'key revoke', 'secret create', 'secret list', 'secret revoke', 'migrate', 'status', 'import', 'backfill', 'send-webhook', 'demo', 'search-reindex']);
   for (const command of commands) {
     const help = await cli([...command.split(' '), '--help']);
     assert.equal(help.code, 0, command);

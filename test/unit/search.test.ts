@@ -1,0 +1,62 @@
+// The search tokenizer's one source is prisma/sql/search.sql; the migration
+// that installs it carries the same text. The query syntax and snippets
+// (src/read/search.ts) are pure and tested here; what matches is tested on
+// both databases in test/integration/search-properties.test.ts.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fragmentIndexParts, parseSearch, queryLexemes, snippetHtml, snippetOf } from '../../src/read/search.ts';
+
+const root = path.resolve(import.meta.dirname, '../..');
+
+test('the newest migration that installs the search functions carries prisma/sql/search.sql verbatim', () => {
+  const source = readFileSync(path.join(root, 'prisma/sql/search.sql'), 'utf8');
+  const dirs = readdirSync(path.join(root, 'prisma/migrations')).filter((d) => /^\d/.test(d)).sort();
+  const carrying = dirs
+    .map((d) => readFileSync(path.join(root, 'prisma/migrations', d, 'migration.sql'), 'utf8'))
+    .filter((sql) => sql.includes('chatgraph_search_vector'));
+  assert.ok(carrying.length > 0, 'no migration installs the search functions');
+  const latest = carrying[carrying.length - 1]!;
+  const copied = /-- BEGIN prisma\/sql\/search\.sql\n([\s\S]*)-- END prisma\/sql\/search\.sql\n/.exec(latest);
+  assert.ok(copied, 'the migration marks the copied file with BEGIN/END comments');
+  assert.equal(copied[1], source, 'prisma/sql/search.sql changed: generate a new migration carrying it');
+});
+
+test('parseSearch: quoted fragments (straight, typographic, corner brackets) apart from the terms', () => {
+  assert.deepEqual(parseSearch('退款 "order no" 发票'), { terms: '退款   发票', fragments: ['order no'] });
+  assert.deepEqual(parseSearch('“你好吗”「退款」a'), { terms: '  a', fragments: ['你好吗', '退款'] });
+  assert.deepEqual(parseSearch('x "unclosed rest'), { terms: 'x  ', fragments: ['unclosed rest'] });
+  assert.deepEqual(parseSearch('"" "  " y'), { terms: '    y', fragments: [] });
+});
+
+test('fragmentIndexParts: only chunks between spaces are whole words; edge chunks give their CJK runs', () => {
+  assert.deepEqual(fragmentIndexParts('rder nu'), { whole: '', cjkOnly: 'rder nu' });
+  assert.deepEqual(fragmentIndexParts('ab order 123 退款x'), { whole: 'order 123', cjkOnly: 'ab 退款x' });
+  assert.deepEqual(fragmentIndexParts(' order '), { whole: 'order', cjkOnly: ' ' });
+});
+
+test('queryLexemes: phrases of CJK pairs are joined back into their run; prefixes marked', () => {
+  assert.deepEqual(queryLexemes("('想要' <-> '要退' <-> '退款') & ('compan':* & '12' & '9184400':*)"), [
+    { text: '想要退款', prefix: false },
+    { text: 'compan', prefix: true },
+    { text: '12', prefix: false },
+    { text: '9184400', prefix: true },
+  ]);
+});
+
+test('snippetOf: marks CJK runs, word prefixes (accents and case folded) and digits inside written numbers', () => {
+  const text = 'Café ORDERS: 我想要退款, call +91 84400-00002 or 12';
+  const s = snippetOf(text, { tsquery: "('要退' <-> '退款') & ('cafe':*) & ('order':*) & ('8440000':*) & ('12')", fragments: [] });
+  assert.equal(s.text, text);
+  assert.deepEqual(s.highlights.map((h) => text.slice(h.start, h.end)), ['Café', 'ORDERS', '要退款', '84400-00', '12']);
+  assert.equal(snippetHtml({ text: 'a<b> 退款', highlights: [{ start: 5, end: 7 }] }), 'a&lt;b&gt; <mark>退款</mark>');
+});
+
+test('snippetOf: a long text is cut around the first match; quoted fragments are marked as written', () => {
+  const text = `${'x'.repeat(300)} the ORDER number ${'y'.repeat(300)}`;
+  const s = snippetOf(text, { tsquery: null, fragments: ['rder nu'] }, 60);
+  assert.ok(s.text.startsWith('…') && s.text.endsWith('…'));
+  assert.equal(s.text.length, 62);
+  assert.deepEqual(s.highlights.map((h) => s.text.slice(h.start, h.end)), ['RDER nu']);
+});
