@@ -13,6 +13,7 @@ import { bearerToken, type ApiKeyAuthenticator, type Viewer } from '../auth/api-
 import type { Logger } from '../log.ts';
 import type { App } from './app.ts';
 import { takeAllowance, type RateLimiter } from './rate-limit.ts';
+import { operationResolutionError } from './graphql-errors.ts';
 
 /** What the Yoga context function receives for an operation over a socket. */
 export interface WebSocketInit {
@@ -83,6 +84,9 @@ export function attachWebSocket(
         }
         const errors = validate(schema, document);
         if (errors.length) return errors;
+        // graphql-ws would otherwise answer "Unable to identify operation": say it in graphql-js's words.
+        const unresolved = operationResolutionError(document, payload.operationName);
+        if (unresolved) return [unresolved];
         const args: ExecutionArgs = {
           schema,
           document,

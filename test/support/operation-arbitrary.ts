@@ -80,10 +80,13 @@ export interface Limits {
   maxAliases: number;
   maxDirectives: number;
   maxCost: number;
+  /** Fields written in the document, and repeats of one response name in a selection set (checked before validation). */
+  maxFields: number;
+  maxFieldRepeats: number;
 }
 
 /** Within these, with margin under the server's defaults (config.ts: 12 / 30 / 20 / 50 000). */
-export const DEFAULT_LIMITS: Limits = { maxDepth: 10, maxAliases: 20, maxDirectives: 15, maxCost: 20_000 };
+export const DEFAULT_LIMITS: Limits = { maxDepth: 10, maxAliases: 20, maxDirectives: 15, maxCost: 20_000, maxFields: 400, maxFieldRepeats: 15 };
 
 export const INVALID_KINDS = [
   'unknown-field',
@@ -102,7 +105,7 @@ export const INVALID_KINDS = [
 ] as const;
 export type InvalidKind = (typeof INVALID_KINDS)[number];
 
-export type LimitName = 'depth' | 'aliases' | 'directives' | 'cost';
+export type LimitName = 'depth' | 'aliases' | 'directives' | 'fields' | 'fieldRepeats' | 'cost';
 
 export interface GeneratedRequest {
   query: string;
