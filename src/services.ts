@@ -13,6 +13,7 @@ import { SharedLoaders } from './read/loaders.ts';
 import { Metrics } from './http/metrics.ts';
 import { createRateLimiter } from './http/rate-limit.ts';
 import { loadSecretBox } from './auth/secret-box.ts';
+import { OperatorKey } from './auth/operator.ts';
 
 export function createServices(config: Config, db: Database, log: Logger): AppServices {
   const events = createEventBus(config.redisUrl, log);
@@ -41,6 +42,7 @@ export function createServices(config: Config, db: Database, log: Logger): AppSe
     ingest: new IngestService(db, events.pubsub, log, metrics),
     authenticator: new ApiKeyAuthenticator(db.prisma),
     webhookSecrets: new WebhookSecretResolver(db.pool, secrets),
+    operatorKey: config.operatorKey ? new OperatorKey(config.operatorKey) : null,
     sharedLoaders: new SharedLoaders(db.pool),
   };
 }

@@ -86,7 +86,8 @@ export function createApp(services: AppServices, options: AppOptions = {}): App 
       const request = initial.request;
       const key = bearerToken(request.headers.get('authorization'));
       const viewer = key ? await authenticator.authenticate(key) : null;
-      return buildContext(services, viewer, request.headers.get('x-request-id') ?? randomUUID(), key !== null);
+      const operator = !viewer && key !== null && !!services.operatorKey?.matches(key);
+      return buildContext(services, viewer, request.headers.get('x-request-id') ?? randomUUID(), key !== null, operator);
     },
   });
 }
@@ -113,11 +114,12 @@ const NO_LOADERS = new Proxy({} as Loaders, {
 });
 
 /** One request's context, with loaders for the viewer's tenant only. */
-export function buildContext(services: AppServices, viewer: Viewer | null, requestId: string, apiKeyGiven = viewer !== null): Context {
+export function buildContext(services: AppServices, viewer: Viewer | null, requestId: string, apiKeyGiven = viewer !== null, operator = false): Context {
   return {
     services,
     prisma: services.db.prisma,
     viewer,
+    operator,
     apiKeyGiven,
     requestId,
     loaders: viewer ? createLoaders(services.db.pool, viewer.tenantId.toString()) : NO_LOADERS,
