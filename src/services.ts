@@ -25,10 +25,10 @@ export function createServices(config: Config, db: Database, log: Logger): AppSe
     [{ state: 'total' }, db.pool.totalCount],
     [{ state: 'idle' }, db.pool.idleCount],
     [{ state: 'waiting' }, db.pool.waitingCount],
-  ]);
+  ], ['state']);
   metrics.gauge('chatgraph_events_transport_up', 'Whether events cross instances (1: Redis connected or in-process mode, 0: Redis down).', () => [
     [{ transport: events.state() }, events.state() === 'redis-down' ? 0 : 1],
-  ]);
+  ], ['transport']);
   return {
     config,
     db,

@@ -15,7 +15,7 @@ import { legacyRoutes } from '../rest/legacy-routes.ts';
 import { healthRoutes } from './health.ts';
 import { dashboardRoutes } from './dashboard.ts';
 import { graphiqlOptions } from './graphiql.ts';
-import { useMetrics } from './metrics.ts';
+import { useMetrics, useOperationMetrics } from './metrics.ts';
 import { useRoutes } from './routes.ts';
 import { useAuthGate } from './auth-gate.ts';
 import { corsOptions, useCsrfPrevention } from './browser.ts';
@@ -78,6 +78,8 @@ export function createApp(services: AppServices, options: AppOptions = {}): App 
       useNulGuard(),
       useAuthGate(),
       useSubscriptionLoaders(),
+      // Last: it times what was executed (src/http/metrics.ts).
+      useOperationMetrics(services.metrics),
     ],
     context: async (initial): Promise<Context> => {
       // Over graphql-ws the key was checked when the socket connected.
