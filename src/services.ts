@@ -38,7 +38,7 @@ export function createServices(config: Config, db: Database, log: Logger): AppSe
     live,
     metrics,
     secrets,
-    rateLimiter: createRateLimiter(config.rateLimit),
+    rateLimiter: createRateLimiter(config.rateLimit, { redisUrl: config.redisUrl, log }),
     ingest: new IngestService(db, events.pubsub, log, metrics),
     authenticator: new ApiKeyAuthenticator(db.prisma),
     webhookSecrets: new WebhookSecretResolver(db.pool, secrets),
