@@ -2,7 +2,7 @@
 // (the default; the embedded one only while no server has it open), or with
 // --url through a running server's GraphQL admin operations
 // (src/graphql/admin.ts) with an ADMIN key of the tenant or the operator key
-// (--key, or CHATGRAPH_KEY). Both run the rules of src/auth/admin.ts and
+// (--key, or CHATGRAPH_ADMIN_KEY). Both run the rules of src/auth/admin.ts and
 // give the commands the same shapes, so each command formats one result.
 import {
   AdminError,
@@ -46,7 +46,7 @@ export const REMOTE_OPTIONS = { url: { type: 'string' }, key: { type: 'string' }
 export const REMOTE_USAGE = `  --url <url>       act through a running server (http://host:port) instead of on
                     the database (needed while a server has the embedded one open)
   --key <key>       with --url: an ADMIN key (its own tenant) or the operator key
-                    (OPERATOR_KEY; any tenant); default: $CHATGRAPH_KEY`;
+                    (OPERATOR_KEY; any tenant); default: $CHATGRAPH_ADMIN_KEY`;
 
 const HINTS: Partial<Record<AdminErrorCode, string>> = {
   TENANT_NOT_FOUND: ' (see chatgraph tenant list)',
@@ -68,7 +68,7 @@ export function isRemote(p: Parsed): boolean {
 export async function withAdmin<T>(p: Parsed, spec: CommandSpec, io: Io, body: (admin: AdminBackend) => Promise<T>): Promise<T> {
   const url = optionalString(p, 'url');
   try {
-    if (url !== undefined) return await body(remoteBackend(spec, url, optionalString(p, 'key') ?? io.env.CHATGRAPH_KEY));
+    if (url !== undefined) return await body(remoteBackend(spec, url, optionalString(p, 'key') ?? io.env.CHATGRAPH_ADMIN_KEY));
     if (optionalString(p, 'key') !== undefined) throw usageError(`${spec.name}: --key goes with --url (on the database no key is needed)`);
     return await withContext(io, (ctx) => body(databaseBackend(ctx.db, ctx.secrets)));
   } catch (err) {
@@ -120,7 +120,7 @@ const tid = (tenantId: bigint | undefined) => (tenantId === undefined ? null : t
 
 function remoteBackend(spec: CommandSpec, rawUrl: string, key: string | undefined): AdminBackend {
   if (!/^https?:\/\/[^/]/.test(rawUrl)) throw usageError(`${spec.name}: --url must be an http(s) URL like http://localhost:4000, got "${rawUrl}"`);
-  if (!key) throw usageError(`${spec.name}: --url needs an ADMIN key or the operator key: --key <key> or CHATGRAPH_KEY`);
+  if (!key) throw usageError(`${spec.name}: --url needs an ADMIN key or the operator key: --key <key> or CHATGRAPH_ADMIN_KEY`);
   const endpoint = new URL('/graphql', rawUrl).toString();
 
   /** Runs one operation; returns its one root field's value, an AdminError thrown as such. */

@@ -53,7 +53,7 @@ test('an admin flow on a running server: tenant, key, secret rotation and key re
   db = await openCliDatabase();
   server = await startServerProcess({ ...db.env, DEMO_BOOTSTRAP: 'false', OPERATOR_KEY });
   const base = `http://127.0.0.1:${server.port}`;
-  const viaServer = (args: string[], key: string) => db.cli([...args, '--url', base], { CHATGRAPH_KEY: key });
+  const viaServer = (args: string[], key: string) => db.cli([...args, '--url', base], { CHATGRAPH_ADMIN_KEY: key });
 
   if (!db.env.DATABASE_URL) {
     // The embedded database is the server's: the CLI says how to act through it.
