@@ -48,7 +48,13 @@ function lookupTenant(ctx: Context, raw: string | null | undefined, field: strin
   return raw === null || raw === undefined ? undefined : parseTenantArg(raw, field);
 }
 
+// PostgreSQL text holds no NUL: refused here, naming the field (not a failed query).
+const noNul = (raw: string, field: string) => {
+  if (raw.includes('\u0000')) throw badInput(`${field} must not contain NUL characters (\\u0000)`);
+};
+
 const refOf = (raw: string, field: string) => {
+  noNul(raw, field);
   const ref = raw.trim();
   if (!ref || ref.length > 64) throw badInput(`${field} must be an id or a prefix (as listed), got "${raw.slice(0, 64)}"`);
   return ref;
@@ -244,7 +250,9 @@ const RevokeWebhookSecretInput = builder.inputType('RevokeWebhookSecretInput', {
 
 const MAX_NAME = 200;
 function nameOf(raw: string | null | undefined, field: string): string | undefined {
-  const name = raw?.trim();
+  if (raw) noNul(raw, field);
+  // An unpaired surrogate is stored as U+FFFD (PostgreSQL refuses it).
+  const name = raw?.toWellFormed().trim();
   if (raw !== null && raw !== undefined && !name) throw badInput(`${field} must not be empty`);
   if (name && name.length > MAX_NAME) throw badInput(`${field} must be at most ${MAX_NAME} characters, got ${name.length}`);
   return name;

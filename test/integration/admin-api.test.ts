@@ -133,6 +133,12 @@ test('an admin flow on a running server: tenant, key, secret rotation and key re
   const bad = await gql(base, OPERATOR_KEY, 'mutation { createTenant(input: { id: "12x", name: "X" }) { __typename } }');
   assert.equal(bad.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
   assert.match(bad.body.errors![0]!.message, /^input\.id must be a tenant id/);
+  const nul = await gql(base, creds.adminKey, 'mutation ($name: String) { createApiKey(input: { scopes: [READ], name: $name }) { __typename } }', { name: 'a\u0000b' });
+  assert.deepEqual(nul.body.errors?.map((e) => [e.message, e.extensions?.code]), [['input.name must not contain NUL characters (\\u0000)', 'BAD_USER_INPUT']]);
+  const nulRef = await gql(base, creds.adminKey, 'mutation { revokeApiKey(input: { apiKey: "cg_\\u0000" }) { __typename } }');
+  assert.equal(nulRef.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+  const surrogate = await gql(base, creds.adminKey, 'mutation ($name: String) { createApiKey(input: { scopes: [READ], name: $name }) { ... on CreateApiKeyPayload { apiKey { name } } } }', { name: 'x\uD800y' });
+  assert.deepEqual(surrogate.body.data?.createApiKey, { apiKey: { name: 'x\uFFFDy' } });
   const noTenant = await gql(base, OPERATOR_KEY, '{ webhookSecrets { __typename } }');
   assert.match(noTenant.body.errors?.[0]?.message ?? '', /tenantId is required with the operator key/);
   const reads = await gql(base, OPERATOR_KEY, '{ conversations(first: 1) { totalCount } }');
