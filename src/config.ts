@@ -49,6 +49,8 @@ export interface Config {
   readonly httpHeadersTimeoutMs: number;
   /** Persisted operations (PERSISTED_OPERATIONS, PERSISTED_OPERATIONS_FILE). */
   readonly persistedOperations: PersistedOperationsConfig;
+  /** The server-wide operator credential (OPERATOR_KEY, at least 32 characters); null = tenants are created with the CLI only. */
+  readonly operatorKey: string | null;
 }
 
 export interface PersistedOperationsConfig {
@@ -163,6 +165,16 @@ export function redact(raw: string): string {
   }
 }
 
+/** A secret presented as a bearer token: at least 32 printable characters without spaces. */
+function secret(env: Env, name: string): string | null {
+  const raw = read(env, name);
+  if (raw === undefined) return null;
+  if (!/^[\x21-\x7e]{32,512}$/.test(raw)) {
+    throw new ConfigError(`${name} must be 32 to 512 printable characters without spaces (e.g. \`openssl rand -base64 32\`), got ${raw.length} characters`);
+  }
+  return raw;
+}
+
 function timeZone(env: Env, name: string, fallback: string): string {
   const zone = read(env, name) ?? fallback;
   try {
@@ -265,5 +277,6 @@ export function loadConfig(env: Env = process.env): Config {
     httpRequestTimeoutMs,
     httpHeadersTimeoutMs,
     persistedOperations: persistedOperations(env),
+    operatorKey: secret(env, 'OPERATOR_KEY'),
   };
 }

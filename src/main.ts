@@ -82,6 +82,7 @@ async function main(): Promise<void> {
     await server.close(config.shutdownTimeoutMs);
     await app.dispose();
     await services.events.close();
+    await services.rateLimiter.close();
     await db.close();
     log.info('shutdown complete');
     process.exit(0);

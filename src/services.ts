@@ -13,6 +13,7 @@ import { SharedLoaders } from './read/loaders.ts';
 import { Metrics } from './http/metrics.ts';
 import { createRateLimiter } from './http/rate-limit.ts';
 import { loadSecretBox } from './auth/secret-box.ts';
+import { OperatorKey } from './auth/operator.ts';
 
 export function createServices(config: Config, db: Database, log: Logger): AppServices {
   const events = createEventBus(config.redisUrl, log);
@@ -24,10 +25,10 @@ export function createServices(config: Config, db: Database, log: Logger): AppSe
     [{ state: 'total' }, db.pool.totalCount],
     [{ state: 'idle' }, db.pool.idleCount],
     [{ state: 'waiting' }, db.pool.waitingCount],
-  ]);
+  ], ['state']);
   metrics.gauge('chatgraph_events_transport_up', 'Whether events cross instances (1: Redis connected or in-process mode, 0: Redis down).', () => [
     [{ transport: events.state() }, events.state() === 'redis-down' ? 0 : 1],
-  ]);
+  ], ['transport']);
   return {
     config,
     db,
@@ -37,10 +38,11 @@ export function createServices(config: Config, db: Database, log: Logger): AppSe
     live,
     metrics,
     secrets,
-    rateLimiter: createRateLimiter(config.rateLimit),
+    rateLimiter: createRateLimiter(config.rateLimit, { redisUrl: config.redisUrl, log }),
     ingest: new IngestService(db, events.pubsub, log, metrics),
     authenticator: new ApiKeyAuthenticator(db.prisma),
     webhookSecrets: new WebhookSecretResolver(db.pool, secrets),
+    operatorKey: config.operatorKey ? new OperatorKey(config.operatorKey) : null,
     sharedLoaders: new SharedLoaders(db.pool),
   };
 }

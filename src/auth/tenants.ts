@@ -5,6 +5,7 @@ import { createApiKey } from './api-keys.ts';
 import type { SecretBox } from './secret-box.ts';
 import { createWebhookSecret, sealWebhookSecrets } from './webhook-secrets.ts';
 import { isTenantId } from '../domain/tenant-id.ts';
+import { AdminError } from './admin.ts';
 
 export { generateWebhookSecret } from './webhook-secrets.ts';
 
@@ -31,7 +32,7 @@ export async function createTenant(
     throw new Error(`tenant id must be a positive 64-bit integer, got ${input.id}`);
   }
   const existing = await prisma.tenant.findUnique({ where: { id: input.id }, select: { id: true } });
-  if (existing) throw new Error(`tenant ${input.id} already exists`);
+  if (existing) throw new AdminError('TENANT_EXISTS', `tenant ${input.id} already exists`);
   await prisma.tenant.create({ data: { id: input.id, name: input.name } });
   const { secret: webhookSecret } = await createWebhookSecret(prisma, secrets, input.id);
   const admin = await createApiKey(prisma, input.id, 'admin', ['READ', 'INGEST', 'ADMIN']);

@@ -122,25 +122,3 @@ export function table(header: readonly string[], rows: readonly (readonly string
 export function formatTime(date: Date | null | undefined): string {
   return date ? date.toISOString().replace(/\.\d{3}Z$/, 'Z') : '-';
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/**
- * The one row a command names by id (a UUID) or by prefix, within a tenant
- * when given: none or several is an error that says which and how to narrow
- * it (`what`: "API key" / "webhook secret", `list`: the command that shows them).
- */
-export async function findOneByPrefixOrId<T extends { id: string; tenantId: bigint }>(
-  ref: string,
-  tenantId: bigint | undefined,
-  what: { name: string; plural: string; list: string },
-  find: (where: { id?: string; prefix?: string; tenantId?: bigint }) => Promise<T[]>,
-): Promise<T> {
-  const byId = UUID.test(ref);
-  const matches = await find({ ...(byId ? { id: ref } : { prefix: ref }), ...(tenantId ? { tenantId } : {}) });
-  if (!matches.length) throw new CliError(`no ${what.name} with ${byId ? 'id' : 'prefix'} "${ref}"${tenantId ? ` in tenant ${tenantId}` : ''} (see ${what.list} --tenant <id>)`);
-  if (matches.length > 1) {
-    throw new CliError(`"${ref}" names ${matches.length} ${what.plural} (${matches.map((m) => `${m.id} of tenant ${m.tenantId}`).join(', ')}): give the id, or --tenant`);
-  }
-  return matches[0]!;
-}

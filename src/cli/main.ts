@@ -37,7 +37,8 @@ ${rows.map(([n, s]) => `  ${n.padEnd(width)}  ${s}`).join('\n')}
 
 Run "chatgraph <command> --help" for a command's options.
 The database is the server's: DATABASE_URL when set, else the embedded one in
-DATA_DIR (./data) — stop a server using the embedded database first.
+DATA_DIR (./data). While a server has the embedded database open, the tenant,
+key and secret commands act through it: --url http://host:port --key <key>.
 Exit codes: 0 done, 1 failed, 2 usage error.`;
 }
 

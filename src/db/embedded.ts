@@ -38,7 +38,7 @@ function lockDataDir(dataDir: string): () => void {
     }
     if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
       throw new EmbeddedInUseError(
-        `the embedded database in ${dataDir} is in use by process ${pid} (a running chatgraph server?): stop it first, or use a PostgreSQL server through DATABASE_URL (if no such process is running, delete ${file})`,
+        `the embedded database in ${dataDir} is in use by process ${pid} (a running chatgraph server?): stop it first, or act through the running server (chatgraph tenant|key|secret … --url http://localhost:4000 --key <ADMIN or operator key>), or use a PostgreSQL server through DATABASE_URL (if no such process is running, delete ${file})`,
       );
     }
     rmSync(file, { force: true });

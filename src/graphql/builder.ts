@@ -4,6 +4,7 @@ import SchemaBuilder from '@pothos/core';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
+import ErrorsPlugin from '@pothos/plugin-errors';
 import { GraphQLError } from 'graphql';
 import type PrismaTypes from '../generated/pothos-prisma-types.ts';
 import { getDatamodel } from '../generated/pothos-prisma-types.ts';
@@ -13,15 +14,17 @@ import { isInstantInRange, parseInstant } from '../domain/ranges.ts';
 export const builder = new SchemaBuilder<{
   Context: Context;
   PrismaTypes: PrismaTypes;
-  AuthScopes: { read: boolean; ingest: boolean; admin: boolean };
+  AuthScopes: { read: boolean; ingest: boolean; admin: boolean; operator: boolean };
   DefaultFieldNullability: false;
   Scalars: {
     DateTime: { Input: Date; Output: Date };
     JSON: { Input: unknown; Output: unknown };
   };
 }>({
-  // Scope-auth first, then prisma, then relay (see docs/style.md).
-  plugins: [ScopeAuthPlugin, PrismaPlugin, RelayPlugin],
+  // Scope-auth first, then prisma, then relay, then the rest (see docs/style.md).
+  plugins: [ScopeAuthPlugin, PrismaPlugin, RelayPlugin, ErrorsPlugin],
+  // Expected failures of the admin operations are typed results (src/graphql/admin.ts).
+  errors: { directResult: true },
   defaultFieldNullability: false,
   scopeAuth: {
     // Subscriptions are authorised once, when they start (not per event).
@@ -30,11 +33,17 @@ export const builder = new SchemaBuilder<{
       read: !!ctx.viewer?.scopes.has('READ') || !!ctx.viewer?.scopes.has('ADMIN'),
       ingest: !!ctx.viewer?.scopes.has('INGEST') || !!ctx.viewer?.scopes.has('ADMIN'),
       admin: !!ctx.viewer?.scopes.has('ADMIN'),
+      // The server-wide operator credential (OPERATOR_KEY; src/auth/operator.ts).
+      operator: ctx.operator,
     }),
     unauthorizedError: (_parent, ctx) =>
       new GraphQLError(
-        ctx.viewer ? 'this API key lacks the scope this field needs' : 'authentication required: send Authorization: Bearer <API key>',
-        { extensions: { code: ctx.viewer ? 'FORBIDDEN' : 'UNAUTHENTICATED' } },
+        ctx.viewer
+          ? 'this API key lacks the scope this field needs'
+          : ctx.operator
+            ? "the operator key administers tenants and their credentials only: use an API key of the tenant for its data"
+            : 'authentication required: send Authorization: Bearer <API key>',
+        { extensions: { code: ctx.viewer || ctx.operator ? 'FORBIDDEN' : 'UNAUTHENTICATED' } },
       ),
   },
   prisma: {

@@ -15,6 +15,7 @@ import type { Metrics } from '../http/metrics.ts';
 import type { SecretBox } from '../auth/secret-box.ts';
 import type { RateLimiter } from '../http/rate-limit.ts';
 import type { WebhookSecretResolver } from '../auth/webhook-secrets.ts';
+import type { OperatorKey } from '../auth/operator.ts';
 
 export interface AppServices {
   readonly config: Config;
@@ -33,6 +34,8 @@ export interface AppServices {
   readonly authenticator: ApiKeyAuthenticator;
   /** The active webhook secrets of a tenant, cached briefly (src/auth/webhook-secrets.ts). */
   readonly webhookSecrets: WebhookSecretResolver;
+  /** Recognises the operator credential (null without OPERATOR_KEY). */
+  readonly operatorKey: OperatorKey | null;
   /** Loaders shared by subscriptions, renewed every event-loop turn. */
   readonly sharedLoaders: SharedLoaders;
 }
@@ -41,6 +44,8 @@ export interface Context {
   readonly services: AppServices;
   readonly prisma: PrismaClient;
   readonly viewer: Viewer | null;
+  /** The caller presented the operator credential (OPERATOR_KEY): tenants of the whole server, no tenant's data. */
+  readonly operator: boolean;
   /** A key was sent (valid or not): tells "invalid key" from "no key". */
   readonly apiKeyGiven: boolean;
   readonly requestId: string;

@@ -3,6 +3,7 @@ import { lexicographicSortSchema, printSchema } from 'graphql';
 import { builder } from './builder.ts';
 import './enums.ts';
 import './viewer.ts';
+import './admin.ts';
 import './ingest.ts';
 import './content.ts';
 import './message.ts';

@@ -1,7 +1,7 @@
 // Who is calling: the tenant and scopes of the API key.
 import { builder } from './builder.ts';
 
-const ApiKeyScopeEnum = builder.enumType('ApiKeyScope', {
+export const ApiKeyScopeEnum = builder.enumType('ApiKeyScope', {
   values: ['READ', 'INGEST', 'ADMIN'] as const,
 });
 

@@ -15,7 +15,7 @@ import { legacyRoutes } from '../rest/legacy-routes.ts';
 import { healthRoutes } from './health.ts';
 import { dashboardRoutes } from './dashboard.ts';
 import { graphiqlOptions } from './graphiql.ts';
-import { useMetrics } from './metrics.ts';
+import { useMetrics, useOperationMetrics } from './metrics.ts';
 import { useRoutes } from './routes.ts';
 import { useAuthGate } from './auth-gate.ts';
 import { corsOptions, useCsrfPrevention } from './browser.ts';
@@ -75,6 +75,8 @@ export function createApp(services: AppServices, options: AppOptions = {}): App 
       useGraphQLErrors(services.log),
       useAuthGate(),
       useSubscriptionLoaders(),
+      // Last: it times what was executed (src/http/metrics.ts).
+      useOperationMetrics(services.metrics),
     ],
     context: async (initial): Promise<Context> => {
       // Over graphql-ws the key was checked when the socket connected.
@@ -85,7 +87,8 @@ export function createApp(services: AppServices, options: AppOptions = {}): App 
       const key = bearerToken(request.headers.get('authorization'));
       try {
         const viewer = key ? await authenticator.authenticate(key) : null;
-        return buildContext(services, viewer, requestId, key !== null);
+        const operator = !viewer && key !== null && !!services.operatorKey?.matches(key);
+        return buildContext(services, viewer, requestId, key !== null, operator);
       } catch (err) {
         if (!isDatabaseUnavailable(err)) logUnexpected(services.log, err, { requestId, operationName: (initial as { params?: { operationName?: string } }).params?.operationName }, 'unexpected error while authenticating a GraphQL request');
         throw err;
@@ -116,11 +119,12 @@ const NO_LOADERS = new Proxy({} as Loaders, {
 });
 
 /** One request's context, with loaders for the viewer's tenant only. */
-export function buildContext(services: AppServices, viewer: Viewer | null, requestId: string, apiKeyGiven = viewer !== null): Context {
+export function buildContext(services: AppServices, viewer: Viewer | null, requestId: string, apiKeyGiven = viewer !== null, operator = false): Context {
   return {
     services,
     prisma: services.db.prisma,
     viewer,
+    operator,
     apiKeyGiven,
     requestId,
     loaders: viewer ? createLoaders(services.db.pool, viewer.tenantId.toString()) : NO_LOADERS,

@@ -7,7 +7,7 @@ export function healthRoutes(db: Database, metrics?: Metrics): Route[] {
   return [
     // Prometheus scrape (no key: nothing in it names a tenant or a message).
     ...(metrics
-      ? [{ method: 'GET' as const, path: '/metrics', handler: () => new Response(metrics.render(), { headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' } }) }]
+      ? [{ method: 'GET' as const, path: '/metrics', handler: async () => new Response(await metrics.render(), { headers: { 'content-type': metrics.contentType } }) }]
       : []),
     // The process is up and serving HTTP.
     { method: 'GET', path: '/healthz', handler: () => json({ status: 'ok' }) },

@@ -1,65 +1,16 @@
-// Prometheus metrics at GET /metrics (text exposition format 0.0.4): HTTP
-// requests and latencies per route, ingest counts, live subscribers and
-// sockets, the database pool, process memory. Written out by hand: a few
-// counters and histograms do not need a client library.
+// Prometheus metrics at GET /metrics, through prom-client: the standard
+// process_* and nodejs_* families (CPU, memory, event-loop lag, GC, handles,
+// start time), HTTP requests and latencies per route, GraphQL operations
+// and their latencies per operation, ingest counts, live subscribers and
+// sockets, the database pool. One registry per app (not prom-client's
+// global one), so that several apps in one process (tests) keep apart.
+import { Kind, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import { requestIdOf } from './request-id.ts';
 import type { Plugin } from 'graphql-yoga';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Logger } from '../log.ts';
 
 type Labels = Record<string, string>;
-
-const key = (labels: Labels) =>
-  Object.entries(labels)
-    .map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`)
-    .join(',');
-
-class Counter {
-  private readonly values = new Map<string, number>();
-  constructor(readonly name: string, readonly help: string) {}
-  inc(labels: Labels = {}, by = 1): void {
-    const k = key(labels);
-    this.values.set(k, (this.values.get(k) ?? 0) + by);
-  }
-  get(labels: Labels = {}): number {
-    return this.values.get(key(labels)) ?? 0;
-  }
-  render(): string {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
-    for (const [k, v] of this.values) lines.push(`${this.name}${k ? `{${k}}` : ''} ${v}`);
-    return lines.join('\n');
-  }
-}
-
-class Histogram {
-  private readonly series = new Map<string, { buckets: number[]; sum: number; count: number }>();
-  constructor(readonly name: string, readonly help: string, readonly bounds: readonly number[]) {}
-  observe(labels: Labels, value: number): void {
-    const k = key(labels);
-    let s = this.series.get(k);
-    if (!s) this.series.set(k, (s = { buckets: this.bounds.map(() => 0), sum: 0, count: 0 }));
-    for (let i = 0; i < this.bounds.length; i++) if (value <= this.bounds[i]!) s.buckets[i]!++;
-    s.sum += value;
-    s.count++;
-  }
-  render(): string {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
-    for (const [k, s] of this.series) {
-      const sep = k ? `${k},` : '';
-      this.bounds.forEach((b, i) => lines.push(`${this.name}_bucket{${sep}le="${b}"} ${s.buckets[i]}`));
-      lines.push(`${this.name}_bucket{${sep}le="+Inf"} ${s.count}`);
-      lines.push(`${this.name}_sum${k ? `{${k}}` : ''} ${s.sum}`);
-      lines.push(`${this.name}_count${k ? `{${k}}` : ''} ${s.count}`);
-    }
-    return lines.join('\n');
-  }
-}
-
-/** A value read when scraped. */
-interface Gauge {
-  name: string;
-  help: string;
-  read: () => [Labels, number][];
-}
 
 const KNOWN_ROUTES = [
   '/graphql', '/healthz', '/readyz', '/metrics', '/openapi.json',
@@ -72,39 +23,70 @@ export function routeOf(pathname: string): string {
   return KNOWN_ROUTES.includes(pathname) ? pathname : 'other';
 }
 
-export class Metrics {
-  readonly httpRequests = new Counter('chatgraph_http_requests_total', 'HTTP requests answered, by route, method and status.');
-  readonly httpDuration = new Histogram('chatgraph_http_request_duration_seconds', 'Time to answer an HTTP request, by route.', [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
-  readonly ingestBatches = new Counter('chatgraph_ingest_batches_total', 'Ingest batches committed.');
-  readonly ingestTransactions = new Counter('chatgraph_ingest_transactions_total', 'Ingest transactions committed (one per batch, or one for several batches of a tenant that queued together).');
-  readonly ingestMessages = new Counter('chatgraph_ingest_messages_total', 'Messages and status updates ingested, by outcome (inserted, updated, unchanged, pending).');
-  readonly ingestFailures = new Counter('chatgraph_ingest_failures_total', 'Ingest batches not stored, by reason (invalid, unauthorized, database_unavailable, error).');
-  readonly eventsPublished = new Counter('chatgraph_events_published_total', 'Live events published after commit, by topic.');
-  private readonly gauges: Gauge[] = [];
-  private readonly started = Date.now();
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-  gauge(name: string, help: string, read: Gauge['read']): void {
-    this.gauges.push({ name, help, read });
+/** Distinct operation names labelled per process; later new names count as "other". */
+export const MAX_OPERATION_NAMES = 100;
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly httpRequests = new Counter({ name: 'chatgraph_http_requests_total', help: 'HTTP requests answered, by route, method and status.', labelNames: ['route', 'method', 'status'], registers: [this.registry] });
+  readonly httpDuration = new Histogram({ name: 'chatgraph_http_request_duration_seconds', help: 'Time to answer an HTTP request, by route.', labelNames: ['route'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
+  readonly graphqlOperations = new Counter({
+    name: 'chatgraph_graphql_operations_total',
+    help: 'GraphQL operations (HTTP and graphql-ws), by operation name, type and outcome (ok, error: executed with errors, invalid: refused by parsing or validation).',
+    labelNames: ['operation', 'type', 'outcome'],
+    registers: [this.registry],
+  });
+  readonly graphqlDuration = new Histogram({
+    name: 'chatgraph_graphql_operation_duration_seconds',
+    help: 'Time to execute a GraphQL operation (a subscription: to start its stream), by operation name, type and outcome.',
+    labelNames: ['operation', 'type', 'outcome'],
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly ingestBatches = new Counter({ name: 'chatgraph_ingest_batches_total', help: 'Ingest batches committed.', registers: [this.registry] });
+  readonly ingestTransactions = new Counter({ name: 'chatgraph_ingest_transactions_total', help: 'Ingest transactions committed (one per batch, or one for several batches of a tenant that queued together).', registers: [this.registry] });
+  readonly ingestMessages = new Counter({ name: 'chatgraph_ingest_messages_total', help: 'Messages and status updates ingested, by outcome (inserted, updated, unchanged, pending).', labelNames: ['outcome'], registers: [this.registry] });
+  readonly ingestFailures = new Counter({ name: 'chatgraph_ingest_failures_total', help: 'Ingest batches not stored, by reason (invalid, unauthorized, database_unavailable, error).', labelNames: ['route', 'reason'], registers: [this.registry] });
+  readonly eventsPublished = new Counter({ name: 'chatgraph_events_published_total', help: 'Live events published after commit, by topic.', labelNames: ['topic'], registers: [this.registry] });
+  private readonly operationNames = new Set<string>();
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    // process_cpu_*, process_resident_memory_bytes, process_start_time_seconds,
+    // nodejs_eventloop_lag_*, nodejs_gc_duration_seconds, nodejs_heap_*, …
+    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 
-  render(): string {
-    const parts = [this.httpRequests, this.httpDuration, this.ingestBatches, this.ingestTransactions, this.ingestMessages, this.ingestFailures, this.eventsPublished]
-      .map((m) => m.render());
-    const memory = process.memoryUsage();
-    const builtIn: Gauge[] = [
-      { name: 'chatgraph_process_resident_memory_bytes', help: 'Resident memory of the process.', read: () => [[{}, memory.rss]] },
-      { name: 'chatgraph_process_heap_used_bytes', help: 'V8 heap in use.', read: () => [[{}, memory.heapUsed]] },
-      { name: 'chatgraph_process_uptime_seconds', help: 'Seconds since start.', read: () => [[{}, (Date.now() - this.started) / 1000]] },
-    ];
-    for (const g of [...this.gauges, ...builtIn]) {
-      const lines = [`# HELP ${g.name} ${g.help}`, `# TYPE ${g.name} gauge`];
-      for (const [labels, value] of g.read()) {
-        const k = key(labels);
-        lines.push(`${g.name}${k ? `{${k}}` : ''} ${value}`);
-      }
-      parts.push(lines.join('\n'));
-    }
-    return parts.join('\n') + '\n';
+  /** A gauge read when scraped. */
+  gauge(name: string, help: string, read: () => [Labels, number][], labelNames: readonly string[] = []): void {
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [labels, value] of read()) this.set(labels, value);
+      },
+    });
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  /** The operation label: the name when among the first MAX_OPERATION_NAMES seen, else "other"; "anonymous" without one. */
+  operationLabel(name: string | undefined): string {
+    if (!name) return 'anonymous';
+    if (this.operationNames.has(name)) return name;
+    if (this.operationNames.size >= MAX_OPERATION_NAMES) return 'other';
+    this.operationNames.add(name);
+    return name;
   }
 }
 
@@ -134,6 +116,67 @@ export function useMetrics(metrics: Metrics, log: Logger): Plugin {
         // immutable headers (a proxied response): the id is in the log line
       }
       if (log.isLevelEnabled('debug')) log.debug({ requestId: s.id, method: request.method, route, status, ms: Math.round(seconds * 1000) }, 'request');
+    },
+  };
+}
+
+function operationOf(document: DocumentNode, name: string | null | undefined): OperationDefinitionNode | undefined {
+  const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  return name ? operations.find((o) => o.name?.value === name) : operations.length === 1 ? operations[0] : undefined;
+}
+
+/**
+ * Counts and times GraphQL operations, over HTTP and graphql-ws alike (both
+ * run Yoga's plugins). Placed after the auth gate and the limits, so that
+ * what it times was executed; documents refused by parsing or validation
+ * count as outcome "invalid", operation "unknown" (their names are not
+ * trusted as label values). Operation names are bounded (Metrics.operationLabel).
+ */
+export function useOperationMetrics(metrics: Metrics): Plugin {
+  const record = (labels: Labels, t0: number) => {
+    metrics.graphqlOperations.inc(labels);
+    metrics.graphqlDuration.observe(labels, (performance.now() - t0) / 1000);
+  };
+  const labelsOf = (document: DocumentNode, operationName: string | null | undefined) => {
+    const operation = operationOf(document, operationName);
+    return { operation: metrics.operationLabel(operation?.name?.value), type: operation?.operation ?? 'unknown' };
+  };
+  return {
+    onParse() {
+      const t0 = performance.now();
+      return ({ result }) => {
+        if (result instanceof Error) record({ operation: 'unknown', type: 'unknown', outcome: 'invalid' }, t0);
+      };
+    },
+    onValidate() {
+      const t0 = performance.now();
+      return ({ valid }) => {
+        if (!valid) record({ operation: 'unknown', type: 'unknown', outcome: 'invalid' }, t0);
+      };
+    },
+    onExecute({ args }) {
+      const t0 = performance.now();
+      const labels = labelsOf(args.document, args.operationName);
+      return {
+        onExecuteDone({ result }) {
+          // A stream (@defer/@stream) is timed to its first part.
+          const errors = 'errors' in result ? result.errors : undefined;
+          record({ ...labels, outcome: errors?.length ? 'error' : 'ok' }, t0);
+        },
+      };
+    },
+    onSubscribe({ args }) {
+      const t0 = performance.now();
+      const labels = labelsOf(args.document, args.operationName);
+      return {
+        onSubscribeResult({ result }) {
+          const errors = 'errors' in result ? (result as { errors?: unknown[] }).errors : undefined;
+          record({ ...labels, outcome: errors?.length ? 'error' : 'ok' }, t0);
+        },
+        onSubscribeError() {
+          record({ ...labels, outcome: 'error' }, t0);
+        },
+      };
     },
   };
 }

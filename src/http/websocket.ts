@@ -12,7 +12,7 @@ import { WebSocketServer } from 'ws';
 import { bearerToken, type ApiKeyAuthenticator, type Viewer } from '../auth/api-keys.ts';
 import type { Logger } from '../log.ts';
 import type { App } from './app.ts';
-import { takeAllowance, type RateLimiter } from './rate-limit.ts';
+import type { RateLimiter } from './rate-limit.ts';
 import { operationResolutionError } from './graphql-errors.ts';
 
 /** What the Yoga context function receives for an operation over a socket. */
@@ -57,7 +57,7 @@ export function attachWebSocket(
       connectionInitWaitTimeout: 10_000,
       onConnect: async (ctx) => {
         const key = connectionKey(ctx.connectionParams, ctx.extra.request);
-        const refused = limiter ? takeAllowance(limiter, key, ctx.extra.request.socket.remoteAddress ?? 'unknown') : null;
+        const refused = limiter ? await limiter.take(key, ctx.extra.request.socket.remoteAddress ?? 'unknown') : null;
         if (refused) {
           // 4429: the socket is refused for now; the client may retry after the delay named.
           ctx.extra.socket.close(4429, refused.message.slice(0, 120));
@@ -72,7 +72,7 @@ export function attachWebSocket(
       },
       onSubscribe: async (ctx, id, payload) => {
         // Every operation on a socket counts, like a request over HTTP.
-        const refused = limiter ? takeAllowance(limiter, ctx.extra.key ?? null, ctx.extra.request.socket.remoteAddress ?? 'unknown') : null;
+        const refused = limiter ? await limiter.take(ctx.extra.key ?? null, ctx.extra.request.socket.remoteAddress ?? 'unknown') : null;
         if (refused) return [new GraphQLError(refused.message, { extensions: { code: 'RATE_LIMITED', retryAfterSeconds: refused.retryAfterSeconds } })];
         const ws: WebSocketInit = { viewer: ctx.extra.viewer!, requestId: `${ctx.extra.connectionId}/${id}` };
         const { schema, execute, subscribe, contextFactory, parse, validate } = app.getEnveloped({ ws, params: payload });

@@ -44,6 +44,7 @@ after(async () => {
   for (const { app, services } of instances.slice(1)) {
     await app.dispose();
     await services.events.close();
+    await services.rateLimiter.close();
   }
   if (t) await t.close();
 });

@@ -36,10 +36,10 @@ test('/metrics counts requests by route and status, ingest outcomes and failures
   assert.equal(delta('chatgraph_ingest_batches_total'), 1);
   assert.equal(delta('chatgraph_events_published_total{topic="messageAdded"}'), 2);
   assert.equal(delta('chatgraph_ingest_failures_total{route="CLIENT_SYNC_MESSAGE_STATUS",reason="invalid"}') + delta('chatgraph_ingest_failures_total{route="/webhooks/CLIENT_SYNC_MESSAGE_STATUS",reason="invalid"}'), 1);
-  assert.match(after, /^chatgraph_http_request_duration_seconds_bucket\{route="\/webhooks\/MSG_SYNC_MESSAGE",le="\+Inf"\} \d+$/m);
+  assert.match(after, /^chatgraph_http_request_duration_seconds_bucket\{le="\+Inf",route="\/webhooks\/MSG_SYNC_MESSAGE"\} \d+$/m);
   assert.match(after, /^chatgraph_db_pool_connections\{state="total"\} \d+$/m);
   assert.match(after, /^chatgraph_subscriptions_active 0$/m);
-  assert.match(after, /^chatgraph_process_resident_memory_bytes \d+$/m);
+  assert.match(after, /^process_resident_memory_bytes \d+$/m);
   // Unknown paths are one label value, not one per path.
   await t.app.fetch('http://localhost/no/such/path/' + randomBytes(4).toString('hex'));
   assert.match(await scrape(), /route="other"/);

@@ -43,6 +43,7 @@ after(async () => {
   for (const x of instances) {
     await x.app.dispose();
     await x.services.events.close();
+    await x.services.rateLimiter.close();
   }
   await proxy.close();
   await t.close();
@@ -89,6 +90,9 @@ test('Redis away: ingest goes on, each instance still serves its own subscribers
   assert.equal(onB.queued, 0); // B cannot hear A without Redis
   const outageLines = a.logs.filter((l) => l.includes('Redis unavailable'));
   assert.equal(outageLines.length, 1, 'the outage is logged once, not per event');
+  // Rate limits fail open to each instance's own buckets: requests are served, not 500s.
+  assert.equal(a.services.rateLimiter.state(), 'redis-down');
+  assert.equal(a.logs.filter((l) => l.includes('rate limits: Redis does not answer')).length, 1, 'logged once per outage');
 
   await proxy.up();
   await waitFor(() => instances.every((x) => x.services.events.state() === 'redis'), 'Redis back', 20_000);
@@ -97,6 +101,13 @@ test('Redis away: ingest goes on, each instance still serves its own subscribers
   assert.equal(await nextId(onA), 'r-4');
   assert.equal(await nextId(onB), 'r-4');
   assert.ok(a.logs.some((l) => l.includes('Redis available again')));
+  // The limiter learns that Redis is back from the next request it makes.
+  for (let i = 0; i < 50 && a.services.rateLimiter.state() !== 'redis'; i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    await a.app.fetch('http://localhost/graphql', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${t.tenant.readKey}` }, body: '{"query":"{ viewer { tenantId } }"}' });
+  }
+  assert.equal(a.services.rateLimiter.state(), 'redis', 'rate limits shared again');
+  assert.ok(a.logs.some((l) => l.includes('rate limits: Redis answers again')));
   await onA.return!();
   await onB.return!();
 });

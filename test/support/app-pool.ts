@@ -31,6 +31,7 @@ export async function startTestAppWithPool(poolSize: number, env: Record<string,
     async close() {
       await app.dispose();
       await services.events.close();
+      await services.rateLimiter.close();
       await testDb.close();
     },
   };

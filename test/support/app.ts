@@ -40,6 +40,7 @@ export async function startTestApp(env: Record<string, string> = {}, logger?: Lo
     async close() {
       await app.dispose();
       await services.events.close();
+      await services.rateLimiter.close();
       await testDb.close();
     },
   };

@@ -141,8 +141,8 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
 test('--help on the tool and on every command exits 0 with its usage; unknown commands and flags exit 2 naming them', async () => {
   const top = await cli(['--help']);
   assert.equal(top.code, 0);
-  const commands = [...top.stdout.matchAll(/^ {2}(\S+(?: (?:create|list|revoke))?) {2,}/gm)].map((m) => m[1]!);
-  assert.deepEqual(commands, ['tenant create', 'tenant list', 'key create', 'key list', 'key revoke', 'secret create', 'secret list', 'secret revoke', 'migrate', 'status', 'import', 'backfill', 'send-webhook', 'demo', 'search-reindex']);
+  const commands = [...top.stdout.matchAll(/^ {2}(\S+(?: (?:create|list|revoke|rotate))?) {2,}/gm)].map((m) => m[1]!);
+  assert.deepEqual(commands, ['tenant create', 'tenant list', 'key create', 'key list', 'key revoke', 'key rotate', 'secret create', 'secret list', 'secret revoke', 'secret rotate', 'migrate', 'status', 'import', 'backfill', 'send-webhook', 'demo', 'search-reindex']);
   for (const command of commands) {
     const help = await cli([...command.split(' '), '--help']);
     assert.equal(help.code, 0, command);
@@ -154,7 +154,11 @@ test('--help on the tool and on every command exits 0 with its usage; unknown co
     assert.match(help.stdout, new RegExp(`^usage: chatgraph ${group} <`));
   }
   assert.deepEqual(await cli(['frobnicate']), { code: 2, stdout: '', stderr: 'chatgraph: unknown command "frobnicate" (see chatgraph --help)\n' });
-  assert.deepEqual(await cli(['key', 'rotate']), { code: 2, stdout: '', stderr: 'chatgraph: unknown command "key rotate" (see chatgraph key --help)\n' });
+  assert.deepEqual(await cli(['key', 'expire']), { code: 2, stdout: '', stderr: 'chatgraph: unknown command "key expire" (see chatgraph key --help)\n' });
+  // --url mode: a URL and a key are required, and a key alone (without --url) is refused.
+  assert.deepEqual(await cli(['key', 'list', '--url', 'localhost:4000', '--key', 'k']), { code: 2, stdout: '', stderr: 'chatgraph: key list: --url must be an http(s) URL like http://localhost:4000, got "localhost:4000"\n' });
+  assert.deepEqual(await cli(['key', 'list', '--url', 'http://localhost:4000']), { code: 2, stdout: '', stderr: 'chatgraph: key list: --url needs an ADMIN key or the operator key: --key <key> or CHATGRAPH_ADMIN_KEY\n' });
+  assert.deepEqual(await cli(['key', 'list', '--tenant', '82', '--key', 'k']), { code: 2, stdout: '', stderr: 'chatgraph: key list: --key goes with --url (on the database no key is needed)\n' });
   assert.deepEqual(await cli(['tenant', 'list', '--verbose']), { code: 2, stdout: '', stderr: 'chatgraph: tenant list: unknown option --verbose (see chatgraph tenant list --help)\n' });
   assert.equal((await cli(['key', 'create', '--tenant', '82', '--scopes', 'READ,WRITE'])).stderr, 'chatgraph: key create: unknown scope "WRITE" (use READ, INGEST, ADMIN)\n');
   assert.equal((await cli(['tenant', 'create', '--id', 'abc', '--name', 'x'])).stderr, 'chatgraph: tenant create: --id must be a tenant id (a positive 64-bit integer), got "abc"\n');

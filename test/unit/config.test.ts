@@ -52,6 +52,8 @@ const bad: [Record<string, string>, RegExp][] = [
   [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent/],
   [{ MIGRATE_ON_START: 'maybe' }, /^MIGRATE_ON_START must be true or false/],
   [{ NODE_ENV: 'staging' }, /^NODE_ENV must be one of development, production, test/],
+  [{ OPERATOR_KEY: 'short' }, /^OPERATOR_KEY must be 32 to 512 printable characters without spaces .* got 5 characters$/],
+  [{ OPERATOR_KEY: 'a'.repeat(20) + ' ' + 'b'.repeat(20) }, /^OPERATOR_KEY must be 32 to 512 printable characters without spaces/],
 ];
 for (const [env, message] of bad) {
   test(`rejects ${JSON.stringify(env)} with one clear line`, () => {
@@ -73,6 +75,13 @@ test('SECRETS_KEY: 32 bytes in base64 are accepted', () => {
   const key = Buffer.alloc(32, 7);
   assert.deepEqual(loadConfig({ SECRETS_KEY: key.toString('base64') }).secretsKey, key);
   assert.equal(loadConfig({}).secretsKey, null);
+});
+
+test('OPERATOR_KEY: unset by default; a long secret is accepted, and never echoed in a message', () => {
+  assert.equal(loadConfig({}).operatorKey, null);
+  const key = 'x'.repeat(43);
+  assert.equal(loadConfig({ OPERATOR_KEY: key }).operatorKey, key);
+  assert.throws(() => loadConfig({ OPERATOR_KEY: 'secret-but-short' }), (err: Error) => !err.message.includes('secret-but-short'));
 });
 
 test('limits: defaults, values, and one clear line for a bad value', () => {
