@@ -10,9 +10,10 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { resource } from '../paths.ts';
 import { json, type Route } from './routes.ts';
 
-const PAGE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dashboard');
+const PAGE_DIR = resource('src/dashboard');
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

@@ -5,11 +5,11 @@
 // else a placeholder to replace.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Kind, parse, type OperationDefinitionNode, type TypeNode } from 'graphql';
+import { resource } from '../paths.ts';
 import type { GraphiQLOptions } from 'graphql-yoga';
 
-const OPERATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../schema/operations');
+const OPERATIONS_DIR = resource('schema/operations');
 
 export interface ExampleTab {
   /** The operation's name (GraphiQL titles the tab with it). */
