@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServerProcess } from '../support/process.ts';
+import { demoCredentialsFrom, startServerProcess } from '../support/process.ts';
 import { testTarget } from '../support/database.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -17,8 +17,7 @@ test('examples/client.ts pages a conversation and prints a live status change', 
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'chatgraph-example-'));
   const server = await startServerProcess({ DATA_DIR: dataDir, DEMO_BOOTSTRAP: 'true' });
   try {
-    const readKey = server.output().match(/read key\s+(cg_\w+)/)![1]!;
-    const ingestKey = server.output().match(/ingest key\s+(cg_\w+)/)![1]!;
+    const { readKey, ingestKey } = demoCredentialsFrom(server.output());
     const graphql = async (query: string, variables: Record<string, unknown>) => {
       const res = await fetch(`http://127.0.0.1:${server.port}/graphql`, {
         method: 'POST',

@@ -2,16 +2,24 @@
 // graceful shutdown, and one clear line for each start-up mistake.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { startServerProcess, runServerToExit } from '../support/process.ts';
+import { demoCredentialsFrom, startServerProcess, runServerToExit } from '../support/process.ts';
 import { openTestDatabase, testTarget } from '../support/database.ts';
+
+function isJsonObject(line: string): boolean {
+  try {
+    return typeof JSON.parse(line) === 'object';
+  } catch {
+    return false;
+  }
+}
 
 const embeddedOnly = { skip: testTarget === 'postgres' ? 'embedded start-up is checked in the embedded run' : false };
 
-test('embedded: first start migrates and prints a demo tenant; a second start reuses the data', embeddedOnly, async () => {
+test('embedded: first start migrates and says the demo tenant (a JSON record, demo.env); a second start reuses the data; every line is JSON', embeddedOnly, async () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'chatgraph-proc-'));
   try {
     const first = await startServerProcess({ DATA_DIR: dataDir, DEMO_BOOTSTRAP: 'true' });
@@ -22,8 +30,13 @@ test('embedded: first start migrates and prints a demo tenant; a second start re
     const graphiql = await fetch(`http://127.0.0.1:${first.port}/graphql`, { headers: { accept: 'text/html' } });
     assert.equal(graphiql.status, 200);
     assert.match(await graphiql.text(), /graphiql/i);
-    assert.match(first.output(), /chatgraph demo tenant/);
-    const readKey = first.output().match(/read key\s+(cg_\w+)/)![1]!;
+    // Not a terminal: the keys come in one JSON log record, and in $DATA_DIR/demo.env as export lines.
+    const demo = demoCredentialsFrom(first.output());
+    const readKey = demo.readKey;
+    const envFile = path.join(dataDir, 'demo.env');
+    assert.equal(statSync(envFile).mode & 0o777, 0o600, 'demo.env is the owner\'s only');
+    const exported = Object.fromEntries([...readFileSync(envFile, 'utf8').matchAll(/^export (\w+)='([^']*)'$/gm)].map((m) => [m[1], m[2]]));
+    assert.deepEqual(exported, { ADMIN_KEY: demo.adminKey, INGEST_KEY: demo.ingestKey, READ_KEY: demo.readKey, SECRET: demo.webhookSecret });
     const res = await fetch(`http://127.0.0.1:${first.port}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${readKey}` },
@@ -32,6 +45,8 @@ test('embedded: first start migrates and prints a demo tenant; a second start re
     assert.deepEqual(await res.json(), { data: { viewer: { tenantId: '82', scopes: ['READ'] } } });
     assert.equal(await first.stop('SIGTERM'), 0, 'graceful shutdown exits 0');
     assert.match(first.output(), /shutdown complete/);
+    const notJson = first.output().split('\n').filter((line) => line.trim() !== '' && !isJsonObject(line));
+    assert.deepEqual(notJson, [], 'every line the server writes is a JSON log record');
 
     const second = await startServerProcess({ DATA_DIR: dataDir, DEMO_BOOTSTRAP: 'true' });
     assert.doesNotMatch(second.output(), /demo tenant/, 'the demo tenant is created once');
