@@ -105,17 +105,19 @@ test('/readyz is 503 with the reason while migrations are not applied', async ()
 });
 
 const startupMistakes: [string, Record<string, string>, RegExp][] = [
-  ['an unreachable DATABASE_URL', { DATABASE_URL: 'postgresql://nobody@127.0.0.1:1/none' }, /^chatgraph: cannot connect to PostgreSQL at postgresql:\/\/nobody@127\.0\.0\.1:1\/none: connection refused/],
-  ['a malformed DATABASE_URL', { DATABASE_URL: 'postgres//oops' }, /^chatgraph: DATABASE_URL is not a valid URL/],
-  ['a bad port', { PORT: '99999' }, /^chatgraph: PORT must be a whole number from 0 to 65535, got "99999"/],
-  ['an unknown time zone', { LEGACY_TIME_ZONE: 'Asia/Atlantis' }, /^chatgraph: LEGACY_TIME_ZONE is not a known IANA time zone: "Asia\/Atlantis"/],
+  ['an unreachable DATABASE_URL', { DATABASE_URL: 'postgresql://nobody@127.0.0.1:1/none' }, /^cannot connect to PostgreSQL at postgresql:\/\/nobody@127\.0\.0\.1:1\/none: connection refused/],
+  ['a malformed DATABASE_URL', { DATABASE_URL: 'postgres//oops' }, /^DATABASE_URL is not a valid URL/],
+  ['a bad port', { PORT: '99999' }, /^PORT must be a whole number from 0 to 65535, got "99999"/],
+  ['an unknown time zone', { LEGACY_TIME_ZONE: 'Asia/Atlantis' }, /^LEGACY_TIME_ZONE is not a known IANA time zone: "Asia\/Atlantis"/],
 ];
 for (const [what, env, message] of startupMistakes) {
-  test(`start-up with ${what} stops with one clear line`, embeddedOnly, async () => {
+  test(`start-up with ${what} stops with one clear log line`, embeddedOnly, async () => {
     const result = await runServerToExit({ DATA_DIR: path.join(os.tmpdir(), 'chatgraph-never'), ...env });
     assert.equal(result.code, 1);
-    const lines = result.stderr.trim().split('\n').filter((l) => !l.includes('npm warn'));
-    assert.equal(lines.length, 1, `expected one line, got:\n${result.stderr}`);
-    assert.match(lines[0]!, message);
+    const lines = `${result.stdout}${result.stderr}`.trim().split('\n').filter((l) => !l.includes('npm warn'));
+    assert.equal(lines.length, 1, `expected one line, got:\n${result.stdout}${result.stderr}`);
+    const record = JSON.parse(lines[0]!) as { level: number; msg: string };
+    assert.equal(record.level, 60, 'fatal');
+    assert.match(record.msg, message);
   });
 }
