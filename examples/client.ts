@@ -97,7 +97,7 @@ async function main(): Promise<void> {
   const noEvent = once
     ? setTimeout(() => {
         console.error(`client: no status change within ${waitSeconds} s (CHATGRAPH_WAIT); exiting`);
-        void ws.dispose().finally(() => process.exit(1));
+        void Promise.resolve(ws.dispose()).finally(() => process.exit(1));
       }, waitSeconds * 1000)
     : undefined;
   for await (const { messageStatusChanged: e } of subscribe(ExampleStatusChangedDocument, { where: { conversationId } })) {
