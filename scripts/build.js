@@ -11,12 +11,13 @@
 //   node scripts/build.js             code generation when stale; the bundle always
 //   node scripts/build.js --codegen   code generation when stale (npm test, typecheck)
 //   node scripts/build.js --generate  code generation now (npm run generate)
+//   node scripts/build.js --outdir D  the bundle into D (inside the project; tests)
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { pino } from 'pino';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const distDir = path.join(root, 'dist');
@@ -32,9 +33,24 @@ const RESOURCES = ['src/dashboard', 'schema/operations', 'prisma/schema.prisma',
 
 const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 /** The build's logger: JSON lines as the server's (stdout), or the CLI's (stderr: its stdout is the command's output). */
+// Made on first use: `npx chatgraph --help` with nothing stale does not load pino twice.
 export function buildLogger({ fd = 1, service = 'chatgraph', level = 'info' } = {}) {
-  const env = process.env.LOG_LEVEL?.trim().toLowerCase();
-  return pino({ level: LEVELS.has(env ?? '') ? env : level, base: { service }, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination({ fd, sync: true }));
+  let logger;
+  const make = () => {
+    const { pino } = createRequire(import.meta.url)('pino');
+    const env = process.env.LOG_LEVEL?.trim().toLowerCase();
+    return pino({ level: LEVELS.has(env ?? '') ? env : level, base: { service }, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination({ fd, sync: true }));
+  };
+  return new Proxy(
+    {},
+    {
+      get: (_, name) => {
+        logger ??= make();
+        const value = logger[name];
+        return typeof value === 'function' ? value.bind(logger) : value;
+      },
+    },
+  );
 }
 let log = buildLogger();
 
@@ -107,8 +123,12 @@ export function generate() {
   log.info({ ms, output: 'src/generated' }, 'build: code generated (Prisma client, GraphQL operation types)');
 }
 
-/** Bundles src/main.ts and src/cli/run.ts into dist/ and copies the run-time files beside them. */
-export async function bundle() {
+/**
+ * Bundles src/main.ts and src/cli/run.ts into dist/ (or `outDir`, which must
+ * be inside the project so that node_modules resolves) and copies the
+ * run-time files beside them.
+ */
+export async function bundle(outDir = distDir) {
   const hash = buildHash();
   let esbuild;
   try {
@@ -117,7 +137,7 @@ export async function bundle() {
     throw new BuildError('the build (dist/) is missing or stale but esbuild is not installed: run npm ci (with devDependencies), then npm run build');
   }
   const started = Date.now();
-  const tmp = `${distDir}.tmp-${process.pid}`;
+  const tmp = `${outDir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   try {
     await esbuild.build({
@@ -148,9 +168,9 @@ export async function bundle() {
     if (existsSync(from)) cpSync(from, path.join(tmp, resource), { recursive: true });
   }
   writeFileSync(path.join(tmp, STAMP), hash + '\n');
-  rmSync(distDir, { recursive: true, force: true });
-  renameSync(tmp, distDir);
-  log.info({ ms: Date.now() - started, output: 'dist' }, 'build: server and CLI bundled');
+  rmSync(outDir, { recursive: true, force: true });
+  renameSync(tmp, outDir);
+  log.info({ ms: Date.now() - started, output: path.relative(root, outDir) }, 'build: server and CLI bundled');
 }
 
 const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
@@ -210,7 +230,9 @@ export async function prepare({ bundleAlways = false, codegenOnly = false, logge
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   try {
     const flags = process.argv.slice(2);
-    if (flags.includes('--generate')) await withLock(async () => generate());
+    const outdir = flags.indexOf('--outdir');
+    if (outdir >= 0) await bundle(path.resolve(flags[outdir + 1] ?? 'dist'));
+    else if (flags.includes('--generate')) await withLock(async () => generate());
     else await prepare({ bundleAlways: !flags.includes('--codegen'), codegenOnly: flags.includes('--codegen') });
   } catch (err) {
     if (err instanceof BuildError) log.error({ reason: err.message }, 'build failed');
