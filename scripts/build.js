@@ -32,8 +32,11 @@ const BUILD_INPUTS = ['src', 'schema/operations', 'prisma/schema.prisma', 'prism
 const RESOURCES = ['src/dashboard', 'schema/operations', 'prisma/schema.prisma', 'prisma/migrations', 'README.md'];
 
 const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
-/** The build's logger: JSON lines as the server's (stdout), or the CLI's (stderr: its stdout is the command's output). */
-// Made on first use: `npx chatgraph --help` with nothing stale does not load pino twice.
+/**
+ * The build's logger: JSON lines as the server's (stdout), or the CLI's
+ * (stderr: its stdout is the command's output). Made on first use, so that
+ * `npx chatgraph --help` with nothing stale does not load pino twice.
+ */
 export function buildLogger({ fd = 1, service = 'chatgraph', level = 'info' } = {}) {
   let logger;
   const make = () => {
