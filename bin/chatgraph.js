@@ -1,15 +1,16 @@
 #!/usr/bin/env node
-// `npx chatgraph …` from the project directory: runs src/cli/main.ts with tsx.
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+// `npx chatgraph …` from the project directory: the built CLI (dist/cli.js),
+// built first when its sources changed (scripts/build.js; checking costs
+// milliseconds). Build messages are JSON on stderr: stdout is the command's.
+import { BuildError, buildLogger, prepare } from '../scripts/build.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), path.join(root, 'src/cli/main.ts'), ...process.argv.slice(2)], { stdio: 'inherit' });
-// Ctrl-C reaches the child too (same process group): it finishes its batch and exits.
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
-child.on('error', (err) => {
-  process.stderr.write(`chatgraph: cannot start: ${err.message}\n`);
+process.setSourceMapsEnabled(true);
+const log = buildLogger({ fd: 2, service: 'chatgraph-cli' });
+try {
+  await prepare({ logger: log });
+} catch (err) {
+  if (!(err instanceof BuildError)) throw err;
+  log.fatal({ reason: err.message }, 'cannot run: the build is missing or stale and cannot be made here');
   process.exit(1);
-});
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 + 2 : 1)));
+}
+await import('../dist/cli.js');

@@ -7,7 +7,8 @@
 // Environment: CHATGRAPH_URL (default http://localhost:4000/graphql),
 // CHATGRAPH_KEY (an API key with the READ scope), CHATGRAPH_CONVERSATION (a
 // Conversation id; default: the most recently active one), CHATGRAPH_PAGE_SIZE
-// (default 20).
+// (default 20), CHATGRAPH_WAIT (with --once: seconds to wait for the event,
+// default 30; without one it exits 1 saying so).
 //
 // The documents are schema/operations/example-*.graphql, typed by codegen
 // (`npm run generate`) into TypedDocumentNodes: each call below knows its
@@ -27,8 +28,13 @@ const url = process.env.CHATGRAPH_URL ?? 'http://localhost:4000/graphql';
 const key = process.env.CHATGRAPH_KEY;
 const pageSize = Number(process.env.CHATGRAPH_PAGE_SIZE ?? 20);
 const once = process.argv.includes('--once');
+const waitSeconds = Number(process.env.CHATGRAPH_WAIT ?? 30);
 if (!key) {
   console.error('CHATGRAPH_KEY must be an API key with the READ scope');
+  process.exit(2);
+}
+if (!(waitSeconds > 0)) {
+  console.error(`CHATGRAPH_WAIT must be a number of seconds above 0, got "${process.env.CHATGRAPH_WAIT}"`);
   process.exit(2);
 }
 
@@ -87,10 +93,18 @@ async function main(): Promise<void> {
 
   // Live: this conversation's status changes (PENDING → SENT → DELIVERED → READ).
   console.log('listening for status changes');
+  // --once promises an exit: without an event in time, say so and stop.
+  const noEvent = once
+    ? setTimeout(() => {
+        console.error(`client: no status change within ${waitSeconds} s (CHATGRAPH_WAIT); exiting`);
+        void Promise.resolve(ws.dispose()).finally(() => process.exit(1));
+      }, waitSeconds * 1000)
+    : undefined;
   for await (const { messageStatusChanged: e } of subscribe(ExampleStatusChangedDocument, { where: { conversationId } })) {
     console.log(`status ${e.whatsMessageId}: ${e.previousStatus} -> ${e.status} at ${e.changedAt}`);
     if (once) break;
   }
+  clearTimeout(noEvent);
   await ws.dispose();
 }
 

@@ -13,9 +13,8 @@
 //   shell state (variables and `cd` carry over, as in a terminal), each to
 //   exit 0 within 120 s;
 // - runs `npm start` (and any command ending in it) in the background, as a
-//   reader leaves it running in a terminal, and waits for its /readyz; on
-//   the first start it sets ADMIN_KEY, INGEST_KEY, READ_KEY and SECRET from
-//   the demo tenant it prints, as the README asks the reader to;
+//   reader leaves it running in a terminal, and waits for its /readyz (the
+//   demo tenant's keys then come from the README's `source data/demo.env`);
 // - where the README shows an answer (`# → …` after a command, on its line
 //   or the next; continued on lines starting `#   `), checks its standard
 //   output is that text, `…` standing for anything;
@@ -236,14 +235,11 @@ async function main(): Promise<number> {
       `set -a\n. ${JSON.stringify(state)}\ncd "$(cat ${JSON.stringify(cwdFile)})"\n` +
       `trap 'export -p > ${JSON.stringify(state)}.next; mv ${JSON.stringify(state)}.next ${JSON.stringify(state)}; pwd > ${JSON.stringify(cwdFile)}' EXIT\n` +
       `${command}\n`;
-    const addToState = (vars: Record<string, string>) =>
-      writeFileSync(state, readFileSync(state, 'utf8') + Object.entries(vars).map(([k, v]) => `export ${k}='${v.replace(/'/g, `'\\''`)}'\n`).join(''));
 
     const readme = readFileSync(path.join(clone, 'README.md'), 'utf8');
     const blocks = extractBlocks(readme);
     let run = 0;
     const skipped: string[] = [];
-    let credentials = false;
     for (const block of blocks) {
       if (block.skip) {
         skipped.push(`README.md:${block.line}: ${block.skip}`);
@@ -273,12 +269,6 @@ async function main(): Promise<number> {
             continue;
           }
           console.log(`    (running in the background; ready on port ${serverPort})`);
-          const found = (label: string) => output.match(new RegExp(`${label}\\s+(\\S+)`))?.[1];
-          if (!credentials && found('read key')) {
-            credentials = true;
-            addToState({ ADMIN_KEY: found('admin key')!, INGEST_KEY: found('ingest key')!, READ_KEY: found('read key')!, SECRET: found('webhook secret')! });
-            console.log('    (ADMIN_KEY, INGEST_KEY, READ_KEY and SECRET set from the demo tenant it printed)');
-          }
           continue;
         }
         const limit = block.timeoutSeconds ?? COMMAND_TIMEOUT_S;

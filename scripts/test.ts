@@ -94,6 +94,8 @@ function runNodeTest(label: string, files: string[], env: Record<string, string>
 }
 
 async function main(): Promise<number> {
+  // Which Node ran the tests (package.json's engines says which are tested).
+  console.log(`node ${process.version} (${process.platform}-${process.arch})`);
   const unit = only === 'integration' ? [] : listTests('unit');
   const integration = only === 'unit' ? [] : listTests('integration');
   const runs: Totals[] = [];

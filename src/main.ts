@@ -1,19 +1,27 @@
 // Start-up: config → database (migrated) → app → HTTP server; and shutdown on
 // SIGTERM/SIGINT. Expected failures (bad configuration, unreachable database,
-// port taken) end start-up with one line saying what is wrong.
+// port taken) end start-up with one log line saying what is wrong. Every
+// line written is JSON through the logger (src/log.ts), libraries' warnings
+// included; only the demo tenant's banner is text, on a terminal.
 import { loadConfig, ConfigError } from './config.ts';
-import { createLogger } from './log.ts';
+import { captureProcessOutput, createLogger, levelFromEnv, type Logger } from './log.ts';
 import { openDatabase, DatabaseUnavailableError } from './db/database.ts';
-import { bootstrapDemoTenant, formatCredentials, sealStoredSecrets } from './auth/tenants.ts';
+import { bootstrapDemoTenant, sealStoredSecrets } from './auth/tenants.ts';
 import { createApp } from './http/app.ts';
 import { listen } from './server.ts';
 import { createServices } from './services.ts';
 import { attachWebSocket } from './http/websocket.ts';
 import { loadDemoData } from './cli/demo.ts';
 import { loadDemoReadKey, saveDemoReadKey } from './http/demo-key.ts';
+import { announceDemoTenant } from './auth/demo-env.ts';
+
+// Until the configuration is read (a bad LOG_LEVEL is reported at info).
+let log: Logger = createLogger(levelFromEnv(process.env, 'info'));
+captureProcessOutput(log);
 
 function fail(message: string): never {
-  process.stderr.write(`chatgraph: ${message}\n`);
+  log.fatal(message);
+  log.flush();
   process.exit(1);
 }
 
@@ -25,7 +33,8 @@ async function main(): Promise<void> {
     if (err instanceof ConfigError) fail(err.message);
     throw err;
   }
-  const log = createLogger(config.logLevel);
+  log = createLogger(config.logLevel);
+  captureProcessOutput(log);
 
   let db;
   try {
@@ -44,12 +53,7 @@ async function main(): Promise<void> {
     if (demo) {
       // Development only: kept sealed so that GraphiQL and /dashboard open with it (src/http/demo-key.ts).
       saveDemoReadKey(services, demo.readKey);
-      process.stdout.write(
-        `\n==== chatgraph demo tenant (created on first start of an empty database) ====\n${formatCredentials(demo)}\n` +
-          `Try: curl -H 'Authorization: Bearer ${demo.readKey}' -H 'content-type: application/json' \\\n` +
-          `       -d '{"query":"{ viewer { tenantId tenantName scopes } }"}' http://localhost:${config.port}/graphql\n` +
-          '=============================================================================\n\n',
-      );
+      announceDemoTenant(demo, { dataDir: config.dataDir, port: config.port, log });
       if (config.demoData) {
         const demoData = await loadDemoData(services.ingest, demo.tenantId, { timeZone: config.legacyTimeZone });
         log.info({ tenantId: demo.tenantId.toString(), messages: demoData.inserted }, 'demo data loaded (DEMO_DATA)');
@@ -92,6 +96,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  process.stderr.write(`chatgraph: unexpected start-up failure: ${(err as Error).stack ?? err}\n`);
+  log.fatal({ err }, 'unexpected start-up failure');
+  log.flush();
   process.exit(1);
 });

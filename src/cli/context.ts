@@ -1,13 +1,12 @@
 // What a command needs from the server's own parts: the validated config,
 // the database (embedded PGlite in DATA_DIR, or DATABASE_URL), the secret box
 // and the one ingest service. Opened on demand, closed once.
-import { pino } from 'pino';
 import { loadConfig, ConfigError, type Config } from '../config.ts';
-import { openDatabase, DatabaseUnavailableError, type Database } from '../db/database.ts';
+import type { Database } from '../db/database.ts';
 import { loadSecretBox, type SecretBox } from '../auth/secret-box.ts';
-import { createEventBus, type ChatEventBus } from '../events/pubsub.ts';
-import { IngestService } from '../ingest/service.ts';
-import type { Logger } from '../log.ts';
+import type { ChatEventBus } from '../events/pubsub.ts';
+import type { IngestService } from '../ingest/service.ts';
+import { createLogger, type Logger } from '../log.ts';
 import { CliError, type Io } from './args.ts';
 
 export interface CliContext {
@@ -30,11 +29,18 @@ export function cliConfig(io: Io): Config {
 
 /** Logs go to stderr (stdout carries the command's output), warnings and worse unless LOG_LEVEL says otherwise. */
 export function cliLogger(io: Io, config: Config): Logger {
-  return pino({ level: io.env.LOG_LEVEL ? config.logLevel : 'warn', base: { service: 'chatgraph-cli' } }, pino.destination(2)) as Logger;
+  return createLogger(io.env.LOG_LEVEL ? config.logLevel : 'warn', { service: 'chatgraph-cli', destination: 2 });
 }
 
 export async function openCliContext(io: Io, options: { migrate?: boolean } = {}): Promise<CliContext> {
   const config = cliConfig(io);
+  // The database drivers, Prisma, ioredis are loaded when a command opens the
+  // database, not at start: `chatgraph --help` answers without them.
+  const [{ openDatabase, DatabaseUnavailableError }, { createEventBus }, { IngestService }] = await Promise.all([
+    import('../db/database.ts'),
+    import('../events/pubsub.ts'),
+    import('../ingest/service.ts'),
+  ]);
   let db: Database;
   try {
     db = await openDatabase({ ...config, migrateOnStart: false });

@@ -2,9 +2,8 @@
 // secrets, migrations, status, imports, backfills, test webhooks, demo data.
 // It opens the database as the server does (DATABASE_URL, else the embedded
 // database in DATA_DIR) and writes through the same ingest service.
-//   npx chatgraph <command> [options]      (or: npm run cli -- <command> …)
+//   npx chatgraph <command> [options]      (or: npm run cli -- <command> …; the process: run.ts)
 // Exit codes: 0 done, 1 failed (one line on stderr), 2 usage error.
-import { pathToFileURL } from 'node:url';
 import { CliError, parseCommand, usageError, write, type Io } from './args.ts';
 import type { Command } from './command.ts';
 import { tenantCommands } from './tenants.ts';
@@ -92,10 +91,4 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     write(io.stderr, `chatgraph: unexpected failure: ${(err as Error).stack ?? err}`);
     return 1;
   }
-}
-
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const code = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env });
-  // Let stdout drain, then exit (an embedded database's worker can hold the loop for seconds).
-  process.stdout.write('', () => process.exit(code));
 }

@@ -59,6 +59,46 @@ export interface ProgressState {
   note?: string;
 }
 
+interface LineParts {
+  records: string;
+  perSecond: string;
+  percent: string | null;
+  eta: string | null;
+  note: string | null;
+}
+
+const BAR_WIDTH = 24;
+const MIN_BAR_WIDTH = 10;
+
+/**
+ * The bar's line within `columns - 1` characters (a full line would wrap):
+ * the bar narrows, then goes, then the note, ETA, rate and label, so that
+ * the record count and the percentage always show whole (never "100").
+ */
+export function fitLine(label: string, fraction: number | null, p: LineParts, columns: number): string {
+  const max = Math.max(1, columns - 1);
+  const join = (items: (string | null)[]) => items.filter((x): x is string => Boolean(x)).join('  ');
+  const bar = (width: number) => {
+    const filled = fraction === null ? 0 : Math.round(Math.min(1, fraction) * width);
+    return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`;
+  };
+  const full = join([p.records, p.perSecond, p.percent, p.eta, p.note]);
+  if (fraction !== null) {
+    const room = max - `${label}  ${full}`.length - 2;
+    const width = Math.min(BAR_WIDTH, room);
+    if (width >= MIN_BAR_WIDTH) return `${label} ${bar(width)} ${full}`;
+  }
+  const variants = [
+    `${label} ${full}`,
+    `${label} ${join([p.records, p.perSecond, p.percent, p.eta])}`,
+    `${label} ${join([p.records, p.percent, p.eta])}`,
+    `${label} ${join([p.records, p.percent])}`,
+    join([p.records, p.percent]),
+    p.percent ?? p.records,
+  ];
+  return variants.find((v) => v.length <= max) ?? variants.at(-1)!.slice(0, max);
+}
+
 export class Progress {
   private readonly started = Date.now();
   private lastDraw = 0;
@@ -83,20 +123,13 @@ export class Progress {
     const elapsed = now - this.started;
     const rate = elapsed > 0 ? (state.records * 1000) / elapsed : 0;
     const eta = state.fraction && state.fraction > 0 && state.fraction < 1 ? formatDuration((elapsed * (1 - state.fraction)) / state.fraction) : null;
-    const parts = [
-      `${state.records.toLocaleString('en-US')} records`,
-      `${Math.round(rate).toLocaleString('en-US')}/s`,
-      ...(state.fraction !== null ? [`${Math.floor(state.fraction * 100)}%`] : []),
-      ...(eta ? [`ETA ${eta}`] : []),
-      ...(state.note ? [state.note] : []),
-    ];
+    const records = `${state.records.toLocaleString('en-US')} records`;
+    const perSecond = `${Math.round(rate).toLocaleString('en-US')}/s`;
+    const percent = state.fraction !== null ? `${Math.floor(state.fraction * 100)}%` : null;
+    const parts = [records, perSecond, ...(percent ? [percent] : []), ...(eta ? [`ETA ${eta}`] : []), ...(state.note ? [state.note] : [])];
     if (this.tty) {
-      const width = 24;
-      const filled = state.fraction === null ? 0 : Math.round(Math.min(1, state.fraction) * width);
-      const bar = state.fraction === null ? '' : `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] `;
-      const line = `${this.label} ${bar}${parts.join('  ')}`;
-      const columns = this.stream.columns ?? 120;
-      this.stream.write(`\r\x1b[2K${line.slice(0, columns - 1)}`);
+      const line = fitLine(this.label, state.fraction, { records, perSecond, percent, eta: eta && `ETA ${eta}`, note: state.note ?? null }, this.stream.columns ?? 120);
+      this.stream.write(`\r\x1b[2K${line}`);
       this.drawn = true;
     } else {
       this.stream.write(`${this.label}: ${parts.join(', ')}\n`);

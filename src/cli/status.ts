@@ -1,8 +1,6 @@
 // chatgraph status — where the database is, which migrations are applied,
 // the tenants and their messages, and optionally a running server's /readyz.
 import { readdirSync, existsSync } from 'node:fs';
-import { migrationsDir } from '../db/migrations.ts';
-import { describePgError } from '../db/database.ts';
 import { optionalString, table, usageError, write, type CommandSpec } from './args.ts';
 import type { Command } from './command.ts';
 import { withContext } from './context.ts';
@@ -23,6 +21,8 @@ export const statusCommand: Command = {
   async run(p, io) {
     const url = optionalString(p, 'url');
     if (url !== undefined && !/^https?:\/\//.test(url)) throw usageError(`status: --url must be an http(s) URL, got "${url}"`);
+    // Loaded here, not at the top: `chatgraph --help` need not load the database drivers (src/cli/context.ts).
+    const [{ migrationsDir }, { describePgError }] = await Promise.all([import('../db/migrations.ts'), import('../db/database.ts')]);
     const expected = existsSync(migrationsDir) ? readdirSync(migrationsDir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort() : [];
     const report = await withContext(
       io,

@@ -5,7 +5,6 @@
 import { readFile, readdir, mkdir, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
@@ -13,10 +12,10 @@ import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-util
 import * as bg from '@prisma/schema-engine-wasm/schema_engine_bg';
 import type { MigrationList, SchemaEngine } from '@prisma/schema-engine-wasm';
 import { startEmbeddedPostgres } from './embedded.ts';
+import { resource } from '../paths.ts';
 
-const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const schemaPath = path.join(projectRoot, 'prisma/schema.prisma');
-export const migrationsDir = path.join(projectRoot, 'prisma/migrations');
+export const schemaPath = resource('prisma/schema.prisma');
+export const migrationsDir = resource('prisma/migrations');
 const filters = { externalTables: [], externalEnums: [] };
 
 let wasmLoaded = false;

@@ -7,7 +7,8 @@
 // Redis down: publishing falls back to this instance's own subscribers (the
 // event is dispatched locally instead of being queued or lost), the outage
 // is logged once, and ioredis reconnects and re-subscribes by itself.
-import { createPubSub, type PubSub } from 'graphql-yoga';
+// Yoga's own pubsub package, not graphql-yoga itself: the CLI loads this module, and graphql-yoga costs it half a second.
+import { createPubSub, type PubSub } from '@graphql-yoga/subscription';
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { Redis } from 'ioredis';
 import type { MessageStatus } from '../domain/status.ts';

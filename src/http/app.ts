@@ -14,7 +14,8 @@ import { webhookRoutes } from '../rest/webhooks.ts';
 import { legacyRoutes } from '../rest/legacy-routes.ts';
 import { healthRoutes } from './health.ts';
 import { dashboardRoutes } from './dashboard.ts';
-import { graphiqlOptions } from './graphiql.ts';
+import { graphiqlOptions, graphiqlRoutes, renderGraphiQL } from './graphiql.ts';
+import { landingRoutes } from './landing.ts';
 import { useMetrics, useOperationMetrics } from './metrics.ts';
 import { useRoutes } from './routes.ts';
 import { useAuthGate } from './auth-gate.ts';
@@ -49,6 +50,8 @@ export function createApp(services: AppServices, options: AppOptions = {}): App 
     graphqlEndpoint: '/graphql',
     // GraphiQL opens with the example operations (src/http/graphiql.ts).
     graphiql: services.config.graphiql ? graphiqlOptions(options.demoReadKey ?? null) : false,
+    // From this origin only (no CDN): src/http/graphiql.ts.
+    renderGraphiQL,
     landingPage: false,
     logging: false,
     parserAndValidationCache: parserAndValidationCache(),
@@ -67,6 +70,8 @@ export function createApp(services: AppServices, options: AppOptions = {}): App 
         ...webhooks,
         ...legacyRoutes(services),
         ...dashboardRoutes({ demoReadKey: options.demoReadKey }),
+        ...(services.config.graphiql ? graphiqlRoutes() : []),
+        ...landingRoutes({ graphiql: services.config.graphiql }),
       ]),
       useCsrfPrevention(),
       ...usePersisted(services.config.persistedOperations),

@@ -10,38 +10,14 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { resource } from '../paths.ts';
 import { json, type Route } from './routes.ts';
+import { asset, serve, VENDOR_CACHE, type Asset } from './static-assets.ts';
 
-const PAGE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dashboard');
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-};
+const PAGE_DIR = resource('src/dashboard');
 
 /** The page's own files change with the server: revalidated every time (cheap with the ETag). */
 const PAGE_CACHE = 'no-cache';
-/** Vendor modules change only with an npm upgrade: cached for a day, then revalidated. */
-const VENDOR_CACHE = 'public, max-age=86400';
-
-interface Asset {
-  readonly body: Buffer;
-  readonly type: string;
-  readonly etag: string;
-  readonly cacheControl: string;
-  /** Extra headers, which may depend on the request. */
-  readonly headers?: (request: Request) => Record<string, string>;
-}
-
-function asset(file: string, cacheControl: string, headers?: Asset['headers']): Asset {
-  const body = readFileSync(file);
-  const type = CONTENT_TYPES[path.extname(file)];
-  if (!type) throw new Error(`dashboard: no content type for ${file}`);
-  const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
-  return { body, type, etag, cacheControl, headers };
-}
 
 /** A package's ES module as Node resolves it (the same file its `browser` condition names, for these packages). */
 function moduleFile(specifier: string): string {
@@ -110,21 +86,6 @@ export function dashboardAssets(): Map<string, Asset> {
   ]);
   for (const [name, file] of graphqlWsFiles()) assets.set(`/dashboard/vendor/graphql-ws/${name}`, asset(file, VENDOR_CACHE));
   return assets;
-}
-
-function serve(request: Request, a: Asset): Response {
-  const headers: Record<string, string> = {
-    'content-type': a.type,
-    'cache-control': a.cacheControl,
-    etag: a.etag,
-    'x-content-type-options': 'nosniff',
-    ...a.headers?.(request),
-  };
-  const ifNoneMatch = request.headers.get('if-none-match');
-  if (ifNoneMatch && ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === a.etag)) {
-    return new Response(null, { status: 304, headers });
-  }
-  return new Response(new Uint8Array(a.body), { status: 200, headers });
 }
 
 export function dashboardRoutes(options: DashboardOptions = {}): Route[] {

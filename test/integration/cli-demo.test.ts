@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openCliDatabase, allMsgPageRecords } from '../support/cli.ts';
-import { startServerProcess } from '../support/process.ts';
+import { demoCredentialsFrom, startServerProcess } from '../support/process.ts';
 
 test('chatgraph demo creates tenant 82 once and loads the dataset idempotently', async () => {
   const db = await openCliDatabase();
@@ -27,7 +27,7 @@ test('DEMO_DATA=true: the first start of an empty database creates the demo tena
   try {
     const server = await startServerProcess({ ...db.env, DEMO_BOOTSTRAP: 'true', DEMO_DATA: 'true' });
     try {
-      const readKey = server.output().match(/read key\s+(cg_\w+)/)![1]!;
+      const { readKey } = demoCredentialsFrom(server.output());
       const records = await allMsgPageRecords(`http://127.0.0.1:${server.port}`, readKey);
       assert.equal(records.length, 3000);
       assert.match(server.output(), /"msg":"demo data loaded \(DEMO_DATA\)"/);

@@ -17,7 +17,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import type { TenantCredentials } from '../../src/auth/tenants.ts';
 import { DEMO_KEY_FILE, loadDemoReadKey, saveDemoReadKey } from '../../src/http/demo-key.ts';
 import { createLogger } from '../../src/log.ts';
-import { startServerProcess, type ServerProcess } from '../support/process.ts';
+import { demoCredentialsFrom, startServerProcess, type ServerProcess } from '../support/process.ts';
 import { createPostgresTestDatabase, testTarget } from '../support/database.ts';
 import { startTestApp } from '../support/app.ts';
 import { msgSyncBody, msgSyncItem, postWebhook, statusSyncBody } from '../support/live.ts';
@@ -72,22 +72,10 @@ async function startDev(): Promise<DevServer> {
   return { server, base: `http://127.0.0.1:${server.port}` };
 }
 
-function credentialsFrom(output: string): TenantCredentials {
-  const value = (label: string) => output.match(new RegExp(`${label}\\s+(\\S+)`))?.[1] ?? assert.fail(`no ${label} in the start-up output:\n${output}`);
-  return {
-    tenantId: 82n,
-    name: 'Demo company',
-    adminKey: value('admin key'),
-    ingestKey: value('ingest key'),
-    readKey: value('read key'),
-    webhookSecret: value('webhook secret'),
-  };
-}
-
 before(async () => {
   await freshDatabase();
   dev = await startDev();
-  tenant = credentialsFrom(dev.server.output());
+  tenant = demoCredentialsFrom(dev.server.output());
 });
 
 after(async () => {
@@ -98,12 +86,12 @@ after(async () => {
 
 // ---- GraphiQL ----
 
-/** The options Yoga renders GraphiQL with (the JSON it inlines into the page). */
+/** The options GraphiQL is rendered with (the JSON data in the page, src/http/graphiql.ts). */
 async function graphiqlOptions(base: string): Promise<{ defaultTabs: { query: string; variables: string | null; headers: string }[]; defaultHeaders: string }> {
   const res = await fetch(`${base}/graphql`, { headers: { accept: 'text/html' } });
   assert.equal(res.status, 200);
   const html = await res.text();
-  const json = html.match(/renderYogaGraphiQL\(root,(\{.*\})\)\}\)<\/script>/)?.[1] ?? assert.fail('no GraphiQL options in the page');
+  const json = html.match(/<script type="application\/json" id="graphiql-options">(.*?)<\/script>/s)?.[1] ?? assert.fail('no GraphiQL options in the page');
   return JSON.parse(json);
 }
 
@@ -135,7 +123,7 @@ test('GraphiQL (development) opens with a tab per example operation, the demo re
   // The demo key is printed once, at the first start; the next start still prefills it.
   assert.equal(await dev.server.stop(), 0);
   dev = await startDev();
-  assert.doesNotMatch(dev.server.output(), /chatgraph demo tenant/);
+  assert.doesNotMatch(dev.server.output(), /demo tenant created/);
   await check(dev.base);
 });
 

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServerProcess } from '../support/process.ts';
+import { demoCredentialsFrom, startServerProcess } from '../support/process.ts';
 import { testTarget } from '../support/database.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -17,8 +17,7 @@ test('examples/client.ts pages a conversation and prints a live status change', 
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'chatgraph-example-'));
   const server = await startServerProcess({ DATA_DIR: dataDir, DEMO_BOOTSTRAP: 'true' });
   try {
-    const readKey = server.output().match(/read key\s+(cg_\w+)/)![1]!;
-    const ingestKey = server.output().match(/ingest key\s+(cg_\w+)/)![1]!;
+    const { readKey, ingestKey } = demoCredentialsFrom(server.output());
     const graphql = async (query: string, variables: Record<string, unknown>) => {
       const res = await fetch(`http://127.0.0.1:${server.port}/graphql`, {
         method: 'POST',
@@ -83,6 +82,23 @@ test('examples/client.ts pages a conversation and prints a live status change', 
     assert.equal(lines[4], 'listening for status changes');
     assert.match(lines[5]!, /^status wamid\.example3: (SENT -> DELIVERED|DELIVERED -> READ) at \d{4}-\d\d-\d\dT/);
     assert.equal(lines.length, 6, out);
+
+    // --once with no event coming: it gives up after CHATGRAPH_WAIT seconds, saying so.
+    const started = Date.now();
+    const quiet = spawn(process.execPath, ['--import', 'tsx', 'examples/client.ts', '--once'], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', CHATGRAPH_URL: `http://127.0.0.1:${server.port}/graphql`, CHATGRAPH_KEY: readKey, CHATGRAPH_WAIT: '2' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let quietOut = '';
+    quiet.stdout.on('data', (c: Buffer) => (quietOut += c.toString()));
+    quiet.stderr.on('data', (c: Buffer) => (quietOut += c.toString()));
+    const killer = setTimeout(() => quiet.kill('SIGKILL'), 60_000);
+    const quietCode = await new Promise<number | null>((resolve) => quiet.once('exit', resolve));
+    clearTimeout(killer);
+    assert.equal(quietCode, 1, quietOut);
+    assert.match(quietOut, /listening for status changes\nclient: no status change within 2 s \(CHATGRAPH_WAIT\); exiting\n$/);
+    assert.ok(Date.now() - started < 45_000, 'it did not hang');
   } finally {
     await server.stop();
     rmSync(dataDir, { recursive: true, force: true });

@@ -2,16 +2,24 @@
 // graceful shutdown, and one clear line for each start-up mistake.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { startServerProcess, runServerToExit } from '../support/process.ts';
+import { demoCredentialsFrom, startServerProcess, runServerToExit } from '../support/process.ts';
 import { openTestDatabase, testTarget } from '../support/database.ts';
+
+function isJsonObject(line: string): boolean {
+  try {
+    return typeof JSON.parse(line) === 'object';
+  } catch {
+    return false;
+  }
+}
 
 const embeddedOnly = { skip: testTarget === 'postgres' ? 'embedded start-up is checked in the embedded run' : false };
 
-test('embedded: first start migrates and prints a demo tenant; a second start reuses the data', embeddedOnly, async () => {
+test('embedded: first start migrates and says the demo tenant (a JSON record, demo.env); a second start reuses the data; every line is JSON', embeddedOnly, async () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'chatgraph-proc-'));
   try {
     const first = await startServerProcess({ DATA_DIR: dataDir, DEMO_BOOTSTRAP: 'true' });
@@ -22,8 +30,13 @@ test('embedded: first start migrates and prints a demo tenant; a second start re
     const graphiql = await fetch(`http://127.0.0.1:${first.port}/graphql`, { headers: { accept: 'text/html' } });
     assert.equal(graphiql.status, 200);
     assert.match(await graphiql.text(), /graphiql/i);
-    assert.match(first.output(), /chatgraph demo tenant/);
-    const readKey = first.output().match(/read key\s+(cg_\w+)/)![1]!;
+    // Not a terminal: the keys come in one JSON log record, and in $DATA_DIR/demo.env as export lines.
+    const demo = demoCredentialsFrom(first.output());
+    const readKey = demo.readKey;
+    const envFile = path.join(dataDir, 'demo.env');
+    assert.equal(statSync(envFile).mode & 0o777, 0o600, 'demo.env is the owner\'s only');
+    const exported = Object.fromEntries([...readFileSync(envFile, 'utf8').matchAll(/^export (\w+)='([^']*)'$/gm)].map((m) => [m[1], m[2]]));
+    assert.deepEqual(exported, { ADMIN_KEY: demo.adminKey, INGEST_KEY: demo.ingestKey, READ_KEY: demo.readKey, SECRET: demo.webhookSecret });
     const res = await fetch(`http://127.0.0.1:${first.port}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${readKey}` },
@@ -32,6 +45,8 @@ test('embedded: first start migrates and prints a demo tenant; a second start re
     assert.deepEqual(await res.json(), { data: { viewer: { tenantId: '82', scopes: ['READ'] } } });
     assert.equal(await first.stop('SIGTERM'), 0, 'graceful shutdown exits 0');
     assert.match(first.output(), /shutdown complete/);
+    const notJson = first.output().split('\n').filter((line) => line.trim() !== '' && !isJsonObject(line));
+    assert.deepEqual(notJson, [], 'every line the server writes is a JSON log record');
 
     const second = await startServerProcess({ DATA_DIR: dataDir, DEMO_BOOTSTRAP: 'true' });
     assert.doesNotMatch(second.output(), /demo tenant/, 'the demo tenant is created once');
@@ -90,17 +105,19 @@ test('/readyz is 503 with the reason while migrations are not applied', async ()
 });
 
 const startupMistakes: [string, Record<string, string>, RegExp][] = [
-  ['an unreachable DATABASE_URL', { DATABASE_URL: 'postgresql://nobody@127.0.0.1:1/none' }, /^chatgraph: cannot connect to PostgreSQL at postgresql:\/\/nobody@127\.0\.0\.1:1\/none: connection refused/],
-  ['a malformed DATABASE_URL', { DATABASE_URL: 'postgres//oops' }, /^chatgraph: DATABASE_URL is not a valid URL/],
-  ['a bad port', { PORT: '99999' }, /^chatgraph: PORT must be a whole number from 0 to 65535, got "99999"/],
-  ['an unknown time zone', { LEGACY_TIME_ZONE: 'Asia/Atlantis' }, /^chatgraph: LEGACY_TIME_ZONE is not a known IANA time zone: "Asia\/Atlantis"/],
+  ['an unreachable DATABASE_URL', { DATABASE_URL: 'postgresql://nobody@127.0.0.1:1/none' }, /^cannot connect to PostgreSQL at postgresql:\/\/nobody@127\.0\.0\.1:1\/none: connection refused/],
+  ['a malformed DATABASE_URL', { DATABASE_URL: 'postgres//oops' }, /^DATABASE_URL is not a valid URL/],
+  ['a bad port', { PORT: '99999' }, /^PORT must be a whole number from 0 to 65535, got "99999"/],
+  ['an unknown time zone', { LEGACY_TIME_ZONE: 'Asia/Atlantis' }, /^LEGACY_TIME_ZONE is not a known IANA time zone: "Asia\/Atlantis"/],
 ];
 for (const [what, env, message] of startupMistakes) {
-  test(`start-up with ${what} stops with one clear line`, embeddedOnly, async () => {
+  test(`start-up with ${what} stops with one clear log line`, embeddedOnly, async () => {
     const result = await runServerToExit({ DATA_DIR: path.join(os.tmpdir(), 'chatgraph-never'), ...env });
     assert.equal(result.code, 1);
-    const lines = result.stderr.trim().split('\n').filter((l) => !l.includes('npm warn'));
-    assert.equal(lines.length, 1, `expected one line, got:\n${result.stderr}`);
-    assert.match(lines[0]!, message);
+    const lines = `${result.stdout}${result.stderr}`.trim().split('\n').filter((l) => !l.includes('npm warn'));
+    assert.equal(lines.length, 1, `expected one line, got:\n${result.stdout}${result.stderr}`);
+    const record = JSON.parse(lines[0]!) as { level: number; msg: string };
+    assert.equal(record.level, 60, 'fatal');
+    assert.match(record.msg, message);
   });
 }

@@ -77,3 +77,23 @@ export function runServerToExit(env: Record<string, string>, timeoutMs = 60_000)
     });
   });
 }
+
+/**
+ * The demo tenant's credentials from a first start's output: not a terminal,
+ * so they come as one JSON log record (src/auth/demo-env.ts).
+ */
+export function demoCredentialsFrom(output: string): { tenantId: bigint; name: string; adminKey: string; ingestKey: string; readKey: string; webhookSecret: string } {
+  for (const line of output.split('\n')) {
+    if (!line.includes('"demoTenant"')) continue;
+    const record = JSON.parse(line) as { demoTenant: { tenantId: string; name: string }; adminKey: string; ingestKey: string; readKey: string; webhookSecret: string };
+    return {
+      tenantId: BigInt(record.demoTenant.tenantId),
+      name: record.demoTenant.name,
+      adminKey: record.adminKey,
+      ingestKey: record.ingestKey,
+      readKey: record.readKey,
+      webhookSecret: record.webhookSecret,
+    };
+  }
+  throw new Error(`no demo tenant record in the output:\n${output}`);
+}

@@ -15,7 +15,7 @@ import { classifyLine, messageFromMsgPageRecord, normaliseLine } from '../../src
 import { freshRecords, nextWalkState, type WalkState } from '../../src/cli/backfill.ts';
 import { readLines } from '../../src/cli/import.ts';
 import { runCli } from '../../src/cli/main.ts';
-import { formatSummary, emptyTotals, Progress } from '../../src/cli/progress.ts';
+import { fitLine, formatSummary, emptyTotals, Progress } from '../../src/cli/progress.ts';
 import { loadConfig, ConfigError } from '../../src/config.ts';
 import { IngestValidationError, type MessageInput } from '../../src/ingest/model.ts';
 import { seed } from '../support/seeds.ts';
@@ -197,4 +197,23 @@ test('progress: a redrawn bar on a terminal, plain lines otherwise; the summary'
   new Progress(plain.stream, 'backfill', { tty: false }).update({ records: 10, fraction: null, note: 'page 1' }, true);
   assert.match(plain.text(), /^backfill: 10 records, \d+\/s, page 1\n$/);
   assert.equal(formatSummary({ ...emptyTotals(), records: 5000, inserted: 4990, updated: 10 }, 3200), '5,000 records in 3.2 s: 4,990 inserted, 10 updated, 0 unchanged, 0 pending statuses, 0 errors');
+});
+
+test('progress on a narrow terminal: the bar narrows, then details go; the count and "100%" always show whole', () => {
+  const parts = { records: '1,234,567 records', perSecond: '12,345/s', percent: '100%', eta: null, note: 'checkpoint saved' };
+  const wide = fitLine('import', 1, parts, 120);
+  assert.equal(wide, 'import [########################] 1,234,567 records  12,345/s  100%  checkpoint saved');
+  for (let columns = 4; columns <= 120; columns++) {
+    const line = fitLine('import', 1, parts, columns);
+    assert.ok(line.length <= columns - 1, `${columns} columns: "${line}" would wrap`);
+    if (columns >= 6) assert.match(line, /(^|\s)100%(\s|$)/, `${columns} columns: "${line}"`);
+    if (columns >= 30) assert.match(line, /1,234,567 records/, `${columns} columns: "${line}"`);
+  }
+  assert.equal(fitLine('import', 1, parts, 80), `import [${'#'.repeat(18)}] 1,234,567 records  12,345/s  100%  checkpoint saved`);
+  assert.equal(fitLine('import', 1, parts, 50), 'import 1,234,567 records  12,345/s  100%');
+  // Through the stream's width, as a terminal reports it.
+  const tty = sink();
+  Object.assign(tty.stream, { columns: 40 });
+  new Progress(tty.stream, 'import', { tty: true }).update({ records: 5000, fraction: 1 }, true);
+  assert.match(tty.text(), /100%$/);
 });
