@@ -34,7 +34,7 @@ export const builder = new SchemaBuilder<{
       ingest: !!ctx.viewer?.scopes.has('INGEST') || !!ctx.viewer?.scopes.has('ADMIN'),
       admin: !!ctx.viewer?.scopes.has('ADMIN'),
       // The server-wide operator credential (OPERATOR_KEY; src/auth/operator.ts).
-      operator: ctx.operator,
+      operator: ctx.operator === true,
     }),
     unauthorizedError: (_parent, ctx) =>
       new GraphQLError(

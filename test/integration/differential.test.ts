@@ -217,11 +217,15 @@ async function reference(r: GeneratedRequest): Promise<Reference> {
 // ---------------------------------------------------------------------------
 // Comparison
 
+/** API keys and webhook secrets (and their listed prefixes) are random on each database. */
+const SECRET = /^(cg|whsec)_/;
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
-/** Data as JSON, with instants stamped during this run masked (they are "now" on each database). */
+/** Data as JSON, with instants stamped during this run ("now" on each database) and secrets masked. */
 function normaliseData(value: unknown): unknown {
-  return JSON.parse(JSON.stringify(value ?? null), (_k, v) => (typeof v === 'string' && ISO.test(v) && Date.parse(v) >= runStarted ? '<now>' : v));
+  return JSON.parse(JSON.stringify(value ?? null), (_k, v) =>
+    typeof v !== 'string' ? v : ISO.test(v) && Date.parse(v) >= runStarted ? '<now>' : SECRET.test(v) ? '<secret>' : v,
+  );
 }
 
 function referenceErrors(ref: Reference): { message: string; path: string | null; code: unknown }[] {

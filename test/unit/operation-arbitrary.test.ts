@@ -306,7 +306,7 @@ test('limits: most requests are within them; those flagged exceedsLimits break o
   const none = fc.sample(requestArbitrary(schema, pool, { exceedRate: 0, invalidRate: 0 }), { seed: SEED, numRuns: 300 });
   const accidental = none.filter((r) => r.exceedsLimits);
   assert.ok(accidental.length <= 300 * 0.02, `over a limit without being asked: ${accidental.length}\n${accidental.map(printRequest).join('\n\n')}`);
-  assert.deepEqual(DEFAULT_LIMITS, { maxDepth: 10, maxAliases: 20, maxDirectives: 15, maxCost: 20_000 });
+  assert.deepEqual(DEFAULT_LIMITS, { maxDepth: 10, maxAliases: 20, maxDirectives: 15, maxCost: 20_000, maxFields: 400, maxFieldRepeats: 15 });
 });
 
 test('options: kinds restricts the operation that runs; invalidRate 0 gives only valid requests', () => {
@@ -329,14 +329,14 @@ test('flags hold against the server\'s executable schema too: its DateTime parse
     const op = getOperationAST(doc, r.operationName);
     if (!r.valid) {
       assert.ok(errors.length > 0 || !op, printRequest(r));
-      if (errors.some((e) => /DateTime must be an ISO-8601 string/.test(e.message))) refusedDateLiterals++;
+      if (errors.some((e) => /DateTime must be /.test(e.message))) refusedDateLiterals++;
       continue;
     }
     assert.deepEqual(errors.map((e) => e.message), [], printRequest(r));
     assert.ok(op, printRequest(r));
     const variableErrors = getVariableValues(executableSchema, op.variableDefinitions ?? [], r.variables).errors ?? [];
     assert.equal(variableErrors.length > 0, r.expectError, `${variableErrors.map((e) => e.message)}\n${printRequest(r)}`);
-    if (variableErrors.some((e) => /DateTime must be an ISO-8601 string/.test(e.message))) refusedDateVariables++;
+    if (variableErrors.some((e) => /DateTime must be /.test(e.message))) refusedDateVariables++;
   }
   assert.ok(refusedDateLiterals > 0 && refusedDateVariables > 0, `literals ${refusedDateLiterals}, variables ${refusedDateVariables}`);
 });
@@ -368,6 +368,10 @@ test('mutations: most batches pass the ingest checks, some are refused', async (
   let calls = 0;
   let requestErrors = 0;
   for (const r of requests) {
+    // Only the ingest mutations: the administrative ones (src/graphql/admin.ts) need services this stand-in lacks.
+    const op = getOperationAST(parse(r.query), r.operationName)!;
+    const roots = op.selectionSet.selections.map((sel) => (sel.kind === 'Field' ? sel.name.value : '…'));
+    if (!roots.every((name) => name === 'ingestMessages' || name === 'updateMessageStatuses' || name === '__typename')) continue;
     const result = await execute({ schema: executableSchema, document: parse(r.query), variableValues: r.variables, operationName: r.operationName, contextValue });
     if (result.errors?.length) {
       // Values the custom scalars refuse (DateTime "not a date"): the request's own error, never a crash.
