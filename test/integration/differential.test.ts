@@ -217,8 +217,8 @@ async function reference(r: GeneratedRequest): Promise<Reference> {
 // ---------------------------------------------------------------------------
 // Comparison
 
-/** API keys and webhook secrets (and their listed prefixes) are random on each database. */
-const SECRET = /^(cg|whsec)_/;
+/** API keys and webhook secrets (their listed prefixes, their UUIDs) are random on each database. */
+const SECRET = /^(cg_|whsec_)|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /** Data as JSON, with instants stamped during this run ("now" on each database) and secrets masked. */
