@@ -154,9 +154,10 @@ async function webhookPath(url: string, batches: Batch[], concurrency: number, p
     // signatures stay valid for 300 s, longer than --max-seconds allows): the
     // senders' work is not the server's (bench/load-connection.ts).
     const signedAt = Date.now();
-    const requests = batches.map((b) =>
+    // Each batch under its own timestamp (a millisecond apart): an accessToken is good for one body.
+    const requests = batches.map((b, i) =>
       prepareJsonPost('/webhooks/MSG_SYNC_MESSAGE', server.port,
-        signMsgSync(b.json, b.tenantId, signedAt, msgSyncAccessToken(secrets.get(b.tenantId)!, String(b.tenantId), signedAt))));
+        signMsgSync(b.json, b.tenantId, signedAt - i, msgSyncAccessToken(secrets.get(b.tenantId)!, String(b.tenantId), signedAt - i))));
     const idle = await Promise.all(Array.from({ length: concurrency }, () => LoadConnection.open(server.port)));
     connections.push(...idle);
     await checkpoint(url);

@@ -2,6 +2,7 @@
 // and closed in reverse order at shutdown.
 import { ApiKeyAuthenticator } from './auth/api-keys.ts';
 import { WebhookSecretResolver } from './auth/webhook-secrets.ts';
+import { SeenAccessTokens } from './auth/seen-tokens.ts';
 import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import { LiveHub } from './events/live-hub.ts';
@@ -41,6 +42,7 @@ export function createServices(config: Config, db: Database, log: Logger): AppSe
     ingest: new IngestService(db, events.pubsub, log, metrics),
     authenticator: new ApiKeyAuthenticator(db.prisma),
     webhookSecrets: new WebhookSecretResolver(db.pool, secrets),
+    seenTokens: new SeenAccessTokens(db.pool),
     sharedLoaders: new SharedLoaders(db.pool),
   };
 }

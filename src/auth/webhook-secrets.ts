@@ -69,10 +69,12 @@ export async function sealWebhookSecrets(prisma: PrismaClient, box: SecretBox): 
  * Cached for `ttlMs` per tenant, as API keys are (api-keys.ts): a sender
  * pushing many batches a second costs one query per interval, not one per
  * batch; a secret revoked or added stops or starts verifying within that
- * interval. An unknown tenant is not cached (it may be created any moment).
+ * interval. An unknown tenant is cached the same way (a tenant just
+ * created verifies within the interval): were it asked every time, the time
+ * an answer takes would tell an unknown tenant from a known one.
  */
 export class WebhookSecretResolver {
-  private readonly cache = new Map<string, { secrets: string[]; expires: number }>();
+  private readonly cache = new Map<string, { secrets: string[] | null; expires: number }>();
 
   constructor(
     private readonly pool: Pick<pg.Pool, 'query'>,
@@ -95,8 +97,7 @@ export class WebhookSecretResolver {
         WHERE t.id = $1`,
       [tenantId],
     );
-    if (!rows.length) return null;
-    const secrets = rows.filter((r) => r.secret !== null).map((r) => this.box.open(r.secret!));
+    const secrets = rows.length ? rows.filter((r) => r.secret !== null).map((r) => this.box.open(r.secret!)) : null;
     if (this.cache.size >= this.maxEntries) this.cache.clear();
     this.cache.set(tenantId, { secrets, expires: now + this.ttlMs });
     return secrets;

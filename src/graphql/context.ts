@@ -1,6 +1,7 @@
 // What every resolver gets for one request (or one subscription): the
 // database, the viewer resolved from the credential, a request id and the
 // logger. Loaders are created per request, never shared.
+import type { SeenAccessTokens } from '../auth/seen-tokens.ts';
 import type { Database } from '../db/database.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { Viewer } from '../auth/api-keys.ts';
@@ -33,6 +34,8 @@ export interface AppServices {
   readonly authenticator: ApiKeyAuthenticator;
   /** The active webhook secrets of a tenant, cached briefly (src/auth/webhook-secrets.ts). */
   readonly webhookSecrets: WebhookSecretResolver;
+  /** MSG_SYNC accessTokens seen, each bound to its first body (src/auth/seen-tokens.ts). */
+  readonly seenTokens: SeenAccessTokens;
   /** Loaders shared by subscriptions, renewed every event-loop turn. */
   readonly sharedLoaders: SharedLoaders;
 }

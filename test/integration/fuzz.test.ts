@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { msgSyncAccessToken } from '../../src/auth/webhook-signatures.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { msgSyncBody, msgSyncItem } from '../support/live.ts';
+import { msgSyncBody, msgSyncItem, uniqueTimestamp } from '../support/live.ts';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 1500);
 const replay = process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED), path: process.env.FUZZ_PATH } : {};
@@ -387,7 +387,7 @@ describe('fuzz: webhooks', { timeout: 300_000 }, () => {
       });
     await fc.assert(
       fc.asyncProperty(sampleOf(bodyOf(envelope)), async ({ body: template }) => {
-        const now = Date.now();
+        const now = uniqueTimestamp();
         const body =
           typeof template === 'string'
             ? template.replaceAll('__SIGNED__', msgSyncAccessToken(t.tenant.webhookSecret, '82', now)).replaceAll('__NOW__', String(now))
