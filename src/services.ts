@@ -18,7 +18,7 @@ import { loadSecretBox } from './auth/secret-box.ts';
 export function createServices(config: Config, db: Database, log: Logger): AppServices {
   const events = createEventBus(config.redisUrl, log);
   const metrics = new Metrics();
-  const secrets = loadSecretBox({ secretsKey: config.secretsKey, dataDir: config.dataDir }).box;
+  const { box: secrets, source: secretsSource } = loadSecretBox({ secretsKey: config.secretsKey, dataDir: config.dataDir });
   const live = new LiveHub(events);
   metrics.gauge('chatgraph_subscriptions_active', 'Live subscriptions on this instance (graphql-ws and SSE).', () => [[{}, live.subscribers]]);
   metrics.gauge('chatgraph_db_pool_connections', 'Database pool connections, by state.', () => [
@@ -38,6 +38,7 @@ export function createServices(config: Config, db: Database, log: Logger): AppSe
     live,
     metrics,
     secrets,
+    secretsSource,
     rateLimiter: createRateLimiter(config.rateLimit),
     ingest: new IngestService(db, events.pubsub, log, metrics),
     authenticator: new ApiKeyAuthenticator(db.prisma),

@@ -103,3 +103,35 @@ export class WebhookSecretResolver {
     return secrets;
   }
 }
+
+/**
+ * Start-up check (server and CLI): every active webhook secret must open
+ * under this instance's key. Without SECRETS_KEY each machine makes its own
+ * key file, and secrets sealed by one cannot be opened by another: every
+ * signed webhook of those tenants would fail ("not stored, retry later")
+ * for good. Returns the one line that says so, or null when all open.
+ */
+export async function unopenableSecretsProblem(pool: Pick<pg.Pool, 'query'>, box: SecretBox, keySource: string): Promise<string | null> {
+  const { rows } = await pool.query<{ tenantId: string; secret: string; prefix: string | null }>(
+    `SELECT "tenantId"::text AS "tenantId", secret, prefix FROM "WebhookSecret" WHERE "revokedAt" IS NULL ORDER BY "tenantId", "createdAt"`,
+  );
+  const failed = rows.filter((row) => {
+    try {
+      box.open(row.secret);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (!failed.length) return null;
+  const tenants = [...new Set(failed.map((r) => r.tenantId))];
+  const listed = tenants.slice(0, 10).join(', ') + (tenants.length > 10 ? ` and ${tenants.length - 10} more` : '');
+  const prefixes = failed.slice(0, 5).map((r) => r.prefix ?? '(no prefix)').join(', ') + (failed.length > 5 ? ', …' : '');
+  const key = keySource === 'SECRETS_KEY' ? 'SECRETS_KEY' : `the key file ${keySource}`;
+  return (
+    `${failed.length} of ${rows.length} active webhook secret${rows.length === 1 ? '' : 's'} (tenant${tenants.length === 1 ? '' : 's'} ${listed}; ${prefixes}) ` +
+    `cannot be opened with ${key}: they were sealed under another key. Set SECRETS_KEY to the key they were sealed with ` +
+    `(the same on every instance and the CLI, e.g. SECRETS_KEY=$(cat <DATA_DIR>/secrets.key) from the machine that created them), ` +
+    `or revoke them (chatgraph secret revoke <prefix> --tenant <id> --force) and create new ones`
+  );
+}

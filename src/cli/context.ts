@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { loadConfig, ConfigError, type Config } from '../config.ts';
 import { openDatabase, DatabaseUnavailableError, type Database } from '../db/database.ts';
 import { loadSecretBox, type SecretBox } from '../auth/secret-box.ts';
+import { unopenableSecretsProblem } from '../auth/webhook-secrets.ts';
 import { createEventBus, type ChatEventBus } from '../events/pubsub.ts';
 import { IngestService } from '../ingest/service.ts';
 import type { Logger } from '../log.ts';
@@ -33,7 +34,17 @@ export function cliLogger(io: Io, config: Config): Logger {
   return pino({ level: io.env.LOG_LEVEL ? config.logLevel : 'warn', base: { service: 'chatgraph-cli' } }, pino.destination(2)) as Logger;
 }
 
-export async function openCliContext(io: Io, options: { migrate?: boolean } = {}): Promise<CliContext> {
+export interface ContextOptions {
+  migrate?: boolean;
+  /**
+   * Refuse when active webhook secrets do not open under this key (default
+   * true): a command would otherwise seal new secrets under a key the
+   * servers do not have. Off for `secret list` and `secret revoke`, the way out.
+   */
+  checkSecrets?: boolean;
+}
+
+export async function openCliContext(io: Io, options: ContextOptions = {}): Promise<CliContext> {
   const config = cliConfig(io);
   let db: Database;
   try {
@@ -54,11 +65,18 @@ export async function openCliContext(io: Io, options: { migrate?: boolean } = {}
   }
   const log = cliLogger(io, config);
   let secrets: SecretBox;
+  let problem: string | null = null;
   try {
-    secrets = loadSecretBox({ secretsKey: config.secretsKey, dataDir: config.dataDir }).box;
+    const loaded = loadSecretBox({ secretsKey: config.secretsKey, dataDir: config.dataDir });
+    secrets = loaded.box;
+    if (options.checkSecrets ?? true) problem = await unopenableSecretsProblem(db.pool, secrets, loaded.source);
   } catch (err) {
     await db.close();
     throw new CliError((err as Error).message);
+  }
+  if (problem) {
+    await db.close();
+    throw new CliError(problem);
   }
   // Events stay in this process: live subscribers of a running server do not
   // see what the CLI stores (they catch up with `since`, which replays it).
@@ -82,7 +100,7 @@ export async function openCliContext(io: Io, options: { migrate?: boolean } = {}
 }
 
 /** Runs `body` with an open context and closes it whatever happens. */
-export async function withContext<T>(io: Io, body: (ctx: CliContext) => Promise<T>, options?: { migrate?: boolean }): Promise<T> {
+export async function withContext<T>(io: Io, body: (ctx: CliContext) => Promise<T>, options?: ContextOptions): Promise<T> {
   const ctx = await openCliContext(io, options);
   try {
     return await body(ctx);

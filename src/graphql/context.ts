@@ -28,6 +28,8 @@ export interface AppServices {
   readonly metrics: Metrics;
   /** Seals and opens webhook secrets. */
   readonly secrets: SecretBox;
+  /** Where the sealing key came from: 'SECRETS_KEY' or the key file's path. */
+  readonly secretsSource: string;
   /** Request budgets per API key and per address (HTTP and graphql-ws share them). */
   readonly rateLimiter: RateLimiter;
   readonly ingest: IngestService;
