@@ -37,6 +37,7 @@ import type { MessageInput } from '../src/ingest/model.ts';
 import type { LosslessJsonValue } from '../src/domain/lossless-json.ts';
 import { createDataset, signMsgSync } from './dataset.ts';
 import { LEGACY_TIME_ZONE } from './load.ts';
+import { benchSecretsKey } from './read.ts';
 import { LoadConnection, prepareJsonPost } from './load-connection.ts';
 import {
   cloneDatabase, dropDatabase, fmtInt, freshDatabase, intArg, machineBusySeconds, machineInfo, nodeCpu, parseArgs, quantile, seconds, seedOf,
@@ -126,6 +127,7 @@ async function webhookPath(url: string, batches: Batch[], concurrency: number, p
     NODE_ENV: 'production',
     LOG_LEVEL: 'silent',
     DATABASE_URL: url,
+    SECRETS_KEY: benchSecretsKey(),
     DATABASE_POOL_SIZE: String(poolSize),
     MIGRATE_ON_START: 'false',
     PORT: '0',
