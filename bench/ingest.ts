@@ -37,6 +37,7 @@ import type { MessageInput } from '../src/ingest/model.ts';
 import type { LosslessJsonValue } from '../src/domain/lossless-json.ts';
 import { createDataset, signMsgSync } from './dataset.ts';
 import { LEGACY_TIME_ZONE } from './load.ts';
+import { benchSecretsKey } from './read.ts';
 import { LoadConnection, prepareJsonPost } from './load-connection.ts';
 import {
   cloneDatabase, dropDatabase, fmtInt, freshDatabase, intArg, machineBusySeconds, machineInfo, nodeCpu, parseArgs, quantile, seconds, seedOf,
@@ -126,6 +127,7 @@ async function webhookPath(url: string, batches: Batch[], concurrency: number, p
     NODE_ENV: 'production',
     LOG_LEVEL: 'silent',
     DATABASE_URL: url,
+    SECRETS_KEY: benchSecretsKey(),
     DATABASE_POOL_SIZE: String(poolSize),
     MIGRATE_ON_START: 'false',
     PORT: '0',
@@ -154,9 +156,10 @@ async function webhookPath(url: string, batches: Batch[], concurrency: number, p
     // signatures stay valid for 300 s, longer than --max-seconds allows): the
     // senders' work is not the server's (bench/load-connection.ts).
     const signedAt = Date.now();
-    const requests = batches.map((b) =>
+    // Each batch under its own timestamp (a millisecond apart): an accessToken is good for one body.
+    const requests = batches.map((b, i) =>
       prepareJsonPost('/webhooks/MSG_SYNC_MESSAGE', server.port,
-        signMsgSync(b.json, b.tenantId, signedAt, msgSyncAccessToken(secrets.get(b.tenantId)!, String(b.tenantId), signedAt))));
+        signMsgSync(b.json, b.tenantId, signedAt - i, msgSyncAccessToken(secrets.get(b.tenantId)!, String(b.tenantId), signedAt - i))));
     const idle = await Promise.all(Array.from({ length: concurrency }, () => LoadConnection.open(server.port)));
     connections.push(...idle);
     await checkpoint(url);

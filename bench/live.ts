@@ -94,8 +94,10 @@ async function seedMessages(port: number, tenant: TenantCredentials, conversatio
       });
     }
   }
+  let timestamp = 0;
   for (let i = 0; i < items.length; i += 50) {
-    const timestamp = Date.now();
+    // A timestamp (so an accessToken) of its own per delivery: a token is good for one body.
+    timestamp = Math.max(Date.now(), timestamp + 1);
     const body = JSON.stringify({ accessToken: msgSyncAccessToken(tenant.webhookSecret, tenant.tenantId.toString(), timestamp), tenantId: Number(tenant.tenantId), timestamp, data: items.slice(i, i + 50) });
     const status = await post(port, '/webhooks/MSG_SYNC_MESSAGE', body, {});
     if (status !== 200) throw new Error(`seeding messages: MSG_SYNC_MESSAGE answered ${status}`);

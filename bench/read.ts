@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createApiKey } from '../src/auth/api-keys.ts';
 import { openDatabase } from '../src/db/database.ts';
+import { loadSecretBox } from '../src/auth/secret-box.ts';
 import { loadDataset } from './load.ts';
 import { ensureDatabase, fmtInt, intArg, machineInfo, parseArgs, seedOf, type MachineInfo } from './support.ts';
 
@@ -179,8 +180,20 @@ async function waitHealthy(port: number, child: ChildProcess, output: () => stri
   throw new Error(`server on port ${port} not healthy after 60 s:\n${output()}`);
 }
 
+/**
+ * The sealing key of this machine's benches: SECRETS_KEY, else the key file
+ * ./data/secrets.key (made if missing). A production server on DATABASE_URL
+ * requires SECRETS_KEY, so benches hand it the key they seal with.
+ */
+export function benchSecretsKey(): string {
+  if (process.env.SECRETS_KEY) return process.env.SECRETS_KEY;
+  loadSecretBox({ secretsKey: null, dataDir: path.join(ROOT, 'data') });
+  return readFileSync(path.join(ROOT, 'data', 'secrets.key'), 'utf8').trim();
+}
+
 /** Starts `node --import tsx …nodeArgs`; with `cpu`, pinned to those CPUs (taskset execs node: the pid is node's). */
 export async function startServer(name: string, nodeArgs: string[], env: Record<string, string>, cpu?: string): Promise<Server> {
+  if (env.NODE_ENV === 'production' && env.DATABASE_URL && !env.SECRETS_KEY) env = { ...env, SECRETS_KEY: benchSecretsKey() };
   const port = await freePort();
   const argv = [process.execPath, '--import', 'tsx', ...nodeArgs];
   const child = spawn(cpu ? 'taskset' : argv[0]!, cpu ? ['-c', cpu, ...argv] : argv.slice(1), {

@@ -14,6 +14,8 @@ export interface Config {
   readonly port: number;
   /** Interface to listen on (HOST). */
   readonly host: string;
+  /** Whether HOST was set: if not, development binds 127.0.0.1 while it serves the demo key (src/http/demo-key.ts). */
+  readonly hostSet: boolean;
   /** A PostgreSQL server (DATABASE_URL); null = embedded PGlite in dataDir. */
   readonly databaseUrl: string | null;
   /** Embedded database's directory (DATA_DIR). */
@@ -29,6 +31,12 @@ export interface Config {
   /** Zone of legacy local times without a zone (LEGACY_TIME_ZONE). */
   readonly legacyTimeZone: string;
   readonly logLevel: LogLevel;
+  /**
+   * Who may run an introspection query (GRAPHQL_INTROSPECTION): 'public'
+   * also callers without an API key, 'authenticated' only callers with one
+   * (src/http/auth-gate.ts).
+   */
+  readonly graphqlIntrospection: 'public' | 'authenticated';
   /** Serve GraphiQL on GET /graphql (GRAPHIQL). */
   readonly graphiql: boolean;
   /** Create and print a demo tenant and keys on the first start of an empty embedded database (DEMO_BOOTSTRAP). */
@@ -242,18 +250,25 @@ export function loadConfig(env: Env = process.env): Config {
   if (demoData && !demoBootstrap) {
     throw new ConfigError('DEMO_DATA=true loads data for the demo tenant, which is created only with DEMO_BOOTSTRAP=true (its default is true only on the embedded database outside production)');
   }
+  const secretsKey = key32(env, 'SECRETS_KEY');
+  if (nodeEnv === 'production' && databaseUrl && !secretsKey) {
+    // A key file is per machine: instances (and the CLI) on a shared database would each seal with their own.
+    throw new ConfigError('SECRETS_KEY is required with NODE_ENV=production and DATABASE_URL: every instance and the CLI must seal webhook secrets under the same key (32 bytes in base64, e.g. `openssl rand -base64 32`; on an existing deployment, the content of the secrets.key file that sealed them)');
+  }
   return {
     nodeEnv,
     port: integer(env, 'PORT', 4000, 0, 65535),
     host: read(env, 'HOST') ?? '0.0.0.0',
+    hostSet: read(env, 'HOST') !== undefined,
     databaseUrl,
     dataDir: path.resolve(read(env, 'DATA_DIR') ?? './data'),
-    secretsKey: key32(env, 'SECRETS_KEY'),
+    secretsKey,
     databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', databaseUrl ? 10 : 4, 1, 1000),
     migrateOnStart: boolean(env, 'MIGRATE_ON_START', true),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     legacyTimeZone: timeZone(env, 'LEGACY_TIME_ZONE', 'Asia/Shanghai'),
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+    graphqlIntrospection: oneOf(env, 'GRAPHQL_INTROSPECTION', ['public', 'authenticated'] as const, nodeEnv === 'production' ? 'authenticated' : 'public'),
     graphiql: boolean(env, 'GRAPHIQL', nodeEnv !== 'production'),
     demoBootstrap,
     demoData,

@@ -7,12 +7,13 @@ import { loadConfig, ConfigError } from './config.ts';
 import { captureProcessOutput, createLogger, levelFromEnv, type Logger } from './log.ts';
 import { openDatabase, DatabaseUnavailableError } from './db/database.ts';
 import { bootstrapDemoTenant, sealStoredSecrets } from './auth/tenants.ts';
+import { unopenableSecretsProblem } from './auth/webhook-secrets.ts';
 import { createApp } from './http/app.ts';
 import { listen } from './server.ts';
 import { createServices } from './services.ts';
 import { attachWebSocket } from './http/websocket.ts';
 import { loadDemoData } from './cli/demo.ts';
-import { loadDemoReadKey, saveDemoReadKey } from './http/demo-key.ts';
+import { listenHost, loadDemoReadKey, saveDemoReadKey } from './http/demo-key.ts';
 import { announceDemoTenant } from './auth/demo-env.ts';
 
 // Until the configuration is read (a bad LOG_LEVEL is reported at info).
@@ -46,6 +47,13 @@ async function main(): Promise<void> {
   log.info({ database: db.location, migrated: config.migrateOnStart }, 'database ready');
 
   const services = createServices(config, db, log);
+  // Secrets this instance cannot open would fail every signed webhook of their tenants: refuse to start instead.
+  const unopenable = await unopenableSecretsProblem(db.pool, services.secrets, services.secretsSource);
+  if (unopenable) {
+    await services.events.close();
+    await db.close();
+    fail(unopenable);
+  }
   const sealed = await sealStoredSecrets(db.prisma, services.secrets);
   if (sealed) log.info({ tenants: sealed }, 'webhook secrets stored in the clear were sealed');
   if (config.demoBootstrap) {
@@ -61,10 +69,13 @@ async function main(): Promise<void> {
     }
   }
 
-  const app = createApp(services, { demoReadKey: await loadDemoReadKey(services) });
+  const demoReadKey = await loadDemoReadKey(services);
+  const app = createApp(services, { demoReadKey });
+  const { host, reason: hostReason } = listenHost(config, demoReadKey);
+  if (hostReason) log.info({ host }, hostReason);
   let server;
   try {
-    server = await listen(app, config.port, config.host, { requestTimeoutMs: config.httpRequestTimeoutMs, headersTimeoutMs: config.httpHeadersTimeoutMs });
+    server = await listen(app, config.port, host, { requestTimeoutMs: config.httpRequestTimeoutMs, headersTimeoutMs: config.httpHeadersTimeoutMs });
   } catch (err) {
     await db.close();
     const code = (err as { code?: string }).code;
@@ -74,7 +85,7 @@ async function main(): Promise<void> {
   }
   const websocket = attachWebSocket(app, server.server, services.authenticator, log, 12_000, services.rateLimiter);
   services.metrics.gauge('chatgraph_websocket_connections', 'Open graphql-ws sockets.', () => [[{}, websocket.size]]);
-  log.info({ port: server.port, graphql: `http://localhost:${server.port}/graphql`, dashboard: `http://localhost:${server.port}/dashboard`, events: config.redisUrl ? 'redis' : 'in-process' }, 'chatgraph listening');
+  log.info({ port: server.port, graphql: `http://localhost:${server.port}/graphql`, dashboard: `http://localhost:${server.port}/dashboard`, events: config.redisUrl ? 'redis' : 'in-process', host }, 'chatgraph listening');
 
   let stopping = false;
   const shutdown = async (signal: string) => {

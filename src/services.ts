@@ -2,6 +2,7 @@
 // and closed in reverse order at shutdown.
 import { ApiKeyAuthenticator } from './auth/api-keys.ts';
 import { WebhookSecretResolver } from './auth/webhook-secrets.ts';
+import { SeenAccessTokens } from './auth/seen-tokens.ts';
 import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import { LiveHub } from './events/live-hub.ts';
@@ -18,7 +19,7 @@ import { OperatorKey } from './auth/operator.ts';
 export function createServices(config: Config, db: Database, log: Logger): AppServices {
   const events = createEventBus(config.redisUrl, log);
   const metrics = new Metrics();
-  const secrets = loadSecretBox({ secretsKey: config.secretsKey, dataDir: config.dataDir }).box;
+  const { box: secrets, source: secretsSource } = loadSecretBox({ secretsKey: config.secretsKey, dataDir: config.dataDir });
   const live = new LiveHub(events);
   metrics.gauge('chatgraph_subscriptions_active', 'Live subscriptions on this instance (graphql-ws and SSE).', () => [[{}, live.subscribers]]);
   metrics.gauge('chatgraph_db_pool_connections', 'Database pool connections, by state.', () => [
@@ -38,11 +39,13 @@ export function createServices(config: Config, db: Database, log: Logger): AppSe
     live,
     metrics,
     secrets,
+    secretsSource,
     rateLimiter: createRateLimiter(config.rateLimit, { redisUrl: config.redisUrl, log }),
     ingest: new IngestService(db, events.pubsub, log, metrics),
     authenticator: new ApiKeyAuthenticator(db.prisma),
     webhookSecrets: new WebhookSecretResolver(db.pool, secrets),
     operatorKey: config.operatorKey ? new OperatorKey(config.operatorKey) : null,
+    seenTokens: new SeenAccessTokens(db.pool),
     sharedLoaders: new SharedLoaders(db.pool),
   };
 }

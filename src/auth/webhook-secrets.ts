@@ -69,10 +69,12 @@ export async function sealWebhookSecrets(prisma: PrismaClient, box: SecretBox): 
  * Cached for `ttlMs` per tenant, as API keys are (api-keys.ts): a sender
  * pushing many batches a second costs one query per interval, not one per
  * batch; a secret revoked or added stops or starts verifying within that
- * interval. An unknown tenant is not cached (it may be created any moment).
+ * interval. An unknown tenant is cached the same way (a tenant just
+ * created verifies within the interval): were it asked every time, the time
+ * an answer takes would tell an unknown tenant from a known one.
  */
 export class WebhookSecretResolver {
-  private readonly cache = new Map<string, { secrets: string[]; expires: number }>();
+  private readonly cache = new Map<string, { secrets: string[] | null; expires: number }>();
 
   constructor(
     private readonly pool: Pick<pg.Pool, 'query'>,
@@ -95,10 +97,41 @@ export class WebhookSecretResolver {
         WHERE t.id = $1`,
       [tenantId],
     );
-    if (!rows.length) return null;
-    const secrets = rows.filter((r) => r.secret !== null).map((r) => this.box.open(r.secret!));
+    const secrets = rows.length ? rows.filter((r) => r.secret !== null).map((r) => this.box.open(r.secret!)) : null;
     if (this.cache.size >= this.maxEntries) this.cache.clear();
     this.cache.set(tenantId, { secrets, expires: now + this.ttlMs });
     return secrets;
   }
+}
+
+/**
+ * Start-up check (server and CLI): every active webhook secret must open
+ * under this instance's key. Without SECRETS_KEY each machine makes its own
+ * key file, and secrets sealed by one cannot be opened by another: every
+ * signed webhook of those tenants would fail ("not stored, retry later")
+ * for good. Returns the one line that says so, or null when all open.
+ */
+export async function unopenableSecretsProblem(pool: Pick<pg.Pool, 'query'>, box: SecretBox, keySource: string): Promise<string | null> {
+  const { rows } = await pool.query<{ tenantId: string; secret: string; prefix: string | null }>(
+    `SELECT "tenantId"::text AS "tenantId", secret, prefix FROM "WebhookSecret" WHERE "revokedAt" IS NULL ORDER BY "tenantId", "createdAt"`,
+  );
+  const failed = rows.filter((row) => {
+    try {
+      box.open(row.secret);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (!failed.length) return null;
+  const tenants = [...new Set(failed.map((r) => r.tenantId))];
+  const listed = tenants.slice(0, 10).join(', ') + (tenants.length > 10 ? ` and ${tenants.length - 10} more` : '');
+  const prefixes = failed.slice(0, 5).map((r) => r.prefix ?? '(no prefix)').join(', ') + (failed.length > 5 ? ', …' : '');
+  const key = keySource === 'SECRETS_KEY' ? 'SECRETS_KEY' : `the key file ${keySource}`;
+  return (
+    `${failed.length} of ${rows.length} active webhook secret${rows.length === 1 ? '' : 's'} (tenant${tenants.length === 1 ? '' : 's'} ${listed}; ${prefixes}) ` +
+    `cannot be opened with ${key}: they were sealed under another key. Set SECRETS_KEY to the key they were sealed with ` +
+    `(the same on every instance and the CLI, e.g. SECRETS_KEY=$(cat <DATA_DIR>/secrets.key) from the machine that created them), ` +
+    `or revoke them (chatgraph secret revoke <prefix> --tenant <id> --force) and create new ones`
+  );
 }

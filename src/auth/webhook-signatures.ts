@@ -58,28 +58,35 @@ export function verifyBodySignature(secret: string, timestamp: number, rawBody: 
 // A tenant may have several active secrets (rotation): a delivery verifies
 // when it matches any of them. Every secret is compared, each in constant
 // time, whatever matched (the time taken tells only how many secrets there are).
+//
+// An unknown tenant, or one without an active secret (`secrets` null or
+// empty), gets the very answer a wrong signature gets, after the same work
+// (one HMAC under a throwaway key): the answer must not tell which tenant
+// ids exist.
+const NO_SECRETS = ['chatgraph: no secret matches this'];
+
+export const MSG_SYNC_TOKEN_MISMATCH =
+  'accessToken does not match: expected hex HMAC-SHA256 of "<tenantId>:<timestamp>" under one of the tenant\'s active webhook secrets';
+export const BODY_SIGNATURE_MISMATCH =
+  'X-Chatgraph-Signature does not match: expected sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>"> under one of the tenant\'s active webhook secrets';
 
 /** verifyMsgSyncToken against each active secret; ok when one matches. */
-export function verifyMsgSyncTokenAny(secrets: readonly string[], tenantId: string, timestamp: number, accessToken: string, now = Date.now()): SignatureCheck {
+export function verifyMsgSyncTokenAny(secrets: readonly string[] | null, tenantId: string, timestamp: number, accessToken: string, now = Date.now()): SignatureCheck {
   const time = checkTimestamp(timestamp, now);
   if (!time.ok) return time;
-  if (!secrets.length) return { ok: false, reason: `tenant ${tenantId} has no active webhook secret` };
+  const known = secrets !== null && secrets.length > 0;
   const presented = accessToken.toLowerCase();
   let matched = false;
-  for (const secret of secrets) matched = safeEqual(presented, msgSyncAccessToken(secret, tenantId, timestamp)) || matched;
-  return matched
-    ? { ok: true }
-    : { ok: false, reason: 'accessToken does not match: expected hex HMAC-SHA256 of "<tenantId>:<timestamp>" under one of the tenant\'s active webhook secrets' };
+  for (const secret of known ? secrets : NO_SECRETS) matched = safeEqual(presented, msgSyncAccessToken(secret, tenantId, timestamp)) || matched;
+  return matched && known ? { ok: true } : { ok: false, reason: MSG_SYNC_TOKEN_MISMATCH };
 }
 
 /** verifyBodySignature against each active secret; ok when one matches. */
-export function verifyBodySignatureAny(secrets: readonly string[], tenantId: string, timestamp: number, rawBody: string, signature: string, now = Date.now()): SignatureCheck {
+export function verifyBodySignatureAny(secrets: readonly string[] | null, tenantId: string, timestamp: number, rawBody: string, signature: string, now = Date.now()): SignatureCheck {
   const time = checkTimestamp(timestamp, now);
   if (!time.ok) return time;
-  if (!secrets.length) return { ok: false, reason: `tenant ${tenantId} has no active webhook secret` };
+  const known = secrets !== null && secrets.length > 0;
   let matched = false;
-  for (const secret of secrets) matched = safeEqual(signature, bodySignature(secret, timestamp, rawBody)) || matched;
-  return matched
-    ? { ok: true }
-    : { ok: false, reason: 'X-Chatgraph-Signature does not match: expected sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>"> under one of the tenant\'s active webhook secrets' };
+  for (const secret of known ? secrets : NO_SECRETS) matched = safeEqual(signature, bodySignature(secret, timestamp, rawBody)) || matched;
+  return matched && known ? { ok: true } : { ok: false, reason: BODY_SIGNATURE_MISMATCH };
 }

@@ -23,7 +23,7 @@ import {
 import { createTenant, type TenantCredentials } from '../auth/tenants.ts';
 import type { ApiKeyScope } from '../generated/prisma/enums.ts';
 import { CliError, optionalString, usageError, type CommandSpec, type Io, type Parsed } from './args.ts';
-import { withContext } from './context.ts';
+import { withContext, type ContextOptions } from './context.ts';
 
 export interface AdminBackend {
   /** 'database' or the server's URL, for messages. */
@@ -65,12 +65,12 @@ export function isRemote(p: Parsed): boolean {
 }
 
 /** Runs `body` with the backend the options name, turning expected failures into one-line CLI errors. */
-export async function withAdmin<T>(p: Parsed, spec: CommandSpec, io: Io, body: (admin: AdminBackend) => Promise<T>): Promise<T> {
+export async function withAdmin<T>(p: Parsed, spec: CommandSpec, io: Io, body: (admin: AdminBackend) => Promise<T>, options?: ContextOptions): Promise<T> {
   const url = optionalString(p, 'url');
   try {
     if (url !== undefined) return await body(remoteBackend(spec, url, optionalString(p, 'key') ?? io.env.CHATGRAPH_ADMIN_KEY));
     if (optionalString(p, 'key') !== undefined) throw usageError(`${spec.name}: --key goes with --url (on the database no key is needed)`);
-    return await withContext(io, (ctx) => body(databaseBackend(ctx.db, ctx.secrets)));
+    return await withContext(io, (ctx) => body(databaseBackend(ctx.db, ctx.secrets)), options);
   } catch (err) {
     throw cliErrorOf(err);
   }

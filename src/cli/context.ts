@@ -32,7 +32,17 @@ export function cliLogger(io: Io, config: Config): Logger {
   return createLogger(io.env.LOG_LEVEL ? config.logLevel : 'warn', { service: 'chatgraph-cli', destination: 2 });
 }
 
-export async function openCliContext(io: Io, options: { migrate?: boolean } = {}): Promise<CliContext> {
+export interface ContextOptions {
+  migrate?: boolean;
+  /**
+   * Refuse when active webhook secrets do not open under this key (default
+   * true): a command would otherwise seal new secrets under a key the
+   * servers do not have. Off for `secret list` and `secret revoke`, the way out.
+   */
+  checkSecrets?: boolean;
+}
+
+export async function openCliContext(io: Io, options: ContextOptions = {}): Promise<CliContext> {
   const config = cliConfig(io);
   // The database drivers, Prisma, ioredis are loaded when a command opens the
   // database, not at start: `chatgraph --help` answers without them.
@@ -60,11 +70,18 @@ export async function openCliContext(io: Io, options: { migrate?: boolean } = {}
   }
   const log = cliLogger(io, config);
   let secrets: SecretBox;
+  let problem: string | null = null;
   try {
-    secrets = loadSecretBox({ secretsKey: config.secretsKey, dataDir: config.dataDir }).box;
+    const loaded = loadSecretBox({ secretsKey: config.secretsKey, dataDir: config.dataDir });
+    secrets = loaded.box;
+    if (options.checkSecrets ?? true) problem = await (await import('../auth/webhook-secrets.ts')).unopenableSecretsProblem(db.pool, secrets, loaded.source);
   } catch (err) {
     await db.close();
     throw new CliError((err as Error).message);
+  }
+  if (problem) {
+    await db.close();
+    throw new CliError(problem);
   }
   // Events stay in this process: live subscribers of a running server do not
   // see what the CLI stores (they catch up with `since`, which replays it).
@@ -88,7 +105,7 @@ export async function openCliContext(io: Io, options: { migrate?: boolean } = {}
 }
 
 /** Runs `body` with an open context and closes it whatever happens. */
-export async function withContext<T>(io: Io, body: (ctx: CliContext) => Promise<T>, options?: { migrate?: boolean }): Promise<T> {
+export async function withContext<T>(io: Io, body: (ctx: CliContext) => Promise<T>, options?: ContextOptions): Promise<T> {
   const ctx = await openCliContext(io, options);
   try {
     return await body(ctx);

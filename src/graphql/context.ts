@@ -1,6 +1,7 @@
 // What every resolver gets for one request (or one subscription): the
 // database, the viewer resolved from the credential, a request id and the
 // logger. Loaders are created per request, never shared.
+import type { SeenAccessTokens } from '../auth/seen-tokens.ts';
 import type { Database } from '../db/database.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { Viewer } from '../auth/api-keys.ts';
@@ -28,6 +29,8 @@ export interface AppServices {
   readonly metrics: Metrics;
   /** Seals and opens webhook secrets. */
   readonly secrets: SecretBox;
+  /** Where the sealing key came from: 'SECRETS_KEY' or the key file's path. */
+  readonly secretsSource: string;
   /** Request budgets per API key and per address (HTTP and graphql-ws share them). */
   readonly rateLimiter: RateLimiter;
   readonly ingest: IngestService;
@@ -36,6 +39,8 @@ export interface AppServices {
   readonly webhookSecrets: WebhookSecretResolver;
   /** Recognises the operator credential (null without OPERATOR_KEY). */
   readonly operatorKey: OperatorKey | null;
+  /** MSG_SYNC accessTokens seen, each bound to its first body (src/auth/seen-tokens.ts). */
+  readonly seenTokens: SeenAccessTokens;
   /** Loaders shared by subscriptions, renewed every event-loop turn. */
   readonly sharedLoaders: SharedLoaders;
 }

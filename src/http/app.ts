@@ -44,6 +44,7 @@ export function createApp(services: AppServices, options: AppOptions = {}): App 
     log: services.log,
     metrics: services.metrics,
     webhookSecrets: services.webhookSecrets,
+    seenTokens: services.seenTokens,
   });
   return createYoga<Record<string, never>, Context>({
     schema,

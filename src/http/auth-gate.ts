@@ -1,6 +1,8 @@
 // /graphql needs an API key (Authorization: Bearer): without a valid one the
-// answer is HTTP 401 — except a pure introspection query, so that GraphiQL
-// and codegen can read the schema.
+// answer is HTTP 401 — except a pure introspection query while
+// GRAPHQL_INTROSPECTION is 'public' (the default outside production), so that
+// GraphiQL and codegen can read the schema without a key. In production the
+// default is 'authenticated': the schema is not handed to anyone who asks.
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import { Kind, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import type { Context } from '../graphql/context.ts';
@@ -29,8 +31,11 @@ export function useAuthGate(): Plugin<Context> {
   return {
     onExecute({ args }) {
       const ctx = args.contextValue as Context;
+      if (ctx.viewer) return;
       // The operator key passes; the fields' scopes confine it to administration.
-      if (!ctx.viewer && !ctx.operator && !isIntrospectionOnly(args.document, args.operationName)) throw unauthenticated(ctx);
+      if (ctx.operator) return;
+      const anonymousIntrospection = ctx.services.config.graphqlIntrospection === 'public';
+      if (!anonymousIntrospection || !isIntrospectionOnly(args.document, args.operationName)) throw unauthenticated(ctx);
     },
     onSubscribe({ args }) {
       const ctx = args.contextValue as Context;

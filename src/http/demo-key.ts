@@ -20,6 +20,20 @@ type Services = Pick<AppServices, 'config' | 'secrets' | 'authenticator' | 'log'
 
 const enabled = (services: Services) => services.config.nodeEnv === 'development';
 
+/**
+ * Where to listen. The demo key is prefilled in GraphiQL and served by
+ * /dashboard/config.json to whoever asks: on every interface that hands a
+ * READ key to the local network. So while it is served (development) and
+ * HOST was not set, listen on the loopback interface only.
+ */
+export function listenHost(config: Pick<AppServices['config'], 'host' | 'hostSet'>, demoReadKey: string | null): { host: string; reason: string | null } {
+  if (!demoReadKey || config.hostSet) return { host: config.host, reason: null };
+  return {
+    host: '127.0.0.1',
+    reason: 'development: the demo read key is served (GraphiQL, /dashboard/config.json), so chatgraph listens on 127.0.0.1 only; set HOST (e.g. HOST=0.0.0.0) to listen elsewhere',
+  };
+}
+
 /** Seals the just-created demo tenant's READ key into $DATA_DIR (development only; best effort). */
 export function saveDemoReadKey(services: Services, readKey: string): void {
   if (!enabled(services)) return;

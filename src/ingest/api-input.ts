@@ -69,9 +69,9 @@ export function normaliseApiMessages(items: readonly ApiMessageInput[], now = ne
     const accountWhatsId = r.string('accountWhatsId', { max: 256 });
     const whatsMessageId = r.string('whatsMessageId', { max: 256 });
     const friendWhatsId = r.string('friendWhatsId', { max: 256 });
-    const content = r.string('content', { allowEmpty: true, max: 1_000_000 });
-    const referContent = r.optionalString('referContent', { max: 1_000_000 });
-    const friendName = r.optionalString('friendName', { max: 1024 });
+    const content = r.string('content', { allowEmpty: true, max: 1_000_000, text: true });
+    const referContent = r.optionalString('referContent', { max: 1_000_000, text: true });
+    const friendName = r.optionalString('friendName', { max: 1024, text: true });
     const agentId = r.optionalString('agentId', { max: 256 });
     const agentAccount = r.optionalString('agentAccount', { max: 256 });
     const senderWhatsId = r.optionalString('senderWhatsId', { max: 256 });
@@ -89,15 +89,15 @@ export function normaliseApiMessages(items: readonly ApiMessageInput[], now = ne
       if (!isObject(customFields)) c.fail('customFields', 'must be a JSON object');
       contact = {
         externalId: externalId ?? '',
-        name: c.optionalString('name', { max: 1024 }),
+        name: c.optionalString('name', { max: 1024, text: true }),
         whatsId,
         whatsIdBare: whatsId ? bareWhatsId(whatsId) : null,
-        ownerName: c.optionalString('ownerName', { max: 1024 }),
-        income: c.optionalString('income', { max: 1024 }),
-        profession: c.optionalString('profession', { max: 1024 }),
-        description: c.optionalString('description', { max: 8192 }),
-        email: c.optionalString('email', { max: 1024 }),
-        address: c.optionalString('address', { max: 2048 }),
+        ownerName: c.optionalString('ownerName', { max: 1024, text: true }),
+        income: c.optionalString('income', { max: 1024, text: true }),
+        profession: c.optionalString('profession', { max: 1024, text: true }),
+        description: c.optionalString('description', { max: 8192, text: true }),
+        email: c.optionalString('email', { max: 1024, text: true }),
+        address: c.optionalString('address', { max: 2048, text: true }),
         tags: c.stringArray('tags', { maxItems: 500 }),
         customFields: isObject(customFields) ? (customFields as Record<string, unknown>) : {},
         extendsMap: null,

@@ -52,11 +52,11 @@ export function normaliseClientSync(body: LosslessJsonValue): MessageInput[] {
       const c = new FieldReader(entry, entryPath, index, errors);
       const mark = errors.count;
       const contentType = c.code('type', contentTypeFromClientCode, CLIENT_CODES);
-      const text = c.optionalString('text', { max: 1_000_000 });
-      const url = c.optionalString('url', { max: 1_000_000 });
+      const text = c.optionalString('text', { max: 1_000_000, text: true });
+      const url = c.optionalString('url', { max: 1_000_000, text: true });
       const whatsMessageId = c.string('messageId', { max: 256 });
       const time = c.integer('time', { min: MIN_TIME, max: MAX_TIME });
-      const referContent = c.optionalString('referContent', { max: 1_000_000 });
+      const referContent = c.optionalString('referContent', { max: 1_000_000, text: true });
       if (errors.count > mark) return;
       // Text travels in `text`; every other type's object is the JSON string in `url`.
       const raw = contentType === 'TEXT' ? (text ?? '') : (url ?? text ?? '');

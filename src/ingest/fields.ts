@@ -3,6 +3,7 @@
 // refused batch says exactly which item and field were wrong.
 import { toExactDecimalString, type LosslessJsonValue } from '../domain/lossless-json.ts';
 import type { FieldError } from './model.ts';
+import { idProblem, storableText } from '../domain/text.ts';
 
 type Json = LosslessJsonValue;
 type JsonObject = { [key: string]: Json };
@@ -67,26 +68,34 @@ export class FieldReader {
     return this.object[name];
   }
 
-  /** A required string; empty strings are refused unless `allowEmpty`. */
-  string(name: string, options: { allowEmpty?: boolean; max?: number } = {}): string | null {
+  /**
+   * A string as stored (src/domain/text.ts): an id (the default) must be
+   * well-formed; free text (`text`) has its unpaired surrogates replaced.
+   * NUL is refused in both.
+   */
+  private storable(name: string, value: string, text: boolean | undefined): string | null {
+    if (text) return storableText(value) ?? this.fail(name, 'must not contain NUL characters (\\u0000)');
+    const problem = idProblem(value);
+    return problem ? this.fail(name, problem) : value;
+  }
+
+  /** A required string (an id unless `text`); empty strings are refused unless `allowEmpty`. */
+  string(name: string, options: { allowEmpty?: boolean; max?: number; text?: boolean } = {}): string | null {
     const value = this.object[name];
     if (value === undefined || value === null) return this.fail(name, 'is required');
     if (typeof value !== 'string') return this.fail(name, `must be a string, got ${describeJsonType(value)}`);
     if (!options.allowEmpty && value.trim() === '') return this.fail(name, 'must not be empty');
     if (value.length > (options.max ?? 65_536)) return this.fail(name, `must be at most ${options.max ?? 65_536} characters`);
-    // PostgreSQL text cannot hold NUL: refuse it rather than store something else.
-    if (value.includes('\u0000')) return this.fail(name, 'must not contain NUL characters (\\u0000)');
-    return value;
+    return this.storable(name, value, options.text);
   }
 
-  /** An optional string: absent, null and '' all mean none. */
-  optionalString(name: string, options: { max?: number } = {}): string | null {
+  /** An optional string (an id unless `text`): absent, null and '' all mean none. */
+  optionalString(name: string, options: { max?: number; text?: boolean } = {}): string | null {
     const value = this.object[name];
     if (value === undefined || value === null || value === '') return null;
     if (typeof value !== 'string') return this.fail(name, `must be a string, got ${describeJsonType(value)}`);
     if (value.length > (options.max ?? 65_536)) return this.fail(name, `must be at most ${options.max ?? 65_536} characters`);
-    if (value.includes('\u0000')) return this.fail(name, 'must not contain NUL characters (\\u0000)');
-    return value;
+    return this.storable(name, value, options.text);
   }
 
   /** A required integer from `codes`, decoded; unknown codes are refused with the list of known ones. */
@@ -129,8 +138,7 @@ export class FieldReader {
     if (value === undefined || value === null || value === '' || value === 0) return null;
     if (typeof value === 'string') {
       if (value.length > 256) return this.fail(name, 'must be at most 256 characters');
-      if (value.includes('\u0000')) return this.fail(name, 'must not contain NUL characters (\\u0000)');
-      return value;
+      return this.storable(name, value, false);
     }
     const decimal = toExactDecimalString(value);
     return decimal ?? this.fail(name, `must be an id (number or string), got ${describeJsonType(value)}`);
@@ -144,7 +152,7 @@ export class FieldReader {
     return new FieldReader(value, this.fieldPath(name), this.index, this.errors);
   }
 
-  /** An optional array of strings. */
+  /** An optional array of strings of free text (tags). */
   stringArray(name: string, options: { maxItems?: number } = {}): string[] {
     const value = this.object[name];
     if (value === undefined || value === null) return [];
@@ -152,9 +160,9 @@ export class FieldReader {
     if (value.length > (options.maxItems ?? 1000)) return this.fail(name, `must have at most ${options.maxItems ?? 1000} items`) ?? [];
     const out: string[] = [];
     value.forEach((item, i) => {
-      if (typeof item === 'string' && !item.includes('\u0000')) out.push(item);
-      else if (typeof item === 'string') this.fail(`${name}[${i}]`, 'must not contain NUL characters (\\u0000)');
-      else this.fail(`${name}[${i}]`, `must be a string, got ${describeJsonType(item)}`);
+      if (typeof item !== 'string') return void this.fail(`${name}[${i}]`, `must be a string, got ${describeJsonType(item)}`);
+      const text = this.storable(`${name}[${i}]`, item, true);
+      if (text !== null) out.push(text);
     });
     return out;
   }

@@ -47,7 +47,7 @@ function msgSyncContentType(code: unknown): ContentType | null {
 function readContact(p: FieldReader): ContactInput | null {
   const externalId = p.longId('id');
   const whatsId = p.optionalString('whatsApp', { max: 256 });
-  const extendsMap = p.optionalString('extendsMap');
+  const extendsMap = p.optionalString('extendsMap', { text: true });
   let customFields: Record<string, unknown> = {};
   if (extendsMap) {
     try {
@@ -60,15 +60,15 @@ function readContact(p: FieldReader): ContactInput | null {
   }
   const contact: ContactInput = {
     externalId: externalId ?? '',
-    name: p.optionalString('name', { max: 1024 }),
+    name: p.optionalString('name', { max: 1024, text: true }),
     whatsId,
     whatsIdBare: whatsId ? bareWhatsId(whatsId) : null,
-    ownerName: p.optionalString('username', { max: 1024 }),
-    income: p.optionalString('income', { max: 1024 }),
-    profession: p.optionalString('profession', { max: 1024 }),
-    description: p.optionalString('desc', { max: 8192 }),
-    email: p.optionalString('email', { max: 1024 }),
-    address: p.optionalString('address', { max: 2048 }),
+    ownerName: p.optionalString('username', { max: 1024, text: true }),
+    income: p.optionalString('income', { max: 1024, text: true }),
+    profession: p.optionalString('profession', { max: 1024, text: true }),
+    description: p.optionalString('desc', { max: 8192, text: true }),
+    email: p.optionalString('email', { max: 1024, text: true }),
+    address: p.optionalString('address', { max: 2048, text: true }),
     tags: p.stringArray('tags', { maxItems: 500 }),
     customFields,
     extendsMap,
@@ -98,7 +98,7 @@ export function normaliseMsgSync(envelope: MsgSyncEnvelope, timeZone: string): M
     const direction = r.code('actionType', directionFromActionType, '1 sent, 2 received');
     const chatType = r.code('chatType', chatTypeFromCode, '1 private, 2 group');
     const status = r.code('messageStatus', statusFromMsgSyncCode, '1 sent from the client, 2 sent, 3 delivered, 4 read');
-    const content = r.string('content', { allowEmpty: true, max: 1_000_000 });
+    const content = r.string('content', { allowEmpty: true, max: 1_000_000, text: true });
     const contentType = r.code('contentType', msgSyncContentType, '0 text, 1 image, 2 video, 3 audio, 4 file, 6 contact card, 7 sticker, 9 quote');
     const sendTimeText = r.string('sendTime', { max: 64 });
     const chatTime = sendTimeText === null ? null : parseLocalDateTime(sendTimeText, timeZone);

@@ -9,7 +9,7 @@ import type { ChatPubSub } from '../events/pubsub.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../http/metrics.ts';
 import type { MessageInput, StatusUpdateInput } from './model.ts';
-import { storeJobs, type StoreResult } from './store.ts';
+import { attributeResults, prepareStore, runStore, type PreparedStore, type StoreFunctionResult, type StoreResult } from './store.ts';
 import { TenantWriteQueue, type QueuedJob } from './write-queue.ts';
 import { TableStatistics } from '../db/statistics.ts';
 import { isDatabaseUnavailable } from '../db/errors.ts';
@@ -21,6 +21,11 @@ export interface IngestBatch {
 
 export type IngestSummary = Omit<StoreResult, 'added' | 'statusChanged'>;
 
+/** Fault injection for tests: called after a group committed, where its result is turned into counts and events. */
+export interface IngestFaults {
+  afterCommit?(tenantId: bigint): void;
+}
+
 // Deadlocks and serialization failures are transient: the whole transaction
 // is retried, which is safe because storing is idempotent.
 const RETRYABLE = new Set(['40001', '40P01']);
@@ -29,6 +34,9 @@ const MAX_ATTEMPTS = 5;
 const MAX_GROUP_ITEMS = 500;
 
 export class IngestService {
+  /** Fault injection, for tests only (test/integration/faults.test.ts). */
+  readonly faults: IngestFaults = {};
+
   /** Keeps the planner's statistics up with fast-growing tables (src/db/statistics.ts). */
   readonly statistics: TableStatistics;
 
@@ -57,38 +65,75 @@ export class IngestService {
    * fault fails and the others' callers see their own outcome.
    */
   private async writeGroup(tenantId: bigint, group: readonly QueuedJob<IngestSummary>[]): Promise<void> {
-    let results: StoreResult[];
+    let prepared: PreparedStore;
+    let raw: StoreFunctionResult;
     try {
-      results = await this.writeWithRetries(tenantId, group);
+      prepared = prepareStore(group.map((w) => w.job));
+      raw = await this.writeWithRetries(tenantId, prepared);
     } catch (err) {
       if (group.length === 1 || isDatabaseUnavailable(err)) throw err;
       this.log.debug({ err, tenantId: tenantId.toString(), batches: group.length }, 'grouped ingest failed; writing its batches one by one');
       for (const w of group) await this.writeGroup(tenantId, [w]).catch(w.reject);
       return;
     }
-    this.metrics?.ingestTransactions.inc();
+    // Committed. From here on nothing may fail a caller or lose an event: a
+    // failure would make the sender retry a delivery that landed (and a
+    // group's batches be rewritten one by one, their events never sent).
+    this.settle(tenantId, group, prepared, raw);
+  }
+
+  /** After commit: each caller gets its batch's counts, every event is published once. Never throws. */
+  private settle(tenantId: bigint, group: readonly QueuedJob<IngestSummary>[], prepared: PreparedStore, raw: StoreFunctionResult): void {
+    const tenant = tenantId.toString();
+    let attributed: ReturnType<typeof attributeResults>;
+    try {
+      this.faults.afterCommit?.(tenantId);
+      attributed = attributeResults(prepared, raw);
+    } catch (err) {
+      this.log.error({ err, tenantId: tenant, batches: group.length }, 'counting a committed ingest failed; counting it batch by batch');
+      attributed = attributeJobByJob(prepared, raw, (err2, j) =>
+        this.log.error({ err: err2, tenantId: tenant, batch: j }, 'a committed batch could not be counted: answered as unchanged, its events not sent'),
+      );
+    }
+    const { results, unattributed } = attributed;
+    if (unattributed.added.length || unattributed.statusChanged.length) {
+      this.log.error({ tenantId: tenant, added: unattributed.added.length, statusChanged: unattributed.statusChanged.length }, 'stored rows matched no batch of the group (published, not counted)');
+      this.publish(tenant, unattributed);
+    }
+    this.guard(() => this.metrics?.ingestTransactions.inc());
     group.forEach((w, i) => {
       const result = results[i]!;
-      this.publish(tenantId.toString(), result);
       const { added: _added, statusChanged: _changed, ...summary } = result;
-      if (this.metrics) {
+      this.publish(tenant, result);
+      this.guard(() => {
+        if (!this.metrics) return;
         this.metrics.ingestBatches.inc();
         for (const outcome of ['inserted', 'updated', 'unchanged', 'pending'] as const) {
           if (summary[outcome]) this.metrics.ingestMessages.inc({ outcome }, summary[outcome]);
         }
-      }
+      });
       w.resolve(summary);
     });
-    if (results.some((r) => r.inserted || r.pending)) this.statistics.noteWrite();
+    this.guard(() => {
+      if (results.some((r) => r.inserted || r.pending)) this.statistics.noteWrite();
+    });
   }
 
-  private async writeWithRetries(tenantId: bigint, group: readonly QueuedJob<IngestSummary>[]): Promise<StoreResult[]> {
-    const jobs = group.map((w) => w.job);
+  /** Runs bookkeeping that must not turn a committed write into a failure. */
+  private guard(work: () => void): void {
+    try {
+      work();
+    } catch (err) {
+      this.log.error({ err }, 'bookkeeping after an ingest commit failed');
+    }
+  }
+
+  private async writeWithRetries(tenantId: bigint, prepared: PreparedStore): Promise<StoreFunctionResult> {
     for (let attempt = 1; ; attempt++) {
       try {
         // One statement, one implicit transaction (store.ts). The pool drops
         // a connection that broke during it.
-        return await storeJobs(this.db.pool, tenantId, jobs);
+        return await runStore(this.db.pool, tenantId, prepared);
       } catch (err) {
         const code = (err as { code?: string }).code;
         if (code && RETRYABLE.has(code) && attempt < MAX_ATTEMPTS) {
@@ -101,10 +146,47 @@ export class IngestService {
     }
   }
 
-  private publish(tenantId: string, result: StoreResult): void {
-    for (const event of result.added) this.pubsub.publish('messageAdded', tenantId, event);
-    for (const event of result.statusChanged) this.pubsub.publish('messageStatusChanged', tenantId, event);
-    if (result.added.length) this.metrics?.eventsPublished.inc({ topic: 'messageAdded' }, result.added.length);
-    if (result.statusChanged.length) this.metrics?.eventsPublished.inc({ topic: 'messageStatusChanged' }, result.statusChanged.length);
+  /** Publishes a result's events, each on its own: one that fails does not keep the others back. */
+  private publish(tenantId: string, result: Pick<StoreResult, 'added' | 'statusChanged'>): void {
+    for (const event of result.added) this.guard(() => this.pubsub.publish('messageAdded', tenantId, event));
+    for (const event of result.statusChanged) this.guard(() => this.pubsub.publish('messageStatusChanged', tenantId, event));
+    this.guard(() => {
+      if (result.added.length) this.metrics?.eventsPublished.inc({ topic: 'messageAdded' }, result.added.length);
+      if (result.statusChanged.length) this.metrics?.eventsPublished.inc({ topic: 'messageStatusChanged' }, result.statusChanged.length);
+    });
   }
+}
+
+/**
+ * The fallback when counting a committed group failed: each batch counted
+ * on its own (a fault in one batch's rows leaves the others' counts and
+ * events whole), and the rows of no batch published as they are. A batch
+ * that still cannot be counted is answered as unchanged (it did commit).
+ */
+function attributeJobByJob(
+  prepared: PreparedStore,
+  raw: StoreFunctionResult,
+  onFailure: (err: unknown, job: number) => void,
+): ReturnType<typeof attributeResults> {
+  const results = prepared.jobs.map((job, j): StoreResult => {
+    try {
+      const jobOf = new Map([...prepared.jobOf].filter(([, owner]) => owner === j).map(([id]) => [id, 0]));
+      const perJob = prepared.perJob[j]!;
+      return attributeResults({ jobs: [job], perJob: [perJob], merged: perJob, jobOf }, raw).results[0]!;
+    } catch (err) {
+      onFailure(err, j);
+      return { inserted: 0, updated: 0, unchanged: prepared.perJob[j]?.length ?? 0, pending: 0, added: [], statusChanged: [] };
+    }
+  });
+  let unattributed: ReturnType<typeof attributeResults>['unattributed'] = { added: [], statusChanged: [] };
+  try {
+    const none = attributeResults({ jobs: [], perJob: [], merged: prepared.merged, jobOf: new Map() }, raw).unattributed;
+    unattributed = {
+      added: none.added.filter((e) => !prepared.jobOf.has(e.whatsMessageId)),
+      statusChanged: none.statusChanged.filter((e) => !prepared.jobOf.has(e.whatsMessageId)),
+    };
+  } catch (err) {
+    onFailure(err, -1);
+  }
+  return { results, unattributed };
 }

@@ -180,16 +180,52 @@ export async function storeBatch(
  * gets the profile of the last one, as stored one after the other.
  */
 export async function storeJobs(db: pg.Pool | pg.PoolClient, tenantId: bigint, jobs: readonly StoreJob[]): Promise<StoreResult[]> {
-  // Which job each WhatsApp message id belongs to.
+  const prepared = prepareStore(jobs);
+  return attributeResults(prepared, await runStore(db, tenantId, prepared)).results;
+}
+
+/** An ISO time, or `fallback` for a value that is none (an invalid Date would throw in toISOString). */
+function isoTime(value: unknown, fallback: string): string {
+  const time = new Date(value as string);
+  return Number.isNaN(time.getTime()) ? fallback : time.toISOString();
+}
+
+/** A group ready for the store function, and what attributing its result needs. */
+export interface PreparedStore {
+  readonly jobs: readonly StoreJob[];
+  readonly perJob: readonly MergedMessage[][];
+  readonly merged: readonly MergedMessage[];
+  /** Which job each WhatsApp message id belongs to, keyed by the id as stored (storedForm). */
+  readonly jobOf: ReadonlyMap<string, number>;
+}
+
+/**
+ * How the database gets a string: what jsonArgument makes of it. Ids are
+ * refused when ill-formed (src/domain/text.ts), so this is the id itself;
+ * keyed by it, the function's report is matched to the jobs even if one slipped by.
+ */
+function storedForm(s: string): string {
+  return NEEDS_CLEANING.test(JSON.stringify(s)) ? cleanString(s) : s;
+}
+
+/** Merges each job's duplicates and maps ids to jobs (before the database: may throw). */
+export function prepareStore(jobs: readonly StoreJob[]): PreparedStore {
   const jobOf = new Map<string, number>();
   jobs.forEach((job, j) => {
     for (const id of jobIds(job)) {
-      if (jobOf.has(id)) throw new Error(`storeJobs: jobs ${jobOf.get(id)} and ${j} share the WhatsApp message id ${id}`);
-      jobOf.set(id, j);
+      const stored = storedForm(id);
+      if (jobOf.has(stored)) throw new Error(`storeJobs: jobs ${jobOf.get(stored)} and ${j} share the WhatsApp message id ${id}`);
+      jobOf.set(stored, j);
     }
   });
   const perJob = jobs.map((job) => mergeBatch(job.messages));
   const merged = perJob.length === 1 ? perJob[0]! : perJob.flat().sort(compareMerged);
+  return { jobs, perJob, merged, jobOf };
+}
+
+/** Runs chatgraph_store_batch: when it returns, the group is committed. */
+export async function runStore(db: pg.Pool | pg.PoolClient, tenantId: bigint, prepared: PreparedStore): Promise<FunctionResult> {
+  const { jobs, merged } = prepared;
   // The last profile of each contact, in a fixed order (rows are locked in it).
   const lastProfiles = new Map<string, ContactInput>();
   for (const job of jobs) for (const m of job.messages) if (m.contact) lastProfiles.set(m.contact.externalId, m.contact);
@@ -201,8 +237,23 @@ export async function storeJobs(db: pg.Pool | pg.PoolClient, tenantId: bigint, j
     jsonArgument(contacts.map(contactRow)),
     jsonArgument(statusUpdates.map((u) => ({ id: u.whatsMessageId, status: u.status, agent_id: u.agentId, at: u.reachedAt }))),
   ]);
-  const { inserted, applied } = rows[0]!.result;
+  return rows[0]!.result;
+}
 
+export type { FunctionResult as StoreFunctionResult };
+
+/**
+ * Each job's counts and events from what the store function reported. Runs
+ * after commit, so it must not fail on what it is given: a row it cannot
+ * place in a job (which validated ids make impossible) still yields its
+ * event, in `unattributed`, and is reported there rather than thrown.
+ */
+export function attributeResults(
+  prepared: PreparedStore,
+  raw: FunctionResult,
+  addedAt = new Date().toISOString(),
+): { results: StoreResult[]; unattributed: Pick<StoreResult, 'added' | 'statusChanged'> } {
+  const { jobs, perJob, merged, jobOf } = prepared;
   const results: StoreResult[] = jobs.map((job, j) => ({
     inserted: 0,
     updated: 0,
@@ -211,41 +262,52 @@ export async function storeJobs(db: pg.Pool | pg.PoolClient, tenantId: bigint, j
     added: [],
     statusChanged: [],
   }));
-  const byKey = new Map(merged.map((m) => [messageKey(m.input), m.input]));
-  const addedAt = new Date().toISOString();
-  const [ids, conversationIds, accounts, whatsMessageIds, statuses] = inserted;
+  const unattributed: Pick<StoreResult, 'added' | 'statusChanged'> = { added: [], statusChanged: [] };
+  const resultOf = (whatsMessageId: string): StoreResult | null => {
+    const j = jobOf.get(whatsMessageId);
+    return j === undefined ? null : results[j]!;
+  };
+  const byKey = new Map(merged.map((m) => [messageKey({ accountWhatsIdBare: storedForm(m.input.accountWhatsIdBare), whatsMessageId: storedForm(m.input.whatsMessageId) }), m.input]));
+  const [ids = [], conversationIds = [], accounts = [], whatsMessageIds = [], statuses = []] = raw?.inserted ?? [];
   for (let k = 0; k < ids.length; k++) {
     const accountWhatsIdBare = accounts[k]!;
     const whatsMessageId = whatsMessageIds[k]!;
-    const input = byKey.get(messageKey({ accountWhatsIdBare, whatsMessageId }))!;
-    const r = results[jobOf.get(whatsMessageId)!]!;
-    r.inserted++;
-    r.unchanged--;
-    r.added.push({
+    const input = byKey.get(messageKey({ accountWhatsIdBare, whatsMessageId }));
+    const r = resultOf(whatsMessageId);
+    const event: MessageAddedEvent = {
       messageId: ids[k]!,
       conversationId: conversationIds[k]!,
       accountWhatsIdBare,
-      friendWhatsIdBare: input.friendWhatsIdBare,
-      agentId: input.agentId,
-      agentAccount: input.agentAccount,
+      friendWhatsIdBare: input?.friendWhatsIdBare ?? '',
+      agentId: input?.agentId ?? null,
+      agentAccount: input?.agentAccount ?? null,
       whatsMessageId,
       status: statuses[k]!,
       addedAt,
-    });
+    };
+    if (r && input) {
+      r.inserted++;
+      r.unchanged--;
+      r.added.push(event);
+    } else {
+      unattributed.added.push(event);
+    }
   }
   // A stored message the job reached, by a repeated message or a status
   // update: "updated" when it moved, else "unchanged" (a repeated message is
   // already counted as unchanged above). Status updates that reached no
   // stored message are kept as pending.
   const reached = new Set<string>();
-  for (const a of applied) {
+  for (const a of raw?.applied ?? []) {
     reached.add(a.whatsMessageId);
-    const r = results[jobOf.get(a.whatsMessageId)!]!;
+    const r = resultOf(a.whatsMessageId);
     if (a.changed) {
-      r.updated++;
-      if (a.fromBatch) r.unchanged--;
+      if (r) {
+        r.updated++;
+        if (a.fromBatch) r.unchanged--;
+      }
       if (a.previousStatus !== a.status) {
-        r.statusChanged.push({
+        (r ?? unattributed).statusChanged.push({
           messageId: a.id,
           conversationId: a.conversationId,
           accountWhatsIdBare: a.accountWhatsIdBare,
@@ -255,15 +317,15 @@ export async function storeJobs(db: pg.Pool | pg.PoolClient, tenantId: bigint, j
           whatsMessageId: a.whatsMessageId,
           previousStatus: a.previousStatus,
           status: a.status,
-          changedAt: new Date(a.changedAt).toISOString(),
+          changedAt: isoTime(a.changedAt, addedAt),
         });
       }
-    } else if (!a.fromBatch) {
+    } else if (!a.fromBatch && r) {
       r.unchanged++;
     }
   }
   jobs.forEach((job, j) => {
-    for (const u of job.statusUpdates) if (reached.has(u.whatsMessageId)) results[j]!.pending--;
+    for (const u of job.statusUpdates) if (reached.has(storedForm(u.whatsMessageId))) results[j]!.pending--;
   });
-  return results;
+  return { results, unattributed };
 }

@@ -17,6 +17,7 @@ import type { Route } from '../http/routes.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../http/metrics.ts';
 import type { WebhookSecretResolver } from '../auth/webhook-secrets.ts';
+import type { SeenAccessTokens } from '../auth/seen-tokens.ts';
 import { legacyError, legacyJson } from './envelope.ts';
 import { DATABASE_UNAVAILABLE_MESSAGE, RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '../db/errors.ts';
 
@@ -29,7 +30,11 @@ export interface WebhookDeps {
   log: Logger;
   metrics?: Metrics;
   webhookSecrets: WebhookSecretResolver;
+  seenTokens: SeenAccessTokens;
 }
+
+export const ACCESS_TOKEN_REUSED =
+  'accessToken was already used with another body: a token is good for the body it first came with (sign each delivery with its own timestamp)';
 
 class AuthError extends Error {
   constructor(readonly code: 401 | 403, message: string) {
@@ -54,8 +59,8 @@ async function authenticateArrayWebhook(deps: WebhookDeps, request: Request, raw
     if (!tenant || !/^\d{1,19}$/.test(tenant)) throw new AuthError(401, 'X-Chatgraph-Tenant must be the tenant id');
     if (!timestamp || !/^\d{1,16}$/.test(timestamp)) throw new AuthError(401, 'X-Chatgraph-Timestamp must be epoch milliseconds');
     if (!signature) throw new AuthError(401, 'X-Chatgraph-Signature is required with X-Chatgraph-Tenant');
-    const secrets = await deps.webhookSecrets.secrets(tenant);
-    const check = secrets ? verifyBodySignatureAny(secrets, tenant, Number(timestamp), rawBody, signature) : { ok: false as const, reason: `unknown tenant ${tenant}` };
+    // An unknown tenant is answered as a wrong signature is (webhook-signatures.ts).
+    const check = verifyBodySignatureAny(await deps.webhookSecrets.secrets(tenant), tenant, Number(timestamp), rawBody, signature);
     if (!check.ok) throw new AuthError(401, check.reason);
     return BigInt(tenant);
   }
@@ -91,11 +96,13 @@ export function webhookRoutes(deps: WebhookDeps): Route[] {
         try {
           const envelope = readMsgSyncEnvelope(parseJsonBody(await readText(request, WEBHOOK_MAX_BODY_BYTES)));
           const tenantId = envelope.tenantId.toString();
-          const secrets = await deps.webhookSecrets.secrets(tenantId);
-          if (!secrets) throw new AuthError(401, `unknown tenant ${tenantId}`);
-          const check = verifyMsgSyncTokenAny(secrets, tenantId, envelope.timestamp, envelope.accessToken);
+          // An unknown tenant is answered as a wrong token is (webhook-signatures.ts).
+          const check = verifyMsgSyncTokenAny(await deps.webhookSecrets.secrets(tenantId), tenantId, envelope.timestamp, envelope.accessToken);
           if (!check.ok) throw new AuthError(401, check.reason);
           const messages = normaliseMsgSync(envelope, deps.timeZone);
+          // Valid, but only for the body it first came with (seen-tokens.ts); a refused (400) body does not use it up.
+          const use = await deps.seenTokens.use(envelope.tenantId, envelope.accessToken, envelope.timestamp, envelope.data);
+          if (use === 'other-body') throw new AuthError(401, ACCESS_TOKEN_REUSED);
           await deps.ingest.store(envelope.tenantId, { messages });
           return legacyJson({ code: 200, message: 'success!', data: '' });
         } catch (err) {

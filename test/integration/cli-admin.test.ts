@@ -10,7 +10,7 @@ import path from 'node:path';
 import { msgSyncAccessToken, bodySignature } from '../../src/auth/webhook-signatures.ts';
 import { openCliDatabase, parseCredentials, type CliDatabase } from '../support/cli.ts';
 import { startServerProcess, type ServerProcess } from '../support/process.ts';
-import { seed } from '../support/seeds.ts';
+import { seed, uniqueTimestamp } from '../support/seeds.ts';
 import { msgSyncItem } from '../support/live.ts';
 
 let db: CliDatabase;
@@ -30,7 +30,7 @@ async function stopServer(): Promise<void> {
 }
 
 function msgSync(secret: string, messageId: string): string {
-  const timestamp = Date.now();
+  const timestamp = uniqueTimestamp();
   return JSON.stringify({ accessToken: msgSyncAccessToken(secret, '82', timestamp), tenantId: 82, timestamp, data: [msgSyncItem(messageId, 1)] });
 }
 

@@ -48,7 +48,7 @@ before(async () => {
   const now = Date.now();
   const shape = { tenants: 1, agentsPerTenant: 3, contactsPerTenant: 40, groupsPerTenant: 3, spanDays: 10 };
   for (const batch of createDataset({ ...shape, seed: 7, messages: 240 }).mixedBatches({ kind: 'msg-sync' })) {
-    if (batch.kind === 'msg-sync') bodies.push({ route: 'MSG_SYNC_MESSAGE', json: batch.sign(82, now, msgSyncAccessToken(creds.webhookSecret, '82', now)) });
+    if (batch.kind === 'msg-sync') bodies.push({ route: 'MSG_SYNC_MESSAGE', json: batch.sign(82, now - bodies.length, msgSyncAccessToken(creds.webhookSecret, '82', now - bodies.length)) });
     else bodies.push({ route: 'CLIENT_SYNC_MESSAGE_STATUS', json: batch.json });
   }
   for (const batch of createDataset({ ...shape, seed: 8, messages: 120 }).mixedBatches({ kind: 'client-sync' })) {
@@ -58,7 +58,7 @@ before(async () => {
   const sameTime = new Date('2024-03-01T12:00:00+08:00');
   bodies.push({
     route: 'MSG_SYNC_MESSAGE',
-    json: JSON.stringify({ accessToken: msgSyncAccessToken(creds.webhookSecret, '82', now), tenantId: 82, timestamp: now, data: Array.from({ length: 30 }, (_, i) => msgSyncItem(`same-ms-${i}`, 4, { friend: `44770000${String(i).padStart(4, '0')}`, chatTime: sameTime })) }),
+    json: JSON.stringify({ accessToken: msgSyncAccessToken(creds.webhookSecret, '82', now + 1), tenantId: 82, timestamp: now + 1, data: Array.from({ length: 30 }, (_, i) => msgSyncItem(`same-ms-${i}`, 4, { friend: `44770000${String(i).padStart(4, '0')}`, chatTime: sameTime })) }),
   });
   // An agent id beyond 2^53 must survive msgPage and the backfill exactly.
   bodies.push({

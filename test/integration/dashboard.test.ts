@@ -66,6 +66,8 @@ async function startDev(): Promise<DevServer> {
     DATA_DIR: dataDir,
     LOG_LEVEL: 'info',
     PORT: String(port),
+    // HOST unset, as `npm start` runs: with the demo key served, it listens on 127.0.0.1 only.
+    HOST: '',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
   });
   port = server.port;
@@ -117,6 +119,9 @@ test('GraphiQL (development) opens with a tab per example operation, the demo re
     assert.deepEqual(config, { demoKey: tenant.readKey });
   };
   await check(dev.base);
+  // The demo key is served: HOST unset means the loopback interface only, and the log says so.
+  assert.match(dev.server.output(), /"host":"127\.0\.0\.1"[^\n]*"msg":"development: the demo read key is served \(GraphiQL, \/dashboard\/config\.json\), so chatgraph listens on 127\.0\.0\.1 only; set HOST/);
+  assert.match(dev.server.output(), /"host":"127\.0\.0\.1","msg":"chatgraph listening"/);
   const sealed = readFileSync(path.join(dataDir, DEMO_KEY_FILE), 'utf8');
   assert.ok(!sealed.includes(tenant.readKey), 'the key is kept sealed, not in the clear');
 

@@ -13,9 +13,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { msgSyncAccessToken } from '../../src/auth/webhook-signatures.ts';
+import { BODY_SIGNATURE_MISMATCH, MSG_SYNC_TOKEN_MISMATCH, msgSyncAccessToken } from '../../src/auth/webhook-signatures.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { msgSyncBody, msgSyncItem } from '../support/live.ts';
+import { msgSyncBody, msgSyncItem, uniqueTimestamp } from '../support/live.ts';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 1500);
 const replay = process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED), path: process.env.FUZZ_PATH } : {};
@@ -119,8 +119,20 @@ const someOf = (fields: Record<string, fc.Arbitrary<string>>, max = 3) =>
   );
 const str = (...values: string[]) => fc.constantFrom(...values.map((v) => JSON.stringify(v)));
 const int = (...values: number[]) => fc.constantFrom(...values.map(String));
-const messageIdText = fc.oneof(fc.stringMatching(/^[0-9A-F]{8,24}$/), fc.constantFrom('fuzz-seed-0', 'fuzz-seed-1', 'fuzz-not-yet')).map((s) => JSON.stringify(s));
-const whatsText = fc.oneof(str('8613700000001@c.us', '447711000001@c.us', '120363025@g.us', '8613700000001'), stringText);
+// Characters that ids must survive or be refused for (src/domain/text.ts): lone surrogates
+// and NUL (refused, 400 naming the field), bidirectional marks and a BOM (kept, stored as sent).
+const ID_MARKS = ['\uD800', '\uDBFF', '\uDC00', '\uDFFF', '\u0000', '\u200E', '\u200F', '\u202B', '\u202E', '\u2066', '\u2069', '\u061C', '\uFEFF'];
+/** `base` with one to three of ID_MARKS inserted at generated positions. */
+const markedId = (base: string) =>
+  fc.array(fc.tuple(fc.constantFrom(...ID_MARKS), fc.nat()), { minLength: 1, maxLength: 3 }).map((marks) => {
+    let id = base;
+    for (const [mark, at] of marks) id = id.slice(0, at % (id.length + 1)) + mark + id.slice(at % (id.length + 1));
+    return id;
+  });
+const messageIdText = fc
+  .oneof(fc.stringMatching(/^[0-9A-F]{8,24}$/), fc.constantFrom('fuzz-seed-0', 'fuzz-seed-1', 'fuzz-not-yet'), fc.stringMatching(/^[0-9A-F]{8}$/).chain(markedId))
+  .map((s) => JSON.stringify(s));
+const whatsText = fc.oneof(str('8613700000001@c.us', '447711000001@c.us', '120363025@g.us', '8613700000001'), stringText, markedId('8613700000001@c.us').map((s) => JSON.stringify(s)));
 
 const profileText = objectOf({
   id: fc.oneof(int(1_000_001, 187), str('8423922419416375296'), numberText),
@@ -289,20 +301,20 @@ test('the database snapshot sees inserts and updates (else "unchanged" would pro
 });
 
 describe('what fuzzing found (fixed), as fixed examples', () => {
-  test('a tenant id beyond PostgreSQL bigint is an unknown tenant (401), not a failed query (500)', async () => {
+  test('a tenant id beyond PostgreSQL bigint is an unknown tenant (401, answered as a wrong signature), not a failed query (500)', async () => {
     const now = Date.now();
     const tenantId = '-9223372036854775809';
     const body = `{"accessToken":"${msgSyncAccessToken(t.tenant.webhookSecret, tenantId, now)}","tenantId":${tenantId},"timestamp":${now},"data":[]}`;
     const res = await post('/webhooks/MSG_SYNC_MESSAGE', body);
     assert.equal(res.status, 401);
-    assert.match(await res.text(), /unknown tenant -9223372036854775809/);
+    assert.equal(JSON.parse(await res.text()).message, MSG_SYNC_TOKEN_MISMATCH);
     const signed = await post('/webhooks/CLIENT_SYNC_MESSAGE_STATUS', '[]', {
       'x-chatgraph-tenant': '9999999999999999999',
       'x-chatgraph-timestamp': String(now),
       'x-chatgraph-signature': `sha256=${'0'.repeat(64)}`,
     });
     assert.equal(signed.status, 401);
-    assert.match(await signed.text(), /unknown tenant 9999999999999999999/);
+    assert.equal(JSON.parse(await signed.text()).message, BODY_SIGNATURE_MISMATCH);
   });
 
   test('CLIENT_SYNC_MESSAGE of empty objects past the first 20 errors is a 400 naming the fields, not a 500', async () => {
@@ -387,7 +399,7 @@ describe('fuzz: webhooks', { timeout: 300_000 }, () => {
       });
     await fc.assert(
       fc.asyncProperty(sampleOf(bodyOf(envelope)), async ({ body: template }) => {
-        const now = Date.now();
+        const now = uniqueTimestamp();
         const body =
           typeof template === 'string'
             ? template.replaceAll('__SIGNED__', msgSyncAccessToken(t.tenant.webhookSecret, '82', now)).replaceAll('__NOW__', String(now))
@@ -641,5 +653,133 @@ describe('fuzz: /graphql', { timeout: 300_000 }, () => {
     );
     ctx.diagnostic(`refused: ${refused} of ${Math.ceil(RUNS / 2)}`);
     assert.ok(refused > RUNS / 10 && refused < Math.ceil(RUNS / 2), `refused ${refused} of ${Math.ceil(RUNS / 2)}`);
+  });
+});
+
+// ---------------------------------------------------------------------------
+// Every id field of every webhook and of the ingest mutations, one at a time,
+// carrying lone surrogates, bidirectional marks or NULs in an otherwise valid
+// body: a lone surrogate or a NUL is a 400 (a payload error for GraphQL)
+// naming that field, with nothing written; marks alone are stored as sent.
+// (A lone surrogate in a message id used to be stored and then answered 500.)
+
+type Obj = Record<string, unknown>;
+interface IdTarget {
+  /** Where: route and field path as the error names it. */
+  name: string;
+  field: string;
+  /** Whether the field takes any text (false: digits only, so any mark is refused). */
+  text: boolean;
+  send(id: string): Promise<{ status: number; refusal: string | null }>;
+}
+
+const setPath = (object: Obj, path: string[], value: unknown) => {
+  let o = object;
+  for (const key of path.slice(0, -1)) o = o[key] as Obj;
+  o[path.at(-1)!] = value;
+};
+
+let idRun = 0;
+async function legacyAnswer(path: string, body: string, headers: Record<string, string> = {}) {
+  const res = await post(path, body, headers);
+  const text = await res.text();
+  assert.ok(res.status < 500, `5xx: ${path} ${text}`);
+  const json = JSON.parse(text) as { message?: string };
+  return { status: res.status, refusal: res.status === 200 ? null : (json.message ?? '') };
+}
+async function graphqlAnswer(query: string, variables: Obj) {
+  const res = await t.graphql<Record<string, { errors: { field: string; message: string }[] }>>(query, variables, t.tenant.ingestKey);
+  assert.ok(res.status < 500, `5xx: ${JSON.stringify(res.body)}`);
+  for (const e of res.body.errors ?? []) assert.notEqual(e.message, 'Unexpected error.', JSON.stringify(res.body));
+  const payload = Object.values(res.body.data ?? {})[0];
+  const errors = res.body.errors?.map((e) => e.message) ?? payload?.errors.map((e) => `${e.field}: ${e.message}`) ?? [];
+  return { status: res.status, refusal: errors.length ? errors.join('; ') : null };
+}
+
+const msgSyncFields: [string, boolean][] = [['id', true], ['messageId', true], ['userName', true], ['whatsId', true], ['friendWhatsId', true], ['currentWhatsId', true], ['taskId', true], ['taskInfoId', true], ['userProfile.whatsApp', true], ['userProfile.id', false]];
+const clientSyncFields: [string, boolean][] = [['userId', true], ['whatsApp', true], ['friendWhatsApp', true], ['taskId', true], ['taskInfoId', true], ['content[0].messageId', true]];
+const statusFields: [string, boolean][] = [['userId', true], ['taskId', true], ['taskInfoId', true], ['messageId', true]];
+const messageInputFields: [string, boolean][] = [['accountWhatsId', true], ['whatsMessageId', true], ['friendWhatsId', true], ['agentId', true], ['agentAccount', true], ['senderWhatsId', true], ['taskId', true], ['taskInfoId', true], ['contact.externalId', false], ['contact.whatsId', true]];
+const statusInputFields: [string, boolean][] = [['whatsMessageId', true], ['agentId', true]];
+const pathOf = (field: string) => field.replace(/\[(\d+)\]/g, '.$1').split('.');
+
+const idTargets: IdTarget[] = [
+  ...msgSyncFields.map(([field, text]): IdTarget => ({
+    name: 'MSG_SYNC_MESSAGE', field: `data[0].${field}`, text,
+    send: (id) => {
+      const item = msgSyncItem(`fuzz-id-${++idRun}`, 2) as unknown as Obj;
+      setPath(item, pathOf(field), id);
+      return legacyAnswer('/webhooks/MSG_SYNC_MESSAGE', msgSyncBody(t.tenant, [item]));
+    },
+  })),
+  ...clientSyncFields.map(([field, text]): IdTarget => ({
+    name: 'CLIENT_SYNC_MESSAGE', field: `[0].${field}`, text,
+    send: (id) => {
+      const item: Obj = { userId: '1255', whatsApp: '8613700000001', friendWhatsApp: '447711000002', actionType: 1, chatType: 1, taskId: 'task1', taskInfoId: 'info1', content: [{ type: 1, text: 'hi', messageId: `fuzz-id-${++idRun}`, time: 1689129792000 }] };
+      setPath(item, pathOf(field), id);
+      return legacyAnswer('/webhooks/CLIENT_SYNC_MESSAGE', JSON.stringify([item]), { authorization: `Bearer ${t.tenant.ingestKey}` });
+    },
+  })),
+  ...statusFields.map(([field, text]): IdTarget => ({
+    name: 'CLIENT_SYNC_MESSAGE_STATUS', field: `[0].${field}`, text,
+    send: (id) => {
+      const item: Obj = { userId: '1255', taskId: 'task1', taskInfoId: 'info1', messageStatus: 3, messageId: `fuzz-id-${++idRun}` };
+      setPath(item, pathOf(field), id);
+      return legacyAnswer('/webhooks/CLIENT_SYNC_MESSAGE_STATUS', JSON.stringify([item]), { authorization: `Bearer ${t.tenant.ingestKey}` });
+    },
+  })),
+  ...messageInputFields.map(([field, text]): IdTarget => ({
+    name: 'ingestMessages', field: `messages[0].${field}`, text,
+    send: (id) => {
+      const message: Obj = {
+        accountWhatsId: '8613800000001', whatsMessageId: `fuzz-id-${++idRun}`, friendWhatsId: '447700900124', agentId: 'a1', agentAccount: 'agent1', senderWhatsId: '447700900124',
+        taskId: 't1', taskInfoId: 'i1', direction: 'INBOUND', chatType: 'PRIVATE', contentType: 'TEXT', content: 'hi', status: 'SENT', chatTime: '2023-07-01T02:53:52Z',
+        contact: { externalId: '77002', whatsId: '447700900124' },
+      };
+      setPath(message, pathOf(field), id);
+      return graphqlAnswer('mutation($m: [MessageInput!]!) { ingestMessages(messages: $m) { inserted errors { field message } } }', { m: [message] });
+    },
+  })),
+  ...statusInputFields.map(([field, text]): IdTarget => ({
+    name: 'updateMessageStatuses', field: `updates[0].${field}`, text,
+    send: (id) => {
+      const update: Obj = { whatsMessageId: `fuzz-id-${++idRun}`, status: 'READ', agentId: 'a1' };
+      setPath(update, pathOf(field), id);
+      return graphqlAnswer('mutation($u: [MessageStatusUpdateInput!]!) { updateMessageStatuses(updates: $u) { pending errors { field message } } }', { u: [update] });
+    },
+  })),
+];
+
+describe('fuzz: ids with lone surrogates, bidirectional marks and NULs', { timeout: 300_000 }, () => {
+  test('every id field of every webhook and ingest mutation: refused naming the field when ill-formed, stored as sent otherwise; never a 5xx', async (ctx) => {
+    const seen = tally();
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...idTargets), fc.stringMatching(/^[0-9]{6,12}$/).chain(markedId), async (target, id) => {
+        const before = await snapshot();
+        const { status, refusal } = await target.send(id);
+        const where = `${target.name} ${target.field} = ${JSON.stringify(id)}: ${status} ${refusal}`;
+        const illFormed = !id.isWellFormed() || id.includes('\u0000');
+        if (illFormed || !target.text) {
+          assert.ok(refusal, `accepted: ${where}`);
+          assert.ok(refusal.includes(target.field), `the refusal does not name the field: ${where}`);
+          assert.equal(await snapshot(), before, `database changed: ${where}`);
+          seen.add(400);
+        } else {
+          assert.equal(refusal, null, `refused: ${where}`);
+          assert.equal(status, 200, where);
+          seen.add(200);
+        }
+      }),
+      { ...params, numRuns: Math.min(RUNS, 600) },
+    );
+    ctx.diagnostic(`answers: ${seen}`);
+    assert.ok(seen.get(400) > 0 && seen.get(200) > 0, `answers: ${seen}`);
+  });
+
+  test('a message id with bidirectional marks is stored and found exactly as sent', async () => {
+    const id = 'UNI\u200F\u202E-1\u2066';
+    assert.equal((await post('/webhooks/MSG_SYNC_MESSAGE', msgSyncBody(t.tenant, [msgSyncItem(id, 2)]))).status, 200);
+    const back = await t.graphql<{ messages: { edges: { node: { whatsMessageId: string } }[] } }>('query($ids: [String!]) { messages(first: 2, where: { whatsMessageIds: $ids }) { edges { node { whatsMessageId } } } }', { ids: [id] }, t.tenant.readKey);
+    assert.deepEqual(back.body.data?.messages.edges.map((e) => e.node.whatsMessageId), [id]);
   });
 });

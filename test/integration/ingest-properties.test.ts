@@ -111,7 +111,7 @@ function model(s: Scenario, runBase: number) {
     reports.get(msg)!.push({ status, at });
   };
   for (const u of s.units) {
-    if (u.kind === 'msgSync') for (const it of u.items) { arrived.add(it.msg); report(it.msg, STATUS_OF_CODE[it.status], runBase + u.tsOffset * 1000); }
+    if (u.kind === 'msgSync') for (const it of u.items) { arrived.add(it.msg); report(it.msg, STATUS_OF_CODE[it.status], msgSyncTime(s, u, runBase)); }
     else if (u.kind === 'client') for (const m of u.msgs) { arrived.add(m); report(m, s.messages[m]!.inbound ? 'DELIVERED' : 'PENDING', chatTimeOf(m)); }
     else for (const up of u.updates) report(up.msg, up.status, STATUS_BASE + up.atOffset * 1000);
   }
@@ -166,8 +166,17 @@ function msgSyncItem(s: Scenario, msg: number, status: number) {
   };
 }
 
+/**
+ * A unit's timestamp: its offset, plus its position in milliseconds, so that
+ * no two units with other data share a timestamp, hence an accessToken (a
+ * token is good for the body it first came with: src/auth/seen-tokens.ts).
+ */
+function msgSyncTime(s: Scenario, u: MsgSyncUnit, runBase: number): number {
+  return runBase + u.tsOffset * 1000 + Math.max(0, s.units.indexOf(u));
+}
+
 function msgSyncBody(s: Scenario, u: MsgSyncUnit, tenant: TenantCredentials, runBase: number): string {
-  const timestamp = runBase + u.tsOffset * 1000;
+  const timestamp = msgSyncTime(s, u, runBase);
   const data = u.items.map((it) => msgSyncItem(s, it.msg, it.status));
   const text = JSON.stringify({ accessToken: msgSyncAccessToken(tenant.webhookSecret, tenant.tenantId.toString(), timestamp), tenantId: Number(tenant.tenantId), timestamp, data });
   // userProfile.id as a bare JSON number beyond 2^53, as the CRM sends it.

@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { seed } from '../support/seeds.ts';
+import { seed, uniqueTimestamp } from '../support/seeds.ts';
 import { msgSyncAccessToken } from '../../src/auth/webhook-signatures.ts';
 import type { TenantCredentials } from '../../src/auth/tenants.ts';
 import { parseJsonLossless, stringifyJson, type LosslessJsonValue } from '../../src/domain/lossless-json.ts';
@@ -41,7 +41,7 @@ const pastRecords = (body: unknown, headers: Record<string, string> = { token: t
 /** The MSG_SYNC example for tenant 82, signed now, after `edit` (lossless: the big profile id stays exact). */
 async function ingestMsgSync(edit: (body: Obj) => void = () => {}) {
   const body = parseJsonLossless(seed.msgSyncRequest) as Obj;
-  const timestamp = Date.now();
+  const timestamp = uniqueTimestamp();
   body.tenantId = 82;
   body.timestamp = timestamp;
   body.accessToken = msgSyncAccessToken(t.tenant.webhookSecret, '82', timestamp);

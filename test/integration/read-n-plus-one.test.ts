@@ -24,7 +24,8 @@ before(async () => {
         userProfile: { id: 9_000_000_000_000_000 + Math.floor(n / 3), name: `friend ${Math.floor(n / 3)}`, whatsApp: friend, username: 'agent01', income: '', profession: '', desc: '', tags: ['vip'], email: '', address: '', extendsMap: '{}' },
       };
     });
-    const body = JSON.stringify({ accessToken: msgSyncAccessToken(t.tenant.webhookSecret, '82', timestamp), tenantId: 82, timestamp, data });
+    // One timestamp (so one accessToken) per delivery: a token is good for one body.
+    const body = JSON.stringify({ accessToken: msgSyncAccessToken(t.tenant.webhookSecret, '82', timestamp + batch), tenantId: 82, timestamp: timestamp + batch, data });
     const res = await t.app.fetch('http://localhost/webhooks/MSG_SYNC_MESSAGE', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     assert.equal(res.status, 200, await res.text());
   }

@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { seed, signedMsgSyncExample } from '../support/seeds.ts';
+import { seed, signedMsgSyncExample, uniqueTimestamp } from '../support/seeds.ts';
 import { msgSyncAccessToken, bodySignature } from '../../src/auth/webhook-signatures.ts';
 import type { TenantCredentials } from '../../src/auth/tenants.ts';
 
@@ -104,7 +104,7 @@ test('MSG_SYNC_MESSAGE: a re-push with a higher status is a status update, not a
 
 test('the msgPage examples\' contents, pushed through MSG_SYNC_MESSAGE as written, are parsed (vCard, quote, media)', async () => {
   const records = JSON.parse(seed.msgPageResponse).data.records as { content: string; contentType: number; actionType: number; chatType: number; whatsId: string; friendWhatsId: string; id: string; username: string }[];
-  const timestamp = Date.now();
+  const timestamp = uniqueTimestamp();
   const items = records.map((r, i) => ({
     id: `seed${i}`, messageId: `seed-msg-${r.id}`, userName: r.username, whatsId: r.whatsId, friendWhatsId: r.friendWhatsId,
     currentWhatsId: r.whatsId, actionType: r.actionType, chatType: r.chatType, messageStatus: 3, content: r.content,

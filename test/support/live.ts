@@ -5,6 +5,9 @@ import WebSocket from 'ws';
 import { msgSyncAccessToken } from '../../src/auth/webhook-signatures.ts';
 import type { TenantCredentials } from '../../src/auth/tenants.ts';
 import { formatLocalDateTime } from '../../src/domain/local-time.ts';
+import { uniqueTimestamp } from './seeds.ts';
+
+export { uniqueTimestamp };
 
 /** A message of one conversation (account 8613700000001 × friend `friend`), as MSG_SYNC_MESSAGE carries it. */
 export function msgSyncItem(messageId: string, status: number, opts: { friend?: string; account?: string; chatTime?: Date; content?: string } = {}) {
@@ -31,7 +34,7 @@ export function msgSyncItem(messageId: string, status: number, opts: { friend?: 
 }
 
 /** A signed MSG_SYNC_MESSAGE body. */
-export function msgSyncBody(tenant: TenantCredentials, data: unknown[], timestamp = Date.now()): string {
+export function msgSyncBody(tenant: TenantCredentials, data: unknown[], timestamp = uniqueTimestamp()): string {
   return JSON.stringify({ accessToken: msgSyncAccessToken(tenant.webhookSecret, tenant.tenantId.toString(), timestamp), tenantId: Number(tenant.tenantId), timestamp, data });
 }
 

@@ -53,8 +53,20 @@ export const seed = {
   retrievePastRecordsResponse: console_[1]!,
 };
 
+let lastTimestamp = 0;
+
+/**
+ * Now in epoch ms, but never the same twice in this process: an accessToken
+ * signs "<tenantId>:<timestamp>" and is good for the body it first came with
+ * (src/auth/seen-tokens.ts), so every delivery of other data needs its own.
+ */
+export function uniqueTimestamp(): number {
+  lastTimestamp = Math.max(Date.now(), lastTimestamp + 1);
+  return lastTimestamp;
+}
+
 /** The MSG_SYNC example with only `timestamp` and `accessToken` replaced, signed with `secret`. */
-export function signedMsgSyncExample(secret: string, timestamp = Date.now()): string {
+export function signedMsgSyncExample(secret: string, timestamp = uniqueTimestamp()): string {
   const tenantId = seed.msgSyncRequest.match(/"tenantId":\s*(\d+)/)![1]!;
   return seed.msgSyncRequest
     .replace(/"timestamp":\s*\d+/, `"timestamp": ${timestamp}`)

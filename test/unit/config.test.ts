@@ -28,6 +28,7 @@ test('values are read and validated', () => {
     LOG_LEVEL: 'DEBUG',
     MIGRATE_ON_START: 'false',
     NODE_ENV: 'production',
+    SECRETS_KEY: Buffer.alloc(32, 7).toString('base64'),
   });
   assert.equal(c.port, 8080);
   assert.equal(c.databaseUrl, 'postgresql://u:p@db.example:5432/chat');
