@@ -40,6 +40,7 @@ before(async () => {
 after(async () => {
   await second.app.dispose();
   await second.services.events.close();
+  await second.services.rateLimiter.close();
   await second.db?.close();
   await t.close();
 });
@@ -251,6 +252,7 @@ describe('introspection without a key (GRAPHQL_INTROSPECTION)', () => {
       } finally {
         await app.dispose();
         await services.events.close();
+        await services.rateLimiter.close();
       }
     }
   });
