@@ -177,23 +177,16 @@ export function validationWork(document: DocumentNode): ValidationWork {
         work.repeated = name;
       }
     }
-    for (const selection of set.selections) {
-      if (selection.kind === Kind.FIELD) {
-        work.fields++;
-        if (selection.selectionSet) visitSet(selection.selectionSet);
-      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-        visitInline(selection.selectionSet);
-      }
-    }
+    visitSelections(set);
   };
-  // An inline fragment's fields were counted in its parent's set; its sub-selections are sets of their own.
-  const visitInline = (set: SelectionSetNode): void => {
+  // Fields of an inline fragment belong to its parent's set (counted there); their sub-selections are sets of their own.
+  const visitSelections = (set: SelectionSetNode): void => {
     for (const selection of set.selections) {
       if (selection.kind === Kind.FIELD) {
         work.fields++;
         if (selection.selectionSet) visitSet(selection.selectionSet);
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-        visitInline(selection.selectionSet);
+        visitSelections(selection.selectionSet);
       }
     }
   };
