@@ -57,6 +57,14 @@ async function createTenant(dir: string, id: number): Promise<TenantCredentials>
   return { tenantId: BigInt(id), name: `Tenant ${id}`, ...parseCredentials(res.stdout) };
 }
 
+/** The server says why it refuses to start in one fatal JSON log record (stdout), and nothing else. */
+function fatalMessage(stdout: string, stderr: string): string {
+  const records = stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { level: number; msg: string });
+  const fatal = records.filter((r) => r.level === 60);
+  assert.equal(fatal.length, 1, stdout + stderr);
+  return fatal[0]!.msg;
+}
+
 function assertOneLineRefusal(stderr: string, keyFile: string, tenants: string[]) {
   const lines = stderr.trim().split('\n');
   assert.equal(lines.length, 1, stderr);
@@ -86,7 +94,7 @@ test('a second instance (or the CLI) with another key file refuses to start, say
   const keyFileB = path.join(dirB, 'secrets.key');
   const refused = await runServerToExit(envOf(dirB));
   assert.equal(refused.code, 1, refused.stdout + refused.stderr);
-  assertOneLineRefusal(refused.stderr.replace(/^chatgraph: /, ''), keyFileB, ['501']);
+  assertOneLineRefusal(fatalMessage(refused.stdout, refused.stderr), keyFileB, ['501']);
 
   const cli = await runCliProcess(['key', 'list', '--tenant', '501'], envOf(dirB));
   assert.equal(cli.code, 1, cli.stdout);
@@ -103,8 +111,7 @@ test('a second instance (or the CLI) with another key file refuses to start, say
 test('production on a shared database requires SECRETS_KEY (one line saying so)', { skip: testTarget !== 'postgres' ? 'needs DATABASE_URL (TEST_TARGET=postgres)' : false }, async () => {
   const res = await runServerToExit(envOf(dataDir(false), { NODE_ENV: 'production' }));
   assert.equal(res.code, 1);
-  assert.match(res.stderr, /^chatgraph: SECRETS_KEY is required with NODE_ENV=production and DATABASE_URL: /);
-  assert.equal(res.stderr.trim().split('\n').length, 1, res.stderr);
+  assert.match(fatalMessage(res.stdout, res.stderr), /^SECRETS_KEY is required with NODE_ENV=production and DATABASE_URL: /);
   const cli = await runCliProcess(['tenant', 'list'], envOf(dataDir(false), { NODE_ENV: 'production' }));
   assert.equal(cli.code, 1);
   assert.match(cli.stderr, /SECRETS_KEY is required with NODE_ENV=production and DATABASE_URL/);
