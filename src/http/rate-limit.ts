@@ -11,6 +11,11 @@
 // /openapi.json are not counted, nor CORS preflights.
 // A refused request answers 429 with Retry-After: on /graphql a GraphQL error
 // with code RATE_LIMITED, on the REST routes their legacy envelope.
+// Why a small Lua script and not a limiter library: rate-limiter-flexible
+// (tried) counts in fixed windows, so a client refused would wait up to a
+// minute (Retry-After up to 60 s) instead of the ~1 s a refilling bucket
+// gives, and a burst could pass twice at a window's edge; the documented
+// token bucket, the same in memory and in Redis, is kept instead.
 import { createHash } from 'node:crypto';
 import type { Plugin } from 'graphql-yoga';
 import { Redis } from 'ioredis';
