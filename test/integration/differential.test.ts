@@ -40,7 +40,7 @@ import { schema } from '../../src/graphql/schema.ts';
 import { loadDemoData } from '../../src/cli/demo.ts';
 import { isDataException } from '../../src/db/errors.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { msgSyncBody, msgSyncItem } from '../support/live.ts';
+import { msgSyncBody, msgSyncItem, readSseEvents } from '../support/live.ts';
 import { printRequest, requestArbitrary, type GeneratedRequest, type ValuePool } from '../support/operation-arbitrary.ts';
 
 // 1 000 per CI run on the embedded database; the PostgreSQL pass repeats a smaller sample (same pipeline, other engine).
@@ -172,25 +172,10 @@ async function viaSse(r: GeneratedRequest, events = 1, waitMs = 0, onOpen?: () =
   assert.ok(res.status < 500, `SSE HTTP ${res.status}`);
   if (!res.headers.get('content-type')?.includes('text/event-stream')) return [JSON.parse(await res.text()) as Answer];
   const results: Answer[] = [];
-  const reading = (async () => {
-    const decoder = new TextDecoder();
-    let buffer = '';
-    try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true });
-        let end;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (/^event: next$/m.test(block) && data) results.push(JSON.parse(data) as Answer);
-          if (/^event: complete$/m.test(block) || results.length >= events) return;
-        }
-      }
-    } catch {
-      // aborted
-    }
-  })();
+  const reading = readSseEvents(res, (event, data) => {
+    if (event === 'next' && data) results.push(JSON.parse(data) as Answer);
+    return event === 'complete' || results.length >= events;
+  });
   if (onOpen) await onOpen();
   await Promise.race([reading, ...(waitMs ? [new Promise((r) => setTimeout(r, waitMs))] : [])]);
   controller.abort();

@@ -155,6 +155,28 @@ export function liveClient(wsUrl: string, connectionParams: Record<string, unkno
 }
 
 /**
+ * Reads an SSE response's `event:` / `data:` blocks until it ends, is aborted,
+ * or `onEvent` returns true.
+ */
+export async function readSseEvents(res: Response, onEvent: (event: string | undefined, data: string | undefined) => boolean | void): Promise<void> {
+  const decoder = new TextDecoder();
+  let buffer = '';
+  try {
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      buffer += decoder.decode(chunk, { stream: true });
+      let end;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        if (onEvent(/^event: (.*)$/m.exec(block)?.[1], /^data: (.*)$/m.exec(block)?.[1])) return;
+      }
+    }
+  } catch {
+    // aborted
+  }
+}
+
+/**
  * A subscription over SSE (Yoga's "distinct connections" mode): POST with
  * `Accept: text/event-stream`, then `event: next` / `data: {…}` blocks.
  */
@@ -171,25 +193,9 @@ export async function sseSubscribe<T = Record<string, unknown>>(url: string, key
   }
   const queue = new Queue<{ data?: T; errors?: unknown }>();
   const errors: unknown[] = [];
-  void (async () => {
-    const decoder = new TextDecoder();
-    let buffer = '';
-    try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true });
-        let end;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const event = /^event: (.*)$/m.exec(block)?.[1];
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (event === 'next' && data) queue.push(JSON.parse(data));
-        }
-      }
-    } catch {
-      // aborted
-    }
-  })();
+  void readSseEvents(res, (event, data) => {
+    if (event === 'next' && data) queue.push(JSON.parse(data));
+  });
   await new Promise((r) => setTimeout(r, 50));
   return feedOf(queue, errors, () => controller.abort(), 'SSE');
 }
