@@ -12,6 +12,7 @@ import { builder } from './builder.ts';
 import type { Context } from './context.ts';
 import { MessageStatusEnum } from './enums.ts';
 import { rowIdOf, tenantOf } from './ids.ts';
+import { idProblem } from '../domain/text.ts';
 import { MessageRef } from './refs.ts';
 
 type Replayed<E> = E & { replayed?: boolean };
@@ -36,13 +37,19 @@ function eventFilterOf(where: typeof MessageEventWhere.$inferInput | null | unde
       throw new GraphQLError(`where.${name} must list at most 1000 ids`, { extensions: { code: 'BAD_USER_INPUT' } });
     }
   }
+  // The ids' one rule (src/domain/text.ts), as where they are stored: a NUL would reach the database, which refuses it.
+  const id = <T extends string | null | undefined>(value: T, field: string): T => {
+    const problem = value ? idProblem(value) : null;
+    if (problem) throw new GraphQLError(`where.${field} ${problem}`, { extensions: { code: 'BAD_USER_INPUT' } });
+    return value;
+  };
   return {
     conversationId: where.conversationId ? rowIdOf(String(where.conversationId), 'Conversation', 'where.conversationId') : null,
-    accountWhatsId: where.accountWhatsId,
-    friendWhatsId: where.friendWhatsId,
-    agentId: where.agentId,
-    agentAccount: where.agentAccount,
-    whatsMessageIds: where.whatsMessageIds,
+    accountWhatsId: id(where.accountWhatsId, 'accountWhatsId'),
+    friendWhatsId: id(where.friendWhatsId, 'friendWhatsId'),
+    agentId: id(where.agentId, 'agentId'),
+    agentAccount: id(where.agentAccount, 'agentAccount'),
+    whatsMessageIds: where.whatsMessageIds?.map((w, i) => id(w, `whatsMessageIds[${i}]`)),
     messageIds: where.messageIds?.map((id, i) => rowIdOf(String(id), 'Message', `where.messageIds[${i}]`)),
   };
 }
@@ -58,32 +65,32 @@ function checkSince(since: Date | null | undefined): Date | null {
 /**
  * The tenant's events of one topic that match `filter`; with `since`, the
  * replayed events first. Listening starts before the replay is read, so
- * nothing falls between the two; an event in both is delivered once.
+ * nothing falls between the two; an event in both is delivered once. The
+ * replay is read before the stream is handed out: a replay that fails (too
+ * many events, the database away) is the subscription's error, answered as
+ * such, not a stream that breaks on its first read.
  */
-function eventStream<E extends MessageAddedEvent | MessageStatusChangedEvent>(
+async function eventStream<E extends MessageAddedEvent | MessageStatusChangedEvent>(
   ctx: Context,
   topic: LiveTopic,
   filter: MessageEventFilter,
   since: Date | null,
   replay: (tenantId: string, since: Date) => Promise<E[]>,
   keyOf: (event: E) => string,
-): AsyncIterableIterator<Replayed<E>> {
+): Promise<AsyncIterableIterator<Replayed<E>>> {
   const tenantId = tenantOf(ctx);
   const live = ctx.services.live.subscribe<E>(topic, tenantId, filter);
   if (!since) return live;
-  let replayed: Promise<E[]> | null = replay(tenantId, since);
-  let backlog: E[] = [];
-  const keys = new Set<string>();
+  let backlog: E[];
+  try {
+    backlog = await replay(tenantId, since);
+  } catch (err) {
+    await live.return?.();
+    throw err;
+  }
+  const keys = new Set(backlog.map(keyOf));
   const iterator: AsyncIterableIterator<Replayed<E>> = {
     async next() {
-      if (replayed) {
-        try {
-          backlog = await replayed;
-        } finally {
-          replayed = null;
-        }
-        for (const e of backlog) keys.add(keyOf(e));
-      }
       const first = backlog.shift();
       if (first) return { value: { ...first, replayed: true }, done: false };
       for (;;) {
@@ -96,8 +103,6 @@ function eventStream<E extends MessageAddedEvent | MessageStatusChangedEvent>(
     return: () => live.return!() as Promise<IteratorResult<Replayed<E>>>,
     [Symbol.asyncIterator]: () => iterator,
   };
-  // A replay that fails ends the live feed too.
-  replayed.catch(() => void live.return?.());
   return iterator;
 }
 

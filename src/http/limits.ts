@@ -18,7 +18,10 @@
 import {
   GraphQLError,
   Kind,
+  specifiedRules,
   TypeInfo,
+  validate,
+  type GraphQLSchema,
   type DocumentNode,
   type ExecutionArgs,
   type FragmentDefinitionNode,
@@ -290,8 +293,27 @@ export interface GraphQLLimitsOptions extends GraphQLLimitsConfig {
   readonly suggestions: boolean;
 }
 
+type ValidateFn = (...args: unknown[]) => readonly GraphQLError[];
+
 /** The limits as one envelop/Yoga plugin. */
 export function useGraphQLLimits(limits: GraphQLLimitsOptions): Plugin {
+  let schema: GraphQLSchema | null = null;
+  /** graphql-js's validation, the document's limits checked first (a flood is refused before graphql-js's rules spend time on it). */
+  const validateDocument = (validateFn: ValidateFn, schema: GraphQLSchema, document: DocumentNode, rules: unknown, rest: unknown[]): readonly GraphQLError[] => {
+    const limitErrors = documentLimitErrors(document, limits);
+    if (limitErrors.length > 0) return limitErrors;
+    // graphql-js takes (…, options, typeInfo); envelop's callers may pass a TypeInfo in either place.
+    const typeInfo = rest.find((r) => r instanceof TypeInfo);
+    const given = rest.find((r) => r && typeof r === 'object' && !(r instanceof TypeInfo)) as object | undefined;
+    const options = { ...given, ...(limits.suggestions ? {} : { hideSuggestions: true }) };
+    const errors = validateFn(schema, document, rules, options, typeInfo);
+    return errors.map((error) =>
+      // graphql-js gave up comparing the document's fields (its own budget): say why.
+      error.message === 'Validation aborted.'
+        ? limitError('fieldComparisons', 'validation aborted: the document selects the same fields too many times for them to be compared; send fewer repeated fields')
+        : error,
+    );
+  };
   return {
     onRequestParse({ request, requestParser, setRequestParser, fetchAPI }) {
       if (request.method !== 'POST') return;
@@ -320,24 +342,27 @@ export function useGraphQLLimits(limits: GraphQLLimitsOptions): Plugin {
           throw err;
         }
       });
+      // A GET request naming a mutation gets 405 (Yoga's check, next), but
+      // when several operations share that name which one is meant is not
+      // known: the document's validation errors are the answer, as on POST.
+      return ({ result, context }) => {
+        const { request, params } = context as { request?: Request; params?: { operationName?: string | null } };
+        if (request?.method !== 'GET' || !result || result instanceof Error || !schema || !params?.operationName) return;
+        const named = (result as DocumentNode).definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION && d.name?.value === params.operationName) as OperationDefinitionNode[];
+        if (named.length < 2 || !named.some((d) => d.operation === 'mutation')) return;
+        const errors = validateDocument(validate as ValidateFn, schema, result, specifiedRules, []);
+        if (errors.length === 0) return;
+        throw new AggregateError(
+          errors.map((e) => (e.extensions?.code ? e : createGraphQLError(e.message, { nodes: e.nodes, source: e.source, positions: e.positions, extensions: { ...e.extensions, code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400, spec: true } } }))),
+        );
+      };
+    },
+    onSchemaChange({ schema: changed }) {
+      schema = changed;
     },
     onValidate({ validateFn, setValidationFn }) {
       // Runs only when the validation cache has no result for the document.
-      setValidationFn((schema, document, rules, ...rest) => {
-        const limitErrors = documentLimitErrors(document, limits);
-        if (limitErrors.length > 0) return limitErrors;
-        // graphql-js takes (…, options, typeInfo); envelop's callers may pass a TypeInfo in either place.
-        const typeInfo = rest.find((r) => r instanceof TypeInfo);
-        const given = rest.find((r) => r && typeof r === 'object' && !(r instanceof TypeInfo)) as object | undefined;
-        const options = { ...given, ...(limits.suggestions ? {} : { hideSuggestions: true }) };
-        const errors = (validateFn as (...args: unknown[]) => readonly GraphQLError[])(schema, document, rules, options, typeInfo);
-        return errors.map((error) =>
-          // graphql-js gave up comparing the document's fields (its own budget): say why.
-          error.message === 'Validation aborted.'
-            ? limitError('fieldComparisons', 'validation aborted: the document selects the same fields too many times for them to be compared; send fewer repeated fields')
-            : error,
-        );
-      });
+      setValidationFn((schema, document, rules, ...rest) => validateDocument(validateFn as ValidateFn, schema, document, rules, rest));
     },
     onExecute({ args, setResultAndStopExecution }) {
       const error = checkCost(args, limits.maxCost);

@@ -95,6 +95,16 @@ describe('several operations in one document', () => {
     assert.match(refused.text, /mutation/i);
   });
 
+  test('GET naming two operations of one name, a mutation first: the validation errors, as on POST, not 405 (differential seed 211374429)', async () => {
+    const twice = 'mutation Feed { ingestMessages(messages: []) { inserted } } query Feed { viewer { tenantId } }';
+    const viaGet = await get({ query: twice, operationName: 'Feed' });
+    const viaPost = await post({ query: twice, operationName: 'Feed' });
+    assert.equal(viaGet.status, 400, viaGet.text);
+    assert.deepEqual(JSON.parse(viaGet.text), viaPost.body);
+    assert.deepEqual(codes(viaPost.body), ['GRAPHQL_VALIDATION_FAILED']);
+    assert.match(viaPost.body.errors![0]!.message, /^There can be only one operation named "Feed"\.$/);
+  });
+
   test('the cost limit judges the operation named, and the one judged is the one that runs', async () => {
     const doc = `query Cheap { viewer { tenantId } }
       query Nested { conversations(first: 2) { edges { node { id messages(first: 2) { edges { node { id } } } } } } }
@@ -196,6 +206,26 @@ describe('subscription arguments, however written, over graphql-ws and SSE', () 
         feed.close();
       });
     }
+  }
+
+  for (const transport of ['graphql-ws', 'SSE'] as const) {
+    test(`${transport}: an id the database cannot hold in where (NUL, lone surrogate) is BAD_USER_INPUT naming it, with or without since (differential seed 211374429)`, async () => {
+      const since = new Date(Date.now() - 60_000).toISOString();
+      for (const [friend, problem] of [['4477\u0000', /NUL/], ['4477\udfff', /surrogate/]] as const) {
+        for (const withSince of [false, true]) {
+          const query = 'subscription S($w: MessageEventWhere, $s: DateTime) { messageStatusChanged(where: $w, since: $s) { messageId } }';
+          const variables = { w: { friendWhatsId: friend }, ...(withSince ? { s: since } : {}) };
+          const feed = transport === 'graphql-ws' ? (await connect()).subscribe(query, variables) : await sseSubscribe(`${base}/graphql`, t.tenant.readKey, query, variables);
+          feeds.push(feed);
+          const err = await feed.next().then(() => null, (e: Error) => e.message);
+          assert.ok(err, 'an error was expected');
+          assert.match(err, /BAD_USER_INPUT/);
+          assert.match(err, /(\$w|where)\.friendWhatsId/);
+          assert.match(err, problem);
+          feed.close();
+        }
+      }
+    });
   }
 
   test('graphql-ws: an aliased subscription answers under its alias and the socket stays open', async () => {
