@@ -7,7 +7,7 @@ import { countMessages } from '../read/messages.ts';
 import { encodeCursor, pageRequest, toConnection } from '../read/pagination.ts';
 import { builder } from './builder.ts';
 import { CONVERSATION_CURSOR, ConversationConnection, ConversationOrderEnum, ConversationWhere, conversationCursor, conversationFilterOf, lastMessageSelection } from './conversation.ts';
-import { tenantOf } from './ids.ts';
+import { loadedAs, tenantOf } from './ids.ts';
 import { EMPTY_PAGE, MessageConnection, MessageOrderEnum, MessageWhere, messageCursor, messageFilterOf, messagePageRequest, selectsPage } from './message.ts';
 import { ContactRef, ConversationRef, MessageRef } from './refs.ts';
 import type { ConversationOrder } from '../read/conversations.ts';
@@ -61,7 +61,7 @@ const ContactConnection = builder.connectionObject(
 builder.node(ContactRef, {
   description: "A customer's profile as the CRM pushes it (userProfile).",
   id: { resolve: (c) => c.id },
-  loadMany: (ids, ctx) => ids.map((id) => ctx.loaders.contact.load(String(id))),
+  loadMany: (ids, ctx) => loadedAs('Contact', ids.map((id) => ctx.loaders.contact.load(String(id)))),
   fields: (t) => ({
     externalId: t.exposeString('externalId', { description: "The CRM's customer id (a Long) as an exact decimal string." }),
     name: t.exposeString('name', { nullable: true }),

@@ -8,7 +8,7 @@ import { countMessages, joinedLastMessage, type MessageColumn } from '../read/me
 import { encodeCursor, pageRequest, toConnection } from '../read/pagination.ts';
 import { builder } from './builder.ts';
 import { ChatTypeEnum } from './enums.ts';
-import { rowIdOf, tenantOf } from './ids.ts';
+import { loadedAs, rowIdOf, tenantOf } from './ids.ts';
 import { EMPTY_PAGE, MessageConnection, MessageOrderEnum, MessageWhere, messageCursor, messageFilterOf, messagePageRequest, selectedMessageColumns, selectsPage } from './message.ts';
 import { selects } from './selection.ts';
 import { ContactRef, ConversationRef, MessageRef } from './refs.ts';
@@ -72,7 +72,7 @@ export const ConversationConnection = builder.connectionObject(
 builder.node(ConversationRef, {
   description: 'All messages between one agent account and one friend (a person or a group).',
   id: { resolve: (c) => c.id },
-  loadMany: (ids, ctx) => ids.map((id) => ctx.loaders.conversation.load(String(id))),
+  loadMany: (ids, ctx) => loadedAs('Conversation', ids.map((id) => ctx.loaders.conversation.load(String(id)))),
   fields: (t) => ({
     accountWhatsId: t.exposeString('accountWhatsId', { description: "The agent's WhatsApp account, as first seen." }),
     friendWhatsId: t.exposeString('friendWhatsId', { description: 'The friend or group, as first seen.' }),

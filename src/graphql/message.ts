@@ -13,7 +13,7 @@ import { CONTACT_COLUMN_NAMES } from '../read/contacts.ts';
 import { builder } from './builder.ts';
 import { MessageContentUnion, QuotedMessageRef } from './content.ts';
 import { ChatTypeEnum, ContentTypeEnum, DirectionEnum, MessageStatusEnum, OriginEnum } from './enums.ts';
-import { rowIdOf, tenantOf } from './ids.ts';
+import { loadedAs, rowIdOf, tenantOf } from './ids.ts';
 import { ContactRef, ConversationRef, MessageRef } from './refs.ts';
 import type { Context } from './context.ts';
 
@@ -104,7 +104,7 @@ export const MessageConnection = builder.connectionObject(
 builder.node(MessageRef, {
   description: 'One WhatsApp message.',
   id: { resolve: (m) => m.id },
-  loadMany: (ids, ctx) => ids.map((id) => ctx.loaders.message.load(String(id))),
+  loadMany: (ids, ctx) => loadedAs('Message', ids.map((id) => ctx.loaders.message.load(String(id)))),
   fields: (t) => ({
     recordId: t.exposeString('id', { description: 'The record id, as msgPage writes it ("2082").' }),
     whatsMessageId: t.exposeString('whatsMessageId', { description: "WhatsApp's message id." }),

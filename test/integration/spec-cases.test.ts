@@ -272,6 +272,26 @@ describe('out-of-range values are the caller\'s error', () => {
   }
 });
 
+test('the same ids through nodes() and node() in one operation resolve to their types (differential seeds 7 and 99991)', async () => {
+  const res = await postWebhook(base, '/webhooks/MSG_SYNC_MESSAGE', msgSyncBody(t.tenant, [msgSyncItem('spec-nodes-1', 3, { friend: '447700900190' })]));
+  assert.equal(res.status, 200, res.text);
+  const page = await post({ query: '{ messages(first: 1, where: { friendWhatsId: "447700900190" }) { edges { node { id contact { id } conversation { id } } } } }' });
+  assert.equal(page.body.errors, undefined, JSON.stringify(page.body.errors));
+  const m = (page.body.data as { messages: { edges: { node: { id: string; contact: { id: string } | null; conversation: { id: string } } }[] } }).messages.edges[0]!.node;
+  const ids = [m.id, m.conversation.id, ...(m.contact ? [m.contact.id] : [])];
+  for (const id of ids) {
+    const r = await post({
+      query: 'query($ids: [ID!]!, $id: ID!) { nodes(ids: $ids) { __typename ... on Contact { income } } node(id: $id) { ... on Node { id __typename } } again: node(id: $id) { __typename } }',
+      variables: { ids, id },
+    });
+    assert.equal(r.body.errors, undefined, JSON.stringify(r.body.errors));
+    const data = r.body.data as { nodes: { __typename: string }[]; node: { id: string; __typename: string }; again: { __typename: string } };
+    assert.deepEqual(data.nodes.map((n) => n.__typename), ['Message', 'Conversation', 'Contact'].slice(0, ids.length));
+    assert.equal(data.node.id, id);
+    assert.equal(data.again.__typename, data.node.__typename);
+  }
+});
+
 test('an id beyond what a row id can be names no node (null), as any unknown id', async () => {
   for (const raw of ['Message:99999999999999999999', 'Message:9999999999999999999', 'Conversation:9223372036854775808', 'Contact:0']) {
     const res = await post({ query: `{ node(id: "${Buffer.from(raw).toString('base64')}") { id } }` });
