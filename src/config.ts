@@ -37,6 +37,12 @@ export interface Config {
    * (src/http/auth-gate.ts).
    */
   readonly graphqlIntrospection: 'public' | 'authenticated';
+  /**
+   * Compile a query operation (graphql-jit) after it ran this many times
+   * from one parsed document (GRAPHQL_COMPILE_AFTER); 0 = never compile
+   * (src/http/compiled-queries.ts).
+   */
+  readonly graphqlCompileAfter: number;
   /** Serve GraphiQL on GET /graphql (GRAPHIQL). */
   readonly graphiql: boolean;
   /** Create and print a demo tenant and keys on the first start of an empty embedded database (DEMO_BOOTSTRAP). */
@@ -269,6 +275,7 @@ export function loadConfig(env: Env = process.env): Config {
     legacyTimeZone: timeZone(env, 'LEGACY_TIME_ZONE', 'Asia/Shanghai'),
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     graphqlIntrospection: oneOf(env, 'GRAPHQL_INTROSPECTION', ['public', 'authenticated'] as const, nodeEnv === 'production' ? 'authenticated' : 'public'),
+    graphqlCompileAfter: integer(env, 'GRAPHQL_COMPILE_AFTER', 2, 0, 1_000_000),
     graphiql: boolean(env, 'GRAPHIQL', nodeEnv !== 'production'),
     demoBootstrap,
     demoData,

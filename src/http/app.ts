@@ -6,6 +6,7 @@ import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { isDatabaseUnavailable } from '../db/errors.ts';
 import { requestIdOf } from './request-id.ts';
 import { GraphQLError } from 'graphql';
+import { useCompiledQueries } from './compiled-queries.ts';
 import { schema } from '../graphql/schema.ts';
 import type { AppServices, Context } from '../graphql/context.ts';
 import { bearerToken, type Viewer } from '../auth/api-keys.ts';
@@ -81,6 +82,8 @@ export function createApp(services: AppServices, options: AppOptions = {}): App 
       useGraphQLErrors(services.log),
       useAuthGate(),
       useSubscriptionLoaders(),
+      // Queries run compiled, proven equal to graphql-js by the differential test (src/http/compiled-queries.ts).
+      useCompiledQueries(services.config.graphqlCompileAfter),
       // Last: it times what was executed (src/http/metrics.ts).
       useOperationMetrics(services.metrics),
     ],

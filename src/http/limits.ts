@@ -55,9 +55,11 @@ interface Measure {
   depth: number;
   aliases: number;
   directives: number;
+  /** Fields selected with every fragment spread expanded where it is spread (grows exponentially with nested spreads). */
+  expanded: number;
 }
 
-const ZERO: Measure = { depth: 0, aliases: 0, directives: 0 };
+const ZERO: Measure = { depth: 0, aliases: 0, directives: 0, expanded: 0 };
 
 class DocumentMeasurer {
   private readonly fragments = new Map<string, FragmentDefinitionNode>();
@@ -72,13 +74,14 @@ class DocumentMeasurer {
     const m = this.selectionSet(op.selectionSet, false);
     let directives = m.directives + (op.directives?.length ?? 0);
     for (const v of op.variableDefinitions ?? []) directives += v.directives?.length ?? 0;
-    return { depth: m.depth, aliases: m.aliases, directives };
+    return { depth: m.depth, aliases: m.aliases, directives, expanded: m.expanded };
   }
 
   private selectionSet(set: SelectionSetNode, introspection: boolean): Measure {
     let depth = 0;
     let aliases = 0;
     let directives = 0;
+    let expanded = 0;
     for (const selection of set.selections) {
       directives += selection.directives?.length ?? 0;
       let inner: Measure;
@@ -91,6 +94,7 @@ class DocumentMeasurer {
         const own = intro && name === 'ofType' ? 0 : 1;
         depth = Math.max(depth, own + inner.depth);
         if (selection.alias) aliases++;
+        expanded++;
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         inner = this.selectionSet(selection.selectionSet, introspection);
         depth = Math.max(depth, inner.depth);
@@ -100,8 +104,9 @@ class DocumentMeasurer {
       }
       aliases += inner.aliases;
       directives += inner.directives;
+      expanded += inner.expanded;
     }
-    return { depth, aliases, directives };
+    return { depth, aliases, directives, expanded };
   }
 
   private fragment(name: string, introspection: boolean): Measure {
@@ -114,10 +119,15 @@ class DocumentMeasurer {
     this.visiting.add(key);
     const m = this.selectionSet(fragment.selectionSet, introspection);
     this.visiting.delete(key);
-    const measured = { depth: m.depth, aliases: m.aliases, directives: m.directives + (fragment.directives?.length ?? 0) };
+    const measured = { depth: m.depth, aliases: m.aliases, directives: m.directives + (fragment.directives?.length ?? 0), expanded: m.expanded };
     this.memo.set(key, measured);
     return measured;
   }
+}
+
+/** The fields `operation` selects with every fragment spread expanded where it is spread (what a compiler that inlines fragments generates code for). */
+export function expandedFieldCount(document: DocumentNode, operation: OperationDefinitionNode): number {
+  return new DocumentMeasurer(document).operation(operation).expanded;
 }
 
 // ---------------------------------------------------------------------------
