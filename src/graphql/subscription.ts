@@ -122,7 +122,7 @@ const MessageAddedRef = builder.objectRef<Replayed<MessageAddedEvent>>('MessageA
     messageId: t.id({ description: 'The Message id (no database read).', resolve: eventFields.messageId }),
     conversationId: t.id({ description: 'Its Conversation id.', resolve: eventFields.conversationId }),
     whatsMessageId: t.exposeString('whatsMessageId'),
-    status: t.field({ type: MessageStatusEnum, description: 'Its status when stored.', resolve: (e) => e.status }),
+    status: t.field({ type: MessageStatusEnum, description: 'The status the message itself carried; a status reported before it arrived, which raised it as it was stored, follows as a messageStatusChanged event.', resolve: (e) => e.status }),
     addedAt: t.field({ type: 'DateTime', description: 'When it was stored: use as `since` to catch up after a reconnect.', resolve: (e) => new Date(e.addedAt) }),
     replayed: t.boolean({ description: 'Replayed for `since`, not live.', resolve: (e) => e.replayed === true }),
     message: t.field({ type: MessageRef, description: 'The message as stored now.', resolve: (e, _args, ctx) => eventFields.message(e, ctx) }),

@@ -100,6 +100,34 @@ test('graphql-ws: CLIENT_SYNC_MESSAGE_STATUS raises a status → one event with 
   feed.close();
 });
 
+test('a status held until its message arrives is one messageStatusChanged when the message is stored (graphql-ws and SSE alike)', async () => {
+  const c = connect(t.tenant.readKey);
+  const both = `subscription { messageAdded(where: { whatsMessageIds: ["held-1"] }) { whatsMessageId status } }`;
+  const wsAdded = c.subscribe<{ messageAdded: { status: string } }>(both);
+  const wsStatus = c.subscribe<StatusEvent>(STATUS, { where: { whatsMessageIds: ['held-1'] } });
+  await settled(c);
+  const sseStatus = await sseSubscribe<StatusEvent>(`${base}/graphql`, t.tenant.readKey, STATUS, { where: { whatsMessageIds: ['held-1'] } });
+
+  // DELIVERED for a message not stored yet: kept, no event.
+  assert.equal((await statusSync(t.tenant, [{ messageId: 'held-1', status: 3 }])).status, 200);
+  await wsStatus.none(200);
+  // The message arrives as SENT: added as SENT, then raised to DELIVERED by the held status.
+  assert.equal((await msgSync(t.tenant, [msgSyncItem('held-1', 2)])).status, 200);
+  assert.equal((await wsAdded.next()).messageAdded.status, 'SENT');
+  for (const feed of [wsStatus, sseStatus]) {
+    const e = (await feed.next()).messageStatusChanged;
+    assert.deepEqual([e.whatsMessageId, e.previousStatus, e.status, e.replayed, e.message.status], ['held-1', 'SENT', 'DELIVERED', false, 'DELIVERED']);
+  }
+  // The replay says the same of it.
+  const replay = c.subscribe<StatusEvent>(STATUS, { where: { whatsMessageIds: ['held-1'] }, since: new Date(Date.now() - 60_000).toISOString() });
+  const r = (await replay.next()).messageStatusChanged;
+  assert.deepEqual([r.previousStatus, r.status, r.replayed], ['SENT', 'DELIVERED', true]);
+  for (const feed of [wsAdded, wsStatus, sseStatus, replay]) {
+    await feed.none(0);
+    feed.close();
+  }
+});
+
 test('graphql-ws: messageAdded carries the stored message, its contact, and no event for a repeated delivery', async () => {
   const c = connect(t.tenant.readKey);
   const feed = c.subscribe<AddedEvent>(ADDED);
