@@ -96,6 +96,8 @@ class TopicFanOut {
 export interface LiveFeed<E> extends AsyncIterableIterator<E> {
   /** Events delivered but not yet read. */
   readonly queued: number;
+  /** Ends the feed with `error` (after nothing more: what is queued is dropped). */
+  cancel(error: Error): void;
 }
 
 export class LiveHub {
@@ -114,12 +116,12 @@ export class LiveHub {
    * The tenant's events of `topic` that match `filter`, from now on.
    * Listening has started when this returns.
    */
-  subscribe<E extends LiveEvent>(topic: LiveTopic, tenantId: string, filter: MessageEventFilter): LiveFeed<E> {
+  subscribe<E extends LiveEvent>(topic: LiveTopic, tenantId: string, filter: MessageEventFilter, onEnd?: () => void): LiveFeed<E> {
     const id = `${topic}:${tenantId}`;
     let fanOut = this.topics.get(id);
     if (!fanOut) this.topics.set(id, (fanOut = new TopicFanOut(this.bus, topic, tenantId)));
     const queue: E[] = [];
-    let waiting: ((r: IteratorResult<E>) => void) | null = null;
+    let waiting: { resolve: (r: IteratorResult<E>) => void; reject: (err: Error) => void } | null = null;
     let ended = false;
     let error: Error | null = null;
 
@@ -131,6 +133,7 @@ export class LiveHub {
         fanOut!.stop();
         this.topics.delete(id);
       }
+      onEnd?.();
     };
     const subscriber: Subscriber = {
       filter,
@@ -139,7 +142,7 @@ export class LiveHub {
         if (waiting) {
           const w = waiting;
           waiting = null;
-          w({ value: event as E, done: false });
+          w.resolve({ value: event as E, done: false });
           return;
         }
         if (queue.length >= MAX_QUEUED_EVENTS) {
@@ -164,8 +167,8 @@ export class LiveHub {
           return Promise.reject(err);
         }
         if (ended) return Promise.resolve({ value: undefined, done: true });
-        return new Promise<IteratorResult<E>>((resolve) => {
-          waiting = resolve;
+        return new Promise<IteratorResult<E>>((resolve, reject) => {
+          waiting = { resolve, reject };
         });
       },
       return: () => {
@@ -174,9 +177,21 @@ export class LiveHub {
         if (waiting) {
           const w = waiting;
           waiting = null;
-          w({ value: undefined, done: true });
+          w.resolve({ value: undefined, done: true });
         }
         return Promise.resolve({ value: undefined, done: true });
+      },
+      cancel: (err) => {
+        if (ended) return;
+        end();
+        queue.length = 0;
+        if (waiting) {
+          const w = waiting;
+          waiting = null;
+          w.reject(err);
+        } else {
+          error = err;
+        }
       },
       throw: (err) => {
         end();

@@ -79,7 +79,14 @@ async function eventStream<E extends MessageAddedEvent | MessageStatusChangedEve
   keyOf: (event: E) => string,
 ): Promise<AsyncIterableIterator<Replayed<E>>> {
   const tenantId = tenantOf(ctx);
-  const live = ctx.services.live.subscribe<E>(topic, tenantId, filter);
+  let unwatch = () => {};
+  const live = ctx.services.live.subscribe<E>(topic, tenantId, filter, () => unwatch());
+  // A stream lives for hours: it ends once its key is revoked (over graphql-ws the socket is closed too, src/http/websocket.ts).
+  if (ctx.viewer) {
+    unwatch = ctx.services.authenticator.watch(ctx.viewer.apiKeyId, () =>
+      live.cancel(new GraphQLError('the API key of this subscription was revoked', { extensions: { code: 'UNAUTHENTICATED' } })),
+    );
+  }
   if (!since) return live;
   let backlog: E[];
   try {

@@ -1,8 +1,10 @@
 // GraphQL over WebSocket (graphql-ws, protocol `graphql-transport-ws`) on the
 // same port and path as HTTP GraphQL. Every operation goes through Yoga's
 // envelop pipeline (`getEnveloped`): the same auth gate, JIT, parse and
-// validation caches as over HTTP. The API key is checked once, when the
-// connection is initialised: a missing or bad key closes it with 4403.
+// validation caches as over HTTP. The API key is checked when the
+// connection is initialised (a missing or bad key closes it with 4403), and
+// again every key cache interval while it is open: a socket whose key was
+// revoked is closed with 4403 too.
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import { GraphQLError, type ExecutionArgs } from 'graphql';
@@ -68,6 +70,9 @@ export function attachWebSocket(
         ctx.extra.viewer = viewer;
         ctx.extra.key = key!;
         ctx.extra.connectionId = randomUUID();
+        const socket = ctx.extra.socket;
+        const unwatch = authenticator.watch(viewer.apiKeyId, () => socket.close(CloseCode.Forbidden, 'API key revoked'));
+        socket.once('close', unwatch);
         return true;
       },
       onSubscribe: async (ctx, id, payload) => {

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { listen, type RunningServer } from '../../src/server.ts';
 import { attachWebSocket, type WebSocketEndpoint } from '../../src/http/websocket.ts';
 import type { TenantCredentials } from '../../src/auth/tenants.ts';
+import { addApiKey, revokeApiKey } from '../../src/auth/admin.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { liveClient, msgSyncBody, msgSyncItem, postWebhook, sseSubscribe, statusSyncBody, type Feed, type LiveClient } from '../support/live.ts';
 
@@ -126,6 +127,34 @@ test('a status held until its message arrives is one messageStatusChanged when t
     await feed.none(0);
     feed.close();
   }
+});
+
+test('a revoked key: its graphql-ws sockets are closed with 4403 and its SSE streams ended within the key cache interval; other keys stay', async () => {
+  const { key, apiKey } = await addApiKey(t.testDb.db.prisma, t.tenant.tenantId, ['READ'], 'to revoke');
+  const doomed = connect(key);
+  const doomedFeed = doomed.subscribe<StatusEvent>(STATUS);
+  const kept = connect(t.tenant.readKey);
+  const keptFeed = kept.subscribe<StatusEvent>(STATUS, { where: { whatsMessageIds: ['rev-1'] } });
+  await settled(doomed);
+  await settled(kept);
+  const sse = await sseSubscribe<StatusEvent>(`${base}/graphql`, key, STATUS);
+  const closed = doomed.closed();
+
+  const revokedAt = Date.now();
+  await revokeApiKey(t.testDb.db.prisma, apiKey.id);
+  assert.equal(await closed, 4403);
+  await sse.ended;
+  const took = Date.now() - revokedAt;
+  assert.ok(took < 6000, `cut off after ${took} ms (key cache interval 5 s)`);
+  // The SSE stream said why before it ended.
+  await assert.rejects(sse.next(0), /revoked/);
+  // A new connection with it is refused at once; the other key's socket goes on.
+  assert.equal(await connect(key).closed(), 4403);
+  await assert.rejects(sseSubscribe(`${base}/graphql`, key, STATUS), /401/);
+  await msgSync(t.tenant, [msgSyncItem('rev-1', 1)]);
+  await statusSync(t.tenant, [{ messageId: 'rev-1', status: 3 }]);
+  assert.equal((await keptFeed.next()).messageStatusChanged.status, 'DELIVERED');
+  keptFeed.close();
 });
 
 test('graphql-ws: messageAdded carries the stored message, its contact, and no event for a repeated delivery', async () => {
