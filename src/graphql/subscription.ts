@@ -80,7 +80,9 @@ async function eventStream<E extends MessageAddedEvent | MessageStatusChangedEve
 ): Promise<AsyncIterableIterator<Replayed<E>>> {
   const tenantId = tenantOf(ctx);
   let unwatch = () => {};
-  const live = ctx.services.live.subscribe<E>(topic, tenantId, filter, () => unwatch());
+  // Counted against the caps of its key and socket (refused over one: LIVE_LIMIT_EXCEEDED).
+  const holder = ctx.viewer ? { apiKeyId: ctx.viewer.apiKeyId, connection: ctx.liveConnection ?? null } : undefined;
+  const live = ctx.services.live.subscribe<E>(topic, tenantId, filter, { holder, onEnd: () => unwatch() });
   // A stream lives for hours: it ends once its key is revoked (over graphql-ws the socket is closed too, src/http/websocket.ts).
   if (ctx.viewer) {
     unwatch = ctx.services.authenticator.watch(ctx.viewer.apiKeyId, () =>

@@ -35,6 +35,13 @@ export interface AppOptions {
   readonly demoReadKey?: string | null;
 }
 
+const SERVICES = new WeakMap<App, AppServices>();
+
+/** The services an app was created with (the graphql-ws endpoint counts its sockets in their live hub). */
+export function servicesOf(app: App): AppServices {
+  return SERVICES.get(app)!;
+}
+
 export function createApp(services: AppServices, options: AppOptions = {}): App {
   const authenticator = services.authenticator;
   const webhooks = webhookRoutes({
@@ -46,7 +53,7 @@ export function createApp(services: AppServices, options: AppOptions = {}): App 
     webhookSecrets: services.webhookSecrets,
     seenTokens: services.seenTokens,
   });
-  return createYoga<Record<string, never>, Context>({
+  const app: App = createYoga<Record<string, never>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
     // GraphiQL opens with the example operations (src/http/graphiql.ts).
@@ -87,7 +94,7 @@ export function createApp(services: AppServices, options: AppOptions = {}): App 
     context: async (initial): Promise<Context> => {
       // Over graphql-ws the key was checked when the socket connected.
       const ws = (initial as { ws?: WebSocketInit }).ws;
-      if (ws) return buildContext(services, ws.viewer, ws.requestId);
+      if (ws) return { ...buildContext(services, ws.viewer, ws.requestId), liveConnection: ws.connection };
       const request = initial.request;
       const requestId = requestIdOf(request);
       const key = bearerToken(request.headers.get('authorization'));
@@ -101,6 +108,8 @@ export function createApp(services: AppServices, options: AppOptions = {}): App 
       }
     },
   });
+  SERVICES.set(app, services);
+  return app;
 }
 
 /**

@@ -13,14 +13,17 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { bearerToken, type ApiKeyAuthenticator, type Viewer } from '../auth/api-keys.ts';
 import type { Logger } from '../log.ts';
-import type { App } from './app.ts';
+import { servicesOf, type App } from './app.ts';
 import type { RateLimiter } from './rate-limit.ts';
 import { operationResolutionError } from './graphql-errors.ts';
+import type { LiveConnection } from '../events/live-hub.ts';
 
 /** What the Yoga context function receives for an operation over a socket. */
 export interface WebSocketInit {
   viewer: Viewer;
   requestId: string;
+  /** The socket's live subscriptions, for their cap. */
+  connection: LiveConnection;
 }
 
 export interface WebSocketEndpoint {
@@ -34,6 +37,7 @@ type Extra = {
   viewer?: Viewer;
   key?: string;
   connectionId?: string;
+  live?: LiveConnection;
 };
 
 /** The key from `connectionParams` (`authorization: "Bearer …"`, `apiKey` or `token`), else from the upgrade request. */
@@ -67,6 +71,16 @@ export function attachWebSocket(
         }
         const viewer = key ? await authenticator.authenticate(key) : null;
         if (!viewer) return false; // → 4403 Forbidden
+        let releaseSlot: () => void;
+        try {
+          releaseSlot = servicesOf(app).live.openConnection(viewer.apiKeyId);
+        } catch (err) {
+          // 4429 like a rate limit: the client may retry once one of the key's connections closed.
+          ctx.extra.socket.close(4429, (err as Error).message.slice(0, 120));
+          return false;
+        }
+        ctx.extra.socket.once('close', releaseSlot);
+        ctx.extra.live = { subscriptions: 0 };
         ctx.extra.viewer = viewer;
         ctx.extra.key = key!;
         ctx.extra.connectionId = randomUUID();
@@ -79,7 +93,7 @@ export function attachWebSocket(
         // Every operation on a socket counts, like a request over HTTP.
         const refused = limiter ? await limiter.take(ctx.extra.key ?? null, ctx.extra.request.socket.remoteAddress ?? 'unknown') : null;
         if (refused) return [new GraphQLError(refused.message, { extensions: { code: 'RATE_LIMITED', retryAfterSeconds: refused.retryAfterSeconds } })];
-        const ws: WebSocketInit = { viewer: ctx.extra.viewer!, requestId: `${ctx.extra.connectionId}/${id}` };
+        const ws: WebSocketInit = { viewer: ctx.extra.viewer!, requestId: `${ctx.extra.connectionId}/${id}`, connection: ctx.extra.live! };
         const { schema, execute, subscribe, contextFactory, parse, validate } = app.getEnveloped({ ws, params: payload });
         let document;
         try {
