@@ -2,6 +2,7 @@
 // (GraphiQL on GET in development), plus the REST routes. It is a fetch
 // handler, so tests call `app.fetch(...)` in-process and the node server
 // mounts the same object.
+import { useSharedSubscriptions } from './shared-subscriptions.ts';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { isDatabaseUnavailable } from '../db/errors.ts';
 import { requestIdOf } from './request-id.ts';
@@ -88,6 +89,7 @@ export function createApp(services: AppServices, options: AppOptions = {}): App 
       useGraphQLErrors(services.log),
       useAuthGate(),
       useSubscriptionLoaders(),
+      useSharedSubscriptions(),
       // Last: it times what was executed (src/http/metrics.ts).
       useOperationMetrics(services.metrics),
     ],
