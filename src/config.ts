@@ -55,6 +55,8 @@ export interface Config {
   readonly graphqlLimits: GraphQLLimitsConfig;
   /** Token buckets per API key and per client IP; 0 = off (README "Limits"). */
   readonly rateLimit: RateLimitConfig;
+  /** Caps on live connections and subscriptions, per instance (README "Limits"). */
+  readonly live: LiveCapsConfig;
   /** Origins allowed to call from a browser (CORS_ORIGINS): a list, '*' for any, empty for none. */
   readonly corsOrigins: readonly string[] | '*';
   /** Node's server.requestTimeout (HTTP_REQUEST_TIMEOUT_MS): the whole request must arrive within it; 0 = none. */
@@ -93,6 +95,15 @@ export interface GraphQLLimitsConfig {
   readonly maxCost: number;
   /** Bytes of a POST /graphql body (GRAPHQL_MAX_BODY_BYTES). */
   readonly maxBodyBytes: number;
+}
+
+export interface LiveCapsConfig {
+  /** Open graphql-ws sockets and SSE streams per API key (LIVE_MAX_CONNECTIONS_PER_KEY). */
+  readonly connectionsPerKey: number;
+  /** Live subscriptions per API key, all its connections (LIVE_MAX_SUBSCRIPTIONS_PER_KEY). */
+  readonly subscriptionsPerKey: number;
+  /** Live subscriptions on one graphql-ws socket (LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION). */
+  readonly subscriptionsPerConnection: number;
 }
 
 export interface RateLimitConfig {
@@ -294,6 +305,11 @@ export function loadConfig(env: Env = process.env): Config {
       perKeyPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 60_000, 0, 1_000_000_000),
       perIpPerMinute: integer(env, 'RATE_LIMIT_IP_PER_MINUTE', 120_000, 0, 1_000_000_000),
       trustProxy: boolean(env, 'TRUST_PROXY', false),
+    },
+    live: {
+      connectionsPerKey: integer(env, 'LIVE_MAX_CONNECTIONS_PER_KEY', 20_000, 1, 10_000_000),
+      subscriptionsPerKey: integer(env, 'LIVE_MAX_SUBSCRIPTIONS_PER_KEY', 50_000, 1, 10_000_000),
+      subscriptionsPerConnection: integer(env, 'LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION', 100, 1, 100_000),
     },
     corsOrigins: origins(env, 'CORS_ORIGINS'),
     httpRequestTimeoutMs,

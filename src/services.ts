@@ -20,7 +20,7 @@ export function createServices(config: Config, db: Database, log: Logger): AppSe
   const events = createEventBus(config.redisUrl, log);
   const metrics = new Metrics();
   const { box: secrets, source: secretsSource } = loadSecretBox({ secretsKey: config.secretsKey, dataDir: config.dataDir });
-  const live = new LiveHub(events);
+  const live = new LiveHub(events, config.live);
   metrics.gauge('chatgraph_subscriptions_active', 'Live subscriptions on this instance (graphql-ws and SSE).', () => [[{}, live.subscribers]]);
   metrics.gauge('chatgraph_db_pool_connections', 'Database pool connections, by state.', () => [
     [{ state: 'total' }, db.pool.totalCount],

@@ -64,6 +64,9 @@ export const LAST_USED_PRECISION_MS = 60_000;
 
 export class ApiKeyAuthenticator {
   private readonly cache = new Map<string, { viewer: Viewer | null; expires: number }>();
+  /** Long-lived connections (sockets, SSE streams) by the key they were opened with. */
+  private readonly watchers = new Map<string, Set<() => void>>();
+  private watchTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -92,6 +95,64 @@ export class ApiKeyAuthenticator {
       this.prisma.apiKey.update({ where: { id: row!.id }, data: { lastUsedAt: new Date(now) } }).catch(() => {});
     }
     return viewer;
+  }
+
+  /**
+   * Calls `onRevoked` once the key `apiKeyId` is revoked (or deleted), found
+   * within `ttlMs` — the interval after which a request would refuse it — by
+   * one query per interval for all the keys long-lived connections hold, on
+   * every instance (each asks the database). Returns the function that stops
+   * watching (the connection ended).
+   */
+  watch(apiKeyId: string, onRevoked: () => void): () => void {
+    let set = this.watchers.get(apiKeyId);
+    if (!set) this.watchers.set(apiKeyId, (set = new Set()));
+    const entry = () => onRevoked();
+    set.add(entry);
+    if (!this.watchTimer) {
+      this.watchTimer = setInterval(() => void this.checkWatched(), this.ttlMs);
+      this.watchTimer.unref();
+    }
+    return () => {
+      const current = this.watchers.get(apiKeyId);
+      if (!current?.delete(entry) || current.size) return;
+      this.watchers.delete(apiKeyId);
+      if (!this.watchers.size && this.watchTimer) {
+        clearInterval(this.watchTimer);
+        this.watchTimer = null;
+      }
+    };
+  }
+
+  /** Ends the watched connections of keys revoked since the last check. */
+  async checkWatched(): Promise<void> {
+    const ids = [...this.watchers.keys()];
+    if (!ids.length) return;
+    let active: Set<string>;
+    try {
+      const rows = await this.prisma.apiKey.findMany({ where: { id: { in: ids }, revokedAt: null }, select: { id: true } });
+      active = new Set(rows.map((r) => r.id));
+    } catch {
+      return; // The database away: connections are kept, and checked again at the next interval.
+    }
+    for (const id of ids) {
+      if (active.has(id)) continue;
+      // Refused from now on by new requests too, not only after the cache entry expires.
+      for (const [key, hit] of this.cache) if (hit.viewer?.apiKeyId === id) this.cache.delete(key);
+      const set = this.watchers.get(id);
+      this.watchers.delete(id);
+      for (const onRevoked of set ?? []) {
+        try {
+          onRevoked();
+        } catch {
+          // One connection failing to close must not keep the others open.
+        }
+      }
+    }
+    if (!this.watchers.size && this.watchTimer) {
+      clearInterval(this.watchTimer);
+      this.watchTimer = null;
+    }
   }
 }
 

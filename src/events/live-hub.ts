@@ -6,9 +6,13 @@
 // conversation cost one lookup per event, not a thousand wake-ups.
 // Each subscriber reads its events from a bounded queue: one that falls
 // too far behind is ended with an error rather than growing without bound.
+// Caps per API key (connections, subscriptions) and per graphql-ws socket
+// (subscriptions) are counted here, on this instance: a subscription or
+// connection over a cap is refused with LIVE_LIMIT_EXCEEDED naming it.
 import { GraphQLError } from 'graphql';
 import { bareWhatsId } from '../domain/whats-id.ts';
 import { matchesEventFilter, type MessageEventFilter } from '../read/message-events.ts';
+import type { LiveCapsConfig } from '../config.ts';
 import type { ChatEventBus, MessageAddedEvent, MessageStatusChangedEvent } from './pubsub.ts';
 
 export type LiveTopic = 'messageAdded' | 'messageStatusChanged';
@@ -92,16 +96,90 @@ class TopicFanOut {
   }
 }
 
+export type LiveCapName = 'connectionsPerKey' | 'subscriptionsPerKey' | 'subscriptionsPerConnection';
+
+const CAP_VARIABLES: Record<LiveCapName, string> = {
+  connectionsPerKey: 'LIVE_MAX_CONNECTIONS_PER_KEY',
+  subscriptionsPerKey: 'LIVE_MAX_SUBSCRIPTIONS_PER_KEY',
+  subscriptionsPerConnection: 'LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION',
+};
+
+/** A cap reached: code LIVE_LIMIT_EXCEEDED, `limit` naming it, `max`. Short enough for a WebSocket close reason. */
+export function liveCapError(limit: LiveCapName, max: number): GraphQLError {
+  const what = {
+    connectionsPerKey: `${max} live connections open with this API key`,
+    subscriptionsPerKey: `${max} live subscriptions with this API key`,
+    subscriptionsPerConnection: `${max} subscriptions on this connection`,
+  }[limit];
+  return new GraphQLError(`limit reached: ${what} (${CAP_VARIABLES[limit]})`, { extensions: { code: 'LIVE_LIMIT_EXCEEDED', limit, max } });
+}
+
+/** A graphql-ws socket's count of live subscriptions. */
+export interface LiveConnection {
+  subscriptions: number;
+}
+
+/** Who holds a subscription: its API key, and its graphql-ws socket (null over SSE, where the stream is the connection). */
+export interface LiveHolder {
+  apiKeyId: string;
+  connection: LiveConnection | null;
+}
+
+const UNCAPPED: LiveCapsConfig = { connectionsPerKey: Infinity, subscriptionsPerKey: Infinity, subscriptionsPerConnection: Infinity };
+
 /** A subscriber's events as an async iterator, with a bounded queue. */
 export interface LiveFeed<E> extends AsyncIterableIterator<E> {
   /** Events delivered but not yet read. */
   readonly queued: number;
+  /** Ends the feed with `error` (after nothing more: what is queued is dropped). */
+  cancel(error: Error): void;
 }
 
 export class LiveHub {
   private readonly topics = new Map<string, TopicFanOut>();
+  private readonly connectionsByKey = new Map<string, number>();
+  private readonly subscriptionsByKey = new Map<string, number>();
 
-  constructor(private readonly bus: ChatEventBus) {}
+  constructor(
+    private readonly bus: ChatEventBus,
+    private readonly caps: LiveCapsConfig = UNCAPPED,
+  ) {}
+
+  /** Takes one of the key's connection slots; throws liveCapError when none is left. Returns its release (idempotent). */
+  openConnection(apiKeyId: string): () => void {
+    const open = this.connectionsByKey.get(apiKeyId) ?? 0;
+    if (open >= this.caps.connectionsPerKey) throw liveCapError('connectionsPerKey', this.caps.connectionsPerKey);
+    this.connectionsByKey.set(apiKeyId, open + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const n = this.connectionsByKey.get(apiKeyId)! - 1;
+      if (n) this.connectionsByKey.set(apiKeyId, n);
+      else this.connectionsByKey.delete(apiKeyId);
+    };
+  }
+
+  /** Counts a subscription against its holder's caps (throws liveCapError over one); returns its release. */
+  private hold(holder: LiveHolder): () => void {
+    const { apiKeyId, connection } = holder;
+    if (connection && connection.subscriptions >= this.caps.subscriptionsPerConnection) {
+      throw liveCapError('subscriptionsPerConnection', this.caps.subscriptionsPerConnection);
+    }
+    const held = this.subscriptionsByKey.get(apiKeyId) ?? 0;
+    if (held >= this.caps.subscriptionsPerKey) throw liveCapError('subscriptionsPerKey', this.caps.subscriptionsPerKey);
+    // Over SSE the stream is a connection of its own.
+    const closeStream = connection ? null : this.openConnection(apiKeyId);
+    this.subscriptionsByKey.set(apiKeyId, held + 1);
+    if (connection) connection.subscriptions++;
+    return () => {
+      const n = this.subscriptionsByKey.get(apiKeyId)! - 1;
+      if (n) this.subscriptionsByKey.set(apiKeyId, n);
+      else this.subscriptionsByKey.delete(apiKeyId);
+      if (connection) connection.subscriptions--;
+      closeStream?.();
+    };
+  }
 
   /** Subscribers on this instance, all topics and tenants. */
   get subscribers(): number {
@@ -112,14 +190,22 @@ export class LiveHub {
 
   /**
    * The tenant's events of `topic` that match `filter`, from now on.
-   * Listening has started when this returns.
+   * Listening has started when this returns. With a `holder`, counted
+   * against its caps until it ends (refused over one); `onEnd` is called once
+   * when it ends, however.
    */
-  subscribe<E extends LiveEvent>(topic: LiveTopic, tenantId: string, filter: MessageEventFilter): LiveFeed<E> {
+  subscribe<E extends LiveEvent>(
+    topic: LiveTopic,
+    tenantId: string,
+    filter: MessageEventFilter,
+    options: { holder?: LiveHolder; onEnd?: () => void } = {},
+  ): LiveFeed<E> {
+    const release = options.holder ? this.hold(options.holder) : null;
     const id = `${topic}:${tenantId}`;
     let fanOut = this.topics.get(id);
     if (!fanOut) this.topics.set(id, (fanOut = new TopicFanOut(this.bus, topic, tenantId)));
     const queue: E[] = [];
-    let waiting: ((r: IteratorResult<E>) => void) | null = null;
+    let waiting: { resolve: (r: IteratorResult<E>) => void; reject: (err: Error) => void } | null = null;
     let ended = false;
     let error: Error | null = null;
 
@@ -131,6 +217,8 @@ export class LiveHub {
         fanOut!.stop();
         this.topics.delete(id);
       }
+      release?.();
+      options.onEnd?.();
     };
     const subscriber: Subscriber = {
       filter,
@@ -139,7 +227,7 @@ export class LiveHub {
         if (waiting) {
           const w = waiting;
           waiting = null;
-          w({ value: event as E, done: false });
+          w.resolve({ value: event as E, done: false });
           return;
         }
         if (queue.length >= MAX_QUEUED_EVENTS) {
@@ -164,8 +252,8 @@ export class LiveHub {
           return Promise.reject(err);
         }
         if (ended) return Promise.resolve({ value: undefined, done: true });
-        return new Promise<IteratorResult<E>>((resolve) => {
-          waiting = resolve;
+        return new Promise<IteratorResult<E>>((resolve, reject) => {
+          waiting = { resolve, reject };
         });
       },
       return: () => {
@@ -174,9 +262,21 @@ export class LiveHub {
         if (waiting) {
           const w = waiting;
           waiting = null;
-          w({ value: undefined, done: true });
+          w.resolve({ value: undefined, done: true });
         }
         return Promise.resolve({ value: undefined, done: true });
+      },
+      cancel: (err) => {
+        if (ended) return;
+        end();
+        queue.length = 0;
+        if (waiting) {
+          const w = waiting;
+          waiting = null;
+          w.reject(err);
+        } else {
+          error = err;
+        }
       },
       throw: (err) => {
         end();

@@ -5,6 +5,7 @@ import type { SeenAccessTokens } from '../auth/seen-tokens.ts';
 import type { Database } from '../db/database.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { Viewer } from '../auth/api-keys.ts';
+import type { LiveConnection } from '../events/live-hub.ts';
 import type { Logger } from '../log.ts';
 import type { Config } from '../config.ts';
 import type { IngestService } from '../ingest/service.ts';
@@ -56,4 +57,6 @@ export interface Context {
   readonly requestId: string;
   /** This request's loaders, scoped to the viewer's tenant (subscriptions: the shared ones). */
   readonly loaders: Loaders;
+  /** Over graphql-ws: the socket's count of live subscriptions (its cap); absent over HTTP and SSE. */
+  readonly liveConnection?: LiveConnection;
 }

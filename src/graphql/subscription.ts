@@ -4,7 +4,7 @@
 // replays what was missed (rebuilt from the stored messages) and then goes
 // live, without gaps or repeats.
 import { encodeGlobalID } from '@pothos/plugin-relay';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
 import type { LiveTopic } from '../events/live-hub.ts';
 import type { MessageAddedEvent, MessageStatusChangedEvent } from '../events/pubsub.ts';
 import { addedSince, matchesEventFilter, statusChangesSince, type MessageEventFilter } from '../read/message-events.ts';
@@ -14,8 +14,15 @@ import { MessageStatusEnum } from './enums.ts';
 import { rowIdOf, tenantOf } from './ids.ts';
 import { idProblem } from '../domain/text.ts';
 import { MessageRef } from './refs.ts';
+import { selects } from './selection.ts';
+import { createLoaders, type Loaders } from '../read/loaders.ts';
+import type { MessageRow } from '../read/messages.ts';
+import type { ConversationRow } from '../read/conversations.ts';
 
 type Replayed<E> = E & { replayed?: boolean };
+
+/** Replayed events whose messages are read in one query. */
+const REPLAY_PAGE = 500;
 
 const MessageEventWhere = builder.inputType('MessageEventWhere', {
   description: 'Which events to receive; all given filters must hold; none = the whole tenant. WhatsApp ids match with or without their suffix.',
@@ -62,6 +69,34 @@ function checkSince(since: Date | null | undefined): Date | null {
   return since;
 }
 
+/** What a replay page reads ahead: the rows the operation selects under `message`. */
+interface ReplaySelection {
+  message: boolean;
+  conversation: boolean;
+  contact: boolean;
+}
+
+function replaySelection(info: GraphQLResolveInfo): ReplaySelection {
+  return {
+    message: selects(info, ['message']),
+    conversation: selects(info, ['message', 'conversation']),
+    contact: selects(info, ['message', 'contact']) || selects(info, ['message', 'conversation', 'contact']),
+  };
+}
+
+/** Loads a replay page's messages, then their conversations and contacts, one query each, into the page's loaders. */
+async function prefetchPage(page: Loaders, events: readonly { messageId: string }[], selected: ReplaySelection): Promise<void> {
+  if (!selected.message) return;
+  const messages = (await page.message.loadMany(events.map((e) => e.messageId))).filter((m): m is MessageRow => !!m && !(m instanceof Error));
+  const conversations = selected.conversation || selected.contact
+    ? (await page.conversation.loadMany([...new Set(messages.map((m) => m.conversationId))])).filter((c): c is ConversationRow => !!c && !(c instanceof Error))
+    : [];
+  if (selected.contact) {
+    const ids = new Set([...messages.map((m) => m.contactId), ...conversations.map((c) => c.contactId)].filter((id): id is string => !!id));
+    await page.contact.loadMany([...ids]);
+  }
+}
+
 /**
  * The tenant's events of one topic that match `filter`; with `since`, the
  * replayed events first. Listening starts before the replay is read, so
@@ -77,9 +112,19 @@ async function eventStream<E extends MessageAddedEvent | MessageStatusChangedEve
   since: Date | null,
   replay: (tenantId: string, since: Date) => Promise<E[]>,
   keyOf: (event: E) => string,
+  selected: ReplaySelection,
 ): Promise<AsyncIterableIterator<Replayed<E>>> {
   const tenantId = tenantOf(ctx);
-  const live = ctx.services.live.subscribe<E>(topic, tenantId, filter);
+  let unwatch = () => {};
+  // Counted against the caps of its key and socket (refused over one: LIVE_LIMIT_EXCEEDED).
+  const holder = ctx.viewer ? { apiKeyId: ctx.viewer.apiKeyId, connection: ctx.liveConnection ?? null } : undefined;
+  const live = ctx.services.live.subscribe<E>(topic, tenantId, filter, { holder, onEnd: () => unwatch() });
+  // A stream lives for hours: it ends once its key is revoked (over graphql-ws the socket is closed too, src/http/websocket.ts).
+  if (ctx.viewer) {
+    unwatch = ctx.services.authenticator.watch(ctx.viewer.apiKeyId, () =>
+      live.cancel(new GraphQLError('the API key of this subscription was revoked', { extensions: { code: 'UNAUTHENTICATED' } })),
+    );
+  }
   if (!since) return live;
   let backlog: E[];
   try {
@@ -89,10 +134,27 @@ async function eventStream<E extends MessageAddedEvent | MessageStatusChangedEve
     throw err;
   }
   const keys = new Set(backlog.map(keyOf));
+  // The replay is served in pages: each page's messages are read in one
+  // query, into loaders that keep what they load for the page (the shared
+  // loaders of live events are renewed every event-loop turn, which made a
+  // catch-up one query per event and field). Events are executed one after
+  // another on this context, so the page's loaders are the context's while
+  // its events are, and the shared ones again once the replay is over.
+  const mutable = ctx as { loaders: Loaders };
+  const shared = ctx.loaders;
+  let served = 0;
   const iterator: AsyncIterableIterator<Replayed<E>> = {
     async next() {
       const first = backlog.shift();
-      if (first) return { value: { ...first, replayed: true }, done: false };
+      if (first) {
+        if (served++ % REPLAY_PAGE === 0) {
+          const page = createLoaders(ctx.services.db.pool, tenantId);
+          await prefetchPage(page, [first, ...backlog.slice(0, REPLAY_PAGE - 1)], selected);
+          mutable.loaders = page;
+        }
+        return { value: { ...first, replayed: true }, done: false };
+      }
+      mutable.loaders = shared;
       for (;;) {
         const result = await live.next();
         // Replayed already (it happened while the replay was read): once is enough.
@@ -122,7 +184,7 @@ const MessageAddedRef = builder.objectRef<Replayed<MessageAddedEvent>>('MessageA
     messageId: t.id({ description: 'The Message id (no database read).', resolve: eventFields.messageId }),
     conversationId: t.id({ description: 'Its Conversation id.', resolve: eventFields.conversationId }),
     whatsMessageId: t.exposeString('whatsMessageId'),
-    status: t.field({ type: MessageStatusEnum, description: 'Its status when stored.', resolve: (e) => e.status }),
+    status: t.field({ type: MessageStatusEnum, description: 'The status the message itself carried; a status reported before it arrived, which raised it as it was stored, follows as a messageStatusChanged event.', resolve: (e) => e.status }),
     addedAt: t.field({ type: 'DateTime', description: 'When it was stored: use as `since` to catch up after a reconnect.', resolve: (e) => new Date(e.addedAt) }),
     replayed: t.boolean({ description: 'Replayed for `since`, not live.', resolve: (e) => e.replayed === true }),
     message: t.field({ type: MessageRef, description: 'The message as stored now.', resolve: (e, _args, ctx) => eventFields.message(e, ctx) }),
@@ -152,10 +214,18 @@ builder.subscriptionFields((t) => ({
       'Messages as they are stored. With `since`, first the messages stored after it (at most 10 000), then live: pass the last `addedAt` seen to catch up after a reconnect.',
     authScopes: { read: true },
     args: { where: t.arg({ type: MessageEventWhere }), since: t.arg({ type: 'DateTime' }) },
-    subscribe: (_root, args, ctx) => {
+    subscribe: (_root, args, ctx, info) => {
       const filter = eventFilterOf(args.where);
       const since = checkSince(args.since);
-      return eventStream<MessageAddedEvent>(ctx, 'messageAdded', filter, since, (tenant, s) => addedSince(ctx.services.db.pool, tenant, s, filter), (e) => e.messageId);
+      return eventStream<MessageAddedEvent>(
+        ctx,
+        'messageAdded',
+        filter,
+        since,
+        (tenant, s) => addedSince(ctx.services.db.pool, tenant, s, filter),
+        (e) => e.messageId,
+        replaySelection(info),
+      );
     },
     resolve: (event) => event,
   }),
@@ -165,7 +235,7 @@ builder.subscriptionFields((t) => ({
       "Status changes as they are stored. With `since`, first each message's change since then (from the status below its current one to its current one; at most 10 000), then live.",
     authScopes: { read: true },
     args: { where: t.arg({ type: MessageEventWhere }), since: t.arg({ type: 'DateTime' }) },
-    subscribe: (_root, args, ctx) => {
+    subscribe: (_root, args, ctx, info) => {
       const filter = eventFilterOf(args.where);
       const since = checkSince(args.since);
       return eventStream<MessageStatusChangedEvent>(
@@ -175,6 +245,7 @@ builder.subscriptionFields((t) => ({
         since,
         (tenant, s) => statusChangesSince(ctx.services.db.pool, tenant, s, filter),
         (e) => `${e.messageId}:${e.status}`,
+        replaySelection(info),
       );
     },
     resolve: (event) => event,

@@ -2,6 +2,7 @@
 // (GraphiQL on GET in development), plus the REST routes. It is a fetch
 // handler, so tests call `app.fetch(...)` in-process and the node server
 // mounts the same object.
+import { useSharedSubscriptions } from './shared-subscriptions.ts';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { isDatabaseUnavailable } from '../db/errors.ts';
 import { requestIdOf } from './request-id.ts';
@@ -36,6 +37,13 @@ export interface AppOptions {
   readonly demoReadKey?: string | null;
 }
 
+const SERVICES = new WeakMap<App, AppServices>();
+
+/** The services an app was created with (the graphql-ws endpoint counts its sockets in their live hub). */
+export function servicesOf(app: App): AppServices {
+  return SERVICES.get(app)!;
+}
+
 export function createApp(services: AppServices, options: AppOptions = {}): App {
   const authenticator = services.authenticator;
   const webhooks = webhookRoutes({
@@ -47,7 +55,7 @@ export function createApp(services: AppServices, options: AppOptions = {}): App 
     webhookSecrets: services.webhookSecrets,
     seenTokens: services.seenTokens,
   });
-  return createYoga<Record<string, never>, Context>({
+  const app: App = createYoga<Record<string, never>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
     // GraphiQL opens with the example operations (src/http/graphiql.ts).
@@ -82,6 +90,7 @@ export function createApp(services: AppServices, options: AppOptions = {}): App 
       useGraphQLErrors(services.log),
       useAuthGate(),
       useSubscriptionLoaders(),
+      useSharedSubscriptions(),
       // Queries run compiled, proven equal to graphql-js by the differential test (src/http/compiled-queries.ts).
       useCompiledQueries(services.config.graphqlCompileAfter),
       // Last: it times what was executed (src/http/metrics.ts).
@@ -90,7 +99,7 @@ export function createApp(services: AppServices, options: AppOptions = {}): App 
     context: async (initial): Promise<Context> => {
       // Over graphql-ws the key was checked when the socket connected.
       const ws = (initial as { ws?: WebSocketInit }).ws;
-      if (ws) return buildContext(services, ws.viewer, ws.requestId);
+      if (ws) return { ...buildContext(services, ws.viewer, ws.requestId), liveConnection: ws.connection };
       const request = initial.request;
       const requestId = requestIdOf(request);
       const key = bearerToken(request.headers.get('authorization'));
@@ -104,6 +113,8 @@ export function createApp(services: AppServices, options: AppOptions = {}): App 
       }
     },
   });
+  SERVICES.set(app, services);
+  return app;
 }
 
 /**

@@ -1,8 +1,10 @@
 // GraphQL over WebSocket (graphql-ws, protocol `graphql-transport-ws`) on the
 // same port and path as HTTP GraphQL. Every operation goes through Yoga's
 // envelop pipeline (`getEnveloped`): the same auth gate, JIT, parse and
-// validation caches as over HTTP. The API key is checked once, when the
-// connection is initialised: a missing or bad key closes it with 4403.
+// validation caches as over HTTP. The API key is checked when the
+// connection is initialised (a missing or bad key closes it with 4403), and
+// again every key cache interval while it is open: a socket whose key was
+// revoked is closed with 4403 too.
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import { GraphQLError, type ExecutionArgs } from 'graphql';
@@ -11,14 +13,17 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { bearerToken, type ApiKeyAuthenticator, type Viewer } from '../auth/api-keys.ts';
 import type { Logger } from '../log.ts';
-import type { App } from './app.ts';
+import { servicesOf, type App } from './app.ts';
 import type { RateLimiter } from './rate-limit.ts';
 import { operationResolutionError } from './graphql-errors.ts';
+import type { LiveConnection } from '../events/live-hub.ts';
 
 /** What the Yoga context function receives for an operation over a socket. */
 export interface WebSocketInit {
   viewer: Viewer;
   requestId: string;
+  /** The socket's live subscriptions, for their cap. */
+  connection: LiveConnection;
 }
 
 export interface WebSocketEndpoint {
@@ -32,6 +37,7 @@ type Extra = {
   viewer?: Viewer;
   key?: string;
   connectionId?: string;
+  live?: LiveConnection;
 };
 
 /** The key from `connectionParams` (`authorization: "Bearer …"`, `apiKey` or `token`), else from the upgrade request. */
@@ -65,16 +71,29 @@ export function attachWebSocket(
         }
         const viewer = key ? await authenticator.authenticate(key) : null;
         if (!viewer) return false; // → 4403 Forbidden
+        let releaseSlot: () => void;
+        try {
+          releaseSlot = servicesOf(app).live.openConnection(viewer.apiKeyId);
+        } catch (err) {
+          // 4429 like a rate limit: the client may retry once one of the key's connections closed.
+          ctx.extra.socket.close(4429, (err as Error).message.slice(0, 120));
+          return false;
+        }
+        ctx.extra.socket.once('close', releaseSlot);
+        ctx.extra.live = { subscriptions: 0 };
         ctx.extra.viewer = viewer;
         ctx.extra.key = key!;
         ctx.extra.connectionId = randomUUID();
+        const socket = ctx.extra.socket;
+        const unwatch = authenticator.watch(viewer.apiKeyId, () => socket.close(CloseCode.Forbidden, 'API key revoked'));
+        socket.once('close', unwatch);
         return true;
       },
       onSubscribe: async (ctx, id, payload) => {
         // Every operation on a socket counts, like a request over HTTP.
         const refused = limiter ? await limiter.take(ctx.extra.key ?? null, ctx.extra.request.socket.remoteAddress ?? 'unknown') : null;
         if (refused) return [new GraphQLError(refused.message, { extensions: { code: 'RATE_LIMITED', retryAfterSeconds: refused.retryAfterSeconds } })];
-        const ws: WebSocketInit = { viewer: ctx.extra.viewer!, requestId: `${ctx.extra.connectionId}/${id}` };
+        const ws: WebSocketInit = { viewer: ctx.extra.viewer!, requestId: `${ctx.extra.connectionId}/${id}`, connection: ctx.extra.live! };
         const { schema, execute, subscribe, contextFactory, parse, validate } = app.getEnveloped({ ws, params: payload });
         let document;
         try {

@@ -11,7 +11,7 @@
 // each), hand the rows over as JSON, and turn what the function reports into
 // counts and events.
 import type pg from 'pg';
-import type { MessageStatus } from '../domain/status.ts';
+import { statusRank, type MessageStatus } from '../domain/status.ts';
 import type { MessageAddedEvent, MessageStatusChangedEvent } from '../events/pubsub.ts';
 import { compare, compareMerged, mergeBatch, messageKey, type MergedMessage } from './batch.ts';
 import type { ContactInput, MessageInput, StatusUpdateInput } from './model.ts';
@@ -31,8 +31,8 @@ export interface StoreResult {
 
 /** What `chatgraph_store_batch` reports: the rows it inserted and the stored messages deliveries reached. */
 interface FunctionResult {
-  /** One array per column, a row per index. */
-  inserted: [ids: string[], conversationIds: string[], accountWhatsIdBares: string[], whatsMessageIds: string[], statuses: MessageStatus[]];
+  /** One array per column, a row per index; `statusAts`: when the stored status was reached (absent from the function's earlier versions). */
+  inserted: [ids: string[], conversationIds: string[], accountWhatsIdBares: string[], whatsMessageIds: string[], statuses: MessageStatus[], statusAts?: (string | null)[]];
   /** The stored messages deliveries reached: an event's fields (under the row's `id`), and what the function knows of them. */
   applied: (Omit<MessageStatusChangedEvent, 'messageId'> & {
     id: string;
@@ -267,13 +267,20 @@ export function attributeResults(
     const j = jobOf.get(whatsMessageId);
     return j === undefined ? null : results[j]!;
   };
-  const byKey = new Map(merged.map((m) => [messageKey({ accountWhatsIdBare: storedForm(m.input.accountWhatsIdBare), whatsMessageId: storedForm(m.input.whatsMessageId) }), m.input]));
-  const [ids = [], conversationIds = [], accounts = [], whatsMessageIds = [], statuses = []] = raw?.inserted ?? [];
+  const byKey = new Map(merged.map((m) => [messageKey({ accountWhatsIdBare: storedForm(m.input.accountWhatsIdBare), whatsMessageId: storedForm(m.input.whatsMessageId) }), m]));
+  const [ids = [], conversationIds = [], accounts = [], whatsMessageIds = [], statuses = [], statusAts = []] = raw?.inserted ?? [];
   for (let k = 0; k < ids.length; k++) {
     const accountWhatsIdBare = accounts[k]!;
     const whatsMessageId = whatsMessageIds[k]!;
-    const input = byKey.get(messageKey({ accountWhatsIdBare, whatsMessageId }));
+    const mergedMessage = byKey.get(messageKey({ accountWhatsIdBare, whatsMessageId }));
+    const input = mergedMessage?.input;
     const r = resultOf(whatsMessageId);
+    const stored = statuses[k]!;
+    // A status that arrived before its message (kept as pending) raised it as
+    // it was stored: the message is added at its own status, and the raise is
+    // a status change like any other, so that a subscriber folding the events
+    // reaches the stored status with no step missing.
+    const held = mergedMessage && statusRank(stored) > statusRank(mergedMessage.status) ? mergedMessage.status : null;
     const event: MessageAddedEvent = {
       messageId: ids[k]!,
       conversationId: conversationIds[k]!,
@@ -282,15 +289,18 @@ export function attributeResults(
       agentId: input?.agentId ?? null,
       agentAccount: input?.agentAccount ?? null,
       whatsMessageId,
-      status: statuses[k]!,
+      status: held ?? stored,
       addedAt,
     };
+    const target = r && input ? r : unattributed;
     if (r && input) {
       r.inserted++;
       r.unchanged--;
-      r.added.push(event);
-    } else {
-      unattributed.added.push(event);
+    }
+    target.added.push(event);
+    if (held) {
+      const { addedAt: _at, status: _status, ...fields } = event;
+      target.statusChanged.push({ ...fields, previousStatus: held, status: stored, changedAt: statusAts[k] ? isoTime(statusAts[k], addedAt) : addedAt });
     }
   }
   // A stored message the job reached, by a repeated message or a status

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { listen, type RunningServer } from '../../src/server.ts';
 import { attachWebSocket, type WebSocketEndpoint } from '../../src/http/websocket.ts';
 import type { TenantCredentials } from '../../src/auth/tenants.ts';
+import { addApiKey, revokeApiKey } from '../../src/auth/admin.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { liveClient, msgSyncBody, msgSyncItem, postWebhook, sseSubscribe, statusSyncBody, type Feed, type LiveClient } from '../support/live.ts';
 
@@ -98,6 +99,62 @@ test('graphql-ws: CLIENT_SYNC_MESSAGE_STATUS raises a status → one event with 
   assert.deepEqual([e.previousStatus, e.status], ['DELIVERED', 'READ']);
   await feed.none(300);
   feed.close();
+});
+
+test('a status held until its message arrives is one messageStatusChanged when the message is stored (graphql-ws and SSE alike)', async () => {
+  const c = connect(t.tenant.readKey);
+  const both = `subscription { messageAdded(where: { whatsMessageIds: ["held-1"] }) { whatsMessageId status } }`;
+  const wsAdded = c.subscribe<{ messageAdded: { status: string } }>(both);
+  const wsStatus = c.subscribe<StatusEvent>(STATUS, { where: { whatsMessageIds: ['held-1'] } });
+  await settled(c);
+  const sseStatus = await sseSubscribe<StatusEvent>(`${base}/graphql`, t.tenant.readKey, STATUS, { where: { whatsMessageIds: ['held-1'] } });
+
+  // DELIVERED for a message not stored yet: kept, no event.
+  assert.equal((await statusSync(t.tenant, [{ messageId: 'held-1', status: 3 }])).status, 200);
+  await wsStatus.none(200);
+  // The message arrives as SENT: added as SENT, then raised to DELIVERED by the held status.
+  assert.equal((await msgSync(t.tenant, [msgSyncItem('held-1', 2)])).status, 200);
+  assert.equal((await wsAdded.next()).messageAdded.status, 'SENT');
+  for (const feed of [wsStatus, sseStatus]) {
+    const e = (await feed.next()).messageStatusChanged;
+    assert.deepEqual([e.whatsMessageId, e.previousStatus, e.status, e.replayed, e.message.status], ['held-1', 'SENT', 'DELIVERED', false, 'DELIVERED']);
+  }
+  // The replay says the same of it.
+  const replay = c.subscribe<StatusEvent>(STATUS, { where: { whatsMessageIds: ['held-1'] }, since: new Date(Date.now() - 60_000).toISOString() });
+  const r = (await replay.next()).messageStatusChanged;
+  assert.deepEqual([r.previousStatus, r.status, r.replayed], ['SENT', 'DELIVERED', true]);
+  for (const feed of [wsAdded, wsStatus, sseStatus, replay]) {
+    await feed.none(0);
+    feed.close();
+  }
+});
+
+test('a revoked key: its graphql-ws sockets are closed with 4403 and its SSE streams ended within the key cache interval; other keys stay', async () => {
+  const { key, apiKey } = await addApiKey(t.testDb.db.prisma, t.tenant.tenantId, ['READ'], 'to revoke');
+  const doomed = connect(key);
+  const doomedFeed = doomed.subscribe<StatusEvent>(STATUS);
+  const kept = connect(t.tenant.readKey);
+  const keptFeed = kept.subscribe<StatusEvent>(STATUS, { where: { whatsMessageIds: ['rev-1'] } });
+  await settled(doomed);
+  await settled(kept);
+  const sse = await sseSubscribe<StatusEvent>(`${base}/graphql`, key, STATUS);
+  const closed = doomed.closed();
+
+  const revokedAt = Date.now();
+  await revokeApiKey(t.testDb.db.prisma, apiKey.id);
+  assert.equal(await closed, 4403);
+  await sse.ended;
+  const took = Date.now() - revokedAt;
+  assert.ok(took < 6000, `cut off after ${took} ms (key cache interval 5 s)`);
+  // The SSE stream said why before it ended.
+  await assert.rejects(sse.next(0), /revoked/);
+  // A new connection with it is refused at once; the other key's socket goes on.
+  assert.equal(await connect(key).closed(), 4403);
+  await assert.rejects(sseSubscribe(`${base}/graphql`, key, STATUS), /401/);
+  await msgSync(t.tenant, [msgSyncItem('rev-1', 1)]);
+  await statusSync(t.tenant, [{ messageId: 'rev-1', status: 3 }]);
+  assert.equal((await keptFeed.next()).messageStatusChanged.status, 'DELIVERED');
+  keptFeed.close();
 });
 
 test('graphql-ws: messageAdded carries the stored message, its contact, and no event for a repeated delivery', async () => {

@@ -180,7 +180,12 @@ export async function readSseEvents(res: Response, onEvent: (event: string | und
  * A subscription over SSE (Yoga's "distinct connections" mode): POST with
  * `Accept: text/event-stream`, then `event: next` / `data: {…}` blocks.
  */
-export async function sseSubscribe<T = Record<string, unknown>>(url: string, key: string, query: string, variables?: Record<string, unknown>): Promise<Feed<T>> {
+export async function sseSubscribe<T = Record<string, unknown>>(
+  url: string,
+  key: string,
+  query: string,
+  variables?: Record<string, unknown>,
+): Promise<Feed<T> & { /** Resolves when the server ended the stream. */ ended: Promise<void> }> {
   const controller = new AbortController();
   const res = await fetch(url, {
     method: 'POST',
@@ -193,9 +198,9 @@ export async function sseSubscribe<T = Record<string, unknown>>(url: string, key
   }
   const queue = new Queue<{ data?: T; errors?: unknown }>();
   const errors: unknown[] = [];
-  void readSseEvents(res, (event, data) => {
+  const ended = readSseEvents(res, (event, data) => {
     if (event === 'next' && data) queue.push(JSON.parse(data));
   });
   await new Promise((r) => setTimeout(r, 50));
-  return feedOf(queue, errors, () => controller.abort(), 'SSE');
+  return Object.assign(feedOf(queue, errors, () => controller.abort(), 'SSE'), { ended });
 }

@@ -1,6 +1,7 @@
 // The fan-out of live events to subscribers, and the replay rule, without a server.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { GraphQLError } from 'graphql';
 import { LiveHub, MAX_QUEUED_EVENTS } from '../../src/events/live-hub.ts';
 import { createEventBus, type MessageStatusChangedEvent } from '../../src/events/pubsub.ts';
 import { createLogger } from '../../src/log.ts';
@@ -91,4 +92,61 @@ test('replay: the change a message made is from the highest recorded status belo
   assert.deepEqual(statusChangeOf(row('DELIVERED', { sentAt: at(1), deliveredAt: at(2) })), { previousStatus: 'SENT', changedAt: at(2) });
   assert.equal(statusChangeOf(row('DELIVERED', { deliveredAt: at(2) })), null); // stored at its status: no change
   assert.equal(statusChangeOf(row('PENDING', { pendingAt: at(2) })), null);
+});
+
+test('caps: subscriptions per connection and per key, connections per key (an SSE stream is one); each released when its feed ends', async () => {
+  const bus = createEventBus(null, createLogger('silent'));
+  const hub = new LiveHub(bus, { connectionsPerKey: 2, subscriptionsPerKey: 3, subscriptionsPerConnection: 2 });
+  const socket = { subscriptions: 0 };
+  const releaseSocket = hub.openConnection('k1');
+  const s1 = hub.subscribe('messageAdded', '82', {}, { holder: { apiKeyId: 'k1', connection: socket } });
+  const s2 = hub.subscribe('messageAdded', '82', {}, { holder: { apiKeyId: 'k1', connection: socket } });
+  const capOf = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (err) {
+      const e = err as GraphQLError;
+      assert.equal(e.extensions.code, 'LIVE_LIMIT_EXCEEDED');
+      return [e.extensions.limit, e.extensions.max, e.message];
+    }
+    assert.fail('not refused');
+  };
+  assert.deepEqual(capOf(() => hub.subscribe('messageAdded', '82', {}, { holder: { apiKeyId: 'k1', connection: socket } })), [
+    'subscriptionsPerConnection',
+    2,
+    'limit reached: 2 subscriptions on this connection (LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION)',
+  ]);
+  // An SSE stream: a subscription and a connection of the key.
+  const sse = hub.subscribe('messageAdded', '82', {}, { holder: { apiKeyId: 'k1', connection: null } });
+  assert.deepEqual(capOf(() => hub.openConnection('k1'))?.[0], 'connectionsPerKey');
+  assert.deepEqual(capOf(() => hub.subscribe('messageAdded', '82', {}, { holder: { apiKeyId: 'k1', connection: { subscriptions: 0 } } }))?.[0], 'subscriptionsPerKey');
+  // Another key has caps of its own.
+  hub.subscribe('messageAdded', '82', {}, { holder: { apiKeyId: 'k2', connection: null } });
+  await sse.return!();
+  await s1.return!();
+  await s1.return!(); // twice: released once
+  assert.equal(socket.subscriptions, 1);
+  hub.openConnection('k1');
+  hub.subscribe('messageAdded', '82', {}, { holder: { apiKeyId: 'k1', connection: socket } });
+  releaseSocket();
+  await s2.return!();
+});
+
+test('cancel ends a feed with its error, waiting or not, and calls onEnd once', async () => {
+  const bus = createEventBus(null, createLogger('silent'));
+  const hub = new LiveHub(bus);
+  let ended = 0;
+  const waiting = hub.subscribe<MessageStatusChangedEvent>('messageStatusChanged', '82', {}, { onEnd: () => ended++ });
+  const pending = waiting.next();
+  waiting.cancel(new Error('revoked'));
+  await assert.rejects(pending, /revoked/);
+  assert.deepEqual(await waiting.next(), { value: undefined, done: true });
+  const idle = hub.subscribe<MessageStatusChangedEvent>('messageStatusChanged', '82', {}, { onEnd: () => ended++ });
+  bus.pubsub.publish('messageStatusChanged', '82', event(1));
+  await tick();
+  idle.cancel(new Error('revoked'));
+  idle.cancel(new Error('again'));
+  await assert.rejects(idle.next(), /revoked/);
+  assert.equal(ended, 2);
+  assert.equal(hub.subscribers, 0);
 });
