@@ -9,6 +9,7 @@ import './content.ts';
 import './message.ts';
 import './message-page.ts';
 import './search.ts';
+import './aggregates.ts';
 import './conversation.ts';
 import './contact.ts';
 import './subscription.ts';
