@@ -1,6 +1,6 @@
 -- Dashboard roll-ups (README "Dashboard aggregates"): the one source of the
--- rules that keep "MessageCountByDirection", "MessageCountByKind",
--- "MessageCountFull" and "ConversationAwaitingReply" exact. The migration
+-- rules that keep "MessageCountByDirection", "MessageCountByKind" (and their
+-- hourly copies "…Hour"), "MessageCountFull" and "ConversationAwaitingReply" exact. The migration
 -- that installs them carries this text verbatim (test/unit/aggregates.test.ts).
 -- Statement-level triggers on "Message" see each statement's rows at once
 -- (transition tables), so a batch of the store function costs one upsert per
@@ -12,7 +12,13 @@ CREATE OR REPLACE FUNCTION chatgraph_count_slot(t timestamptz) RETURNS timestamp
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 RETURN date_bin('15 minutes', t, timestamptz '2000-01-01 00:00:00+00');
 
--- Adds signed counts to the three cuboids. Rows are upserted in key order, so
+-- Its whole UTC hour: the grain of the hourly copies of the two small
+-- cuboids, read for zones whose offsets are whole hours (4× fewer rows).
+CREATE OR REPLACE FUNCTION chatgraph_count_hour(t timestamptz) RETURNS timestamptz
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+RETURN date_bin('1 hour', t, timestamptz '2000-01-01 00:00:00+00');
+
+-- Adds signed counts to the cuboids (and the hourly copies). Rows are upserted in key order, so
 -- two transactions touching the same slots lock them in the same order.
 CREATE OR REPLACE FUNCTION chatgraph_add_message_counts(
   p_tenant BIGINT[], p_slot TIMESTAMPTZ[], p_direction "Direction"[], p_status "MessageStatus"[],
@@ -27,6 +33,14 @@ AS $fn$
     INSERT INTO "MessageCountByDirection" AS c ("tenantId", slot, direction, n)
     SELECT tenant, slot, direction, sum(n) FROM d GROUP BY 1, 2, 3 HAVING sum(n) <> 0 ORDER BY 1, 2, 3
     ON CONFLICT ("tenantId", slot, direction) DO UPDATE SET n = c.n + EXCLUDED.n
+  ), by_direction_hour AS (
+    INSERT INTO "MessageCountByDirectionHour" AS c ("tenantId", hour, direction, n)
+    SELECT tenant, chatgraph_count_hour(slot), direction, sum(n) FROM d GROUP BY 1, 2, 3 HAVING sum(n) <> 0 ORDER BY 1, 2, 3
+    ON CONFLICT ("tenantId", hour, direction) DO UPDATE SET n = c.n + EXCLUDED.n
+  ), by_kind_hour AS (
+    INSERT INTO "MessageCountByKindHour" AS c ("tenantId", hour, direction, status, "contentType", "chatType", n)
+    SELECT tenant, chatgraph_count_hour(slot), direction, status, content, chat, sum(n) FROM d GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(n) <> 0 ORDER BY 1, 2, 3, 4, 5, 6
+    ON CONFLICT ("tenantId", hour, direction, status, "contentType", "chatType") DO UPDATE SET n = c.n + EXCLUDED.n
   ), by_kind AS (
     INSERT INTO "MessageCountByKind" AS c ("tenantId", slot, direction, status, "contentType", "chatType", n)
     SELECT tenant, slot, direction, status, content, chat, sum(n) FROM d GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(n) <> 0 ORDER BY 1, 2, 3, 4, 5, 6

@@ -8,6 +8,7 @@ import type pg from 'pg';
 import type { ChatType, Direction } from '../domain/codes.ts';
 import type { ContentType } from '../domain/content-type.ts';
 import type { MessageStatus } from '../domain/status.ts';
+import { hasWholeHourOffsets } from '../domain/local-time.ts';
 import { bareWhatsId } from '../domain/whats-id.ts';
 import { Params } from './sql.ts';
 
@@ -22,16 +23,23 @@ export const COUNT_DIMENSIONS = {
 } as const;
 export type CountDimension = keyof typeof COUNT_DIMENSIONS;
 
-/** The roll-ups, smallest first, with the dimensions each one keeps. */
-const CUBOIDS: { table: string; dimensions: readonly CountDimension[] }[] = [
-  { table: '"MessageCountByDirection"', dimensions: ['direction'] },
-  { table: '"MessageCountByKind"', dimensions: ['direction', 'status', 'contentType', 'chatType'] },
-  { table: '"MessageCountFull"', dimensions: Object.keys(COUNT_DIMENSIONS) as CountDimension[] },
+/**
+ * The roll-ups, smallest first, with the dimensions each one keeps and their
+ * time column. The hourly ones serve only ranges whose zone offsets are whole
+ * hours (then a local hour or day is whole UTC hours).
+ */
+const CUBOIDS: { table: string; time: 'slot' | 'hour'; dimensions: readonly CountDimension[] }[] = [
+  { table: '"MessageCountByDirectionHour"', time: 'hour', dimensions: ['direction'] },
+  { table: '"MessageCountByDirection"', time: 'slot', dimensions: ['direction'] },
+  { table: '"MessageCountByKindHour"', time: 'hour', dimensions: ['direction', 'status', 'contentType', 'chatType'] },
+  { table: '"MessageCountByKind"', time: 'slot', dimensions: ['direction', 'status', 'contentType', 'chatType'] },
+  { table: '"MessageCountFull"', time: 'slot', dimensions: Object.keys(COUNT_DIMENSIONS) as CountDimension[] },
 ];
 
 export type CountInterval = 'HOUR' | 'DAY' | 'RANGE';
 
 export const SLOT_MS = 15 * 60_000;
+const HOUR_MS = 3_600_000;
 /** Hourly buckets over at most ~100 days, daily over ~10 years: a chart's worth. */
 const MAX_BUCKETS = 2_400;
 /** A split by agents × accounts × … can explode: past this, narrow the question. */
@@ -95,14 +103,18 @@ export function checkCountRange(from: Date, to: Date, interval: CountInterval, a
   }
 }
 
-/** The smallest roll-up that holds every dimension the query splits by or filters on. */
-export function cuboidFor(groupBy: readonly CountDimension[], filter: CountFilter): string {
+/**
+ * The smallest roll-up that holds every dimension the query splits by or
+ * filters on; an hourly one only when `hourly` (whole-hour zone offsets and
+ * range bounds on whole hours).
+ */
+export function cuboidFor(groupBy: readonly CountDimension[], filter: CountFilter, hourly = false): { table: string; time: 'slot' | 'hour' } {
   const needed = new Set<CountDimension>(groupBy);
   for (const d of Object.keys(COUNT_DIMENSIONS) as CountDimension[]) {
     const v = filter[d];
     if (v != null && (!Array.isArray(v) || v.length > 0)) needed.add(d);
   }
-  return CUBOIDS.find((c) => [...needed].every((d) => c.dimensions.includes(d)))!.table;
+  return CUBOIDS.find((c) => (hourly || c.time === 'slot') && [...needed].every((d) => c.dimensions.includes(d)))!;
 }
 
 function filterConditions(filter: CountFilter, params: Params): string[] {
@@ -122,18 +134,19 @@ function filterConditions(filter: CountFilter, params: Params): string[] {
 export async function messageCounts(pool: pg.Pool, q: CountQuery): Promise<CountResult> {
   checkCountRange(q.from, q.to, q.interval);
   const params = new Params();
-  const table = cuboidFor(q.groupBy, q.filter);
+  const hourly = q.from.getTime() % HOUR_MS === 0 && q.to.getTime() % HOUR_MS === 0 && hasWholeHourOffsets(q.timeZone, q.from.getTime(), q.to.getTime());
+  const { table, time } = cuboidFor(q.groupBy, q.filter, hourly);
   const zone = params.add(q.timeZone);
   const where = [
     `"tenantId" = ${params.add(q.tenantId)}::bigint`,
-    `slot >= ${params.add(q.from.toISOString())}::timestamptz`,
-    `slot < ${params.add(q.to.toISOString())}::timestamptz`,
+    `${time} >= ${params.add(q.from.toISOString())}::timestamptz`,
+    `${time} < ${params.add(q.to.toISOString())}::timestamptz`,
     ...filterConditions(q.filter, params),
   ];
   const local =
     q.interval === 'RANGE'
       ? `(${params.add(q.from.toISOString())}::timestamptz AT TIME ZONE ${zone})`
-      : `date_trunc('${q.interval === 'HOUR' ? 'hour' : 'day'}', slot AT TIME ZONE ${zone})`;
+      : `date_trunc('${q.interval === 'HOUR' ? 'hour' : 'day'}', ${time} AT TIME ZONE ${zone})`;
   const dims = q.groupBy.map((d) => COUNT_DIMENSIONS[d]);
   const groupCols = ['local', ...dims.map((_, i) => `d${i}`)];
   const sql = `

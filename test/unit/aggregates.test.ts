@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { checkCountRange, cuboidFor } from '../../src/read/aggregates.ts';
+import { hasWholeHourOffsets } from '../../src/domain/local-time.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -23,13 +24,27 @@ test('the newest migration that installs the roll-up functions carries prisma/sq
 });
 
 test('cuboidFor: the smallest roll-up holding every split and filtered dimension', () => {
-  assert.equal(cuboidFor([], {}), '"MessageCountByDirection"');
-  assert.equal(cuboidFor(['direction'], { direction: 'INBOUND' }), '"MessageCountByDirection"');
-  assert.equal(cuboidFor(['status'], {}), '"MessageCountByKind"');
-  assert.equal(cuboidFor([], { contentType: ['TEXT'], chatType: 'GROUP' }), '"MessageCountByKind"');
-  assert.equal(cuboidFor([], { contentType: [] }), '"MessageCountByDirection"', 'an empty list filters nothing');
-  assert.equal(cuboidFor(['direction'], { agentAccount: ['alice'] }), '"MessageCountFull"');
-  assert.equal(cuboidFor(['accountWhatsId'], {}), '"MessageCountFull"');
+  const table = (...a: Parameters<typeof cuboidFor>) => cuboidFor(...a).table;
+  assert.equal(table([], {}), '"MessageCountByDirection"');
+  assert.equal(table([], {}, true), '"MessageCountByDirectionHour"');
+  assert.equal(table(['direction'], { direction: 'INBOUND' }), '"MessageCountByDirection"');
+  assert.equal(table(['status'], {}), '"MessageCountByKind"');
+  assert.equal(table(['status'], {}, true), '"MessageCountByKindHour"');
+  assert.equal(table([], { contentType: ['TEXT'], chatType: 'GROUP' }), '"MessageCountByKind"');
+  assert.equal(table([], { contentType: [] }), '"MessageCountByDirection"', 'an empty list filters nothing');
+  assert.equal(table(['direction'], { agentAccount: ['alice'] }, true), '"MessageCountFull"');
+  assert.equal(table(['accountWhatsId'], {}), '"MessageCountFull"');
+});
+
+test('hasWholeHourOffsets: whole-hour zones, across DST too; not Kolkata or Kathmandu', () => {
+  const jan = Date.UTC(2024, 0, 1), dec = Date.UTC(2024, 11, 31);
+  assert.equal(hasWholeHourOffsets('Asia/Shanghai', jan, dec), true);
+  assert.equal(hasWholeHourOffsets('America/New_York', jan, dec), true);
+  assert.equal(hasWholeHourOffsets('UTC', jan, dec), true);
+  assert.equal(hasWholeHourOffsets('Asia/Kolkata', jan, jan + 3_600_000), false);
+  assert.equal(hasWholeHourOffsets('Asia/Kathmandu', jan, dec), false);
+  // Lord Howe moves by half an hour: whole-hour offset in no season (+10:30 / +11).
+  assert.equal(hasWholeHourOffsets('Australia/Lord_Howe', Date.UTC(2024, 5, 1), Date.UTC(2024, 5, 2)), false);
 });
 
 test('checkCountRange: quarter-hour bounds, from < to, at most 2400 buckets', () => {
