@@ -158,11 +158,10 @@ export async function messageCounts(pool: pg.Pool, q: CountQuery): Promise<Count
             HAVING sum(n) <> 0) c
      ORDER BY ${groupCols.join(', ')}
      LIMIT ${MAX_COUNT_ROWS + 1}`;
-  const { rows } = await pool.query({
-    text: `SELECT to_char(local, 'YYYY-MM-DD"T"HH24:MI') AS local_text, local AT TIME ZONE ${zone} AS start, c.*
-             FROM (${sql}) c ORDER BY ${groupCols.map((g) => `c.${g}`).join(', ')}`,
-    values: params.values,
-  });
+  const text = `SELECT to_char(local, 'YYYY-MM-DD"T"HH24:MI') AS local_text, local AT TIME ZONE ${zone} AS start, c.*
+             FROM (${sql}) c ORDER BY ${groupCols.map((g) => `c.${g}`).join(', ')}`;
+  // Not a named prepared statement: the embedded database serves every pool connection from one session.
+  const { rows } = await pool.query({ text, values: params.values });
   if (rows.length > MAX_COUNT_ROWS) {
     throw badInput(`the split gives more than ${MAX_COUNT_ROWS} rows: group by fewer dimensions, filter, or use a coarser interval`);
   }
