@@ -149,17 +149,16 @@ export async function messageCounts(pool: pg.Pool, q: CountQuery): Promise<Count
       : `date_trunc('${q.interval === 'HOUR' ? 'hour' : 'day'}', ${time} AT TIME ZONE ${zone})`;
   const dims = q.groupBy.map((d) => COUNT_DIMENSIONS[d]);
   const groupCols = ['local', ...dims.map((_, i) => `d${i}`)];
-  const sql = `
-    SELECT local, ${dims.map((col, i) => `d${i}`).concat('n').join(', ')}
-      FROM (SELECT ${local} AS local${dims.map((col, i) => `, ${col} AS d${i}`).join('')}, sum(n)::bigint AS n
+  // One level of grouping; the bucket's label and instant are computed once per output row.
+  const text = `
+    SELECT to_char(local, 'YYYY-MM-DD"T"HH24:MI') AS local_text, local AT TIME ZONE ${zone} AS start${dims.map((_, i) => `, d${i}`).join('')}, sum(n)::bigint AS n
+      FROM (SELECT ${local} AS local${dims.map((col, i) => `, ${col} AS d${i}`).join('')}, n
               FROM ${table}
-             WHERE ${where.join(' AND ')}
-             GROUP BY ${groupCols.join(', ')}
-            HAVING sum(n) <> 0) c
+             WHERE ${where.join(' AND ')}) c
+     GROUP BY ${groupCols.join(', ')}
+    HAVING sum(n) <> 0
      ORDER BY ${groupCols.join(', ')}
      LIMIT ${MAX_COUNT_ROWS + 1}`;
-  const text = `SELECT to_char(local, 'YYYY-MM-DD"T"HH24:MI') AS local_text, local AT TIME ZONE ${zone} AS start, c.*
-             FROM (${sql}) c ORDER BY ${groupCols.map((g) => `c.${g}`).join(', ')}`;
   // Not a named prepared statement: the embedded database serves every pool connection from one session.
   const { rows } = await pool.query({ text, values: params.values });
   if (rows.length > MAX_COUNT_ROWS) {
