@@ -23,7 +23,7 @@ export const CountIntervalEnum = builder.enumType('CountInterval', {
   } as const,
 });
 
-const DIMENSION_OF = {
+export const DIMENSION_OF = {
   DIRECTION: 'direction',
   STATUS: 'status',
   CONTENT_TYPE: 'contentType',
@@ -79,7 +79,7 @@ export function timeZoneArg(zone: string | null | undefined, fallback: string): 
   return zone;
 }
 
-const MessageCountRow = builder.objectRef<CountRow>('MessageCountRow').implement({
+export const MessageCountRowRef = builder.objectRef<CountRow>('MessageCountRow').implement({
   description: 'Messages of one bucket and one combination of the split dimensions (the others are null).',
   fields: (t) => ({
     bucketStart: t.field({ type: 'DateTime', resolve: (r) => r.bucketStart }),
@@ -98,7 +98,7 @@ const MessageCounts = builder.objectRef<CountResult & { timeZone: string }>('Mes
   fields: (t) => ({
     total: t.exposeInt('total', { description: 'Messages in the range that match the filter.' }),
     timeZone: t.exposeString('timeZone'),
-    rows: t.field({ type: [MessageCountRow], description: 'Non-empty cells, by bucket then by the split values.', resolve: (r) => r.rows }),
+    rows: t.field({ type: [MessageCountRowRef], description: 'Non-empty cells, by bucket then by the split values.', resolve: (r) => r.rows }),
   }),
 });
 

@@ -13,6 +13,7 @@ import './aggregates.ts';
 import './conversation.ts';
 import './contact.ts';
 import './subscription.ts';
+import './aggregate-subscription.ts';
 
 export const schema = builder.toSchema();
 

@@ -9,6 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { startTestApp, type TestApp } from '../support/app.ts';
+import { readSseEvents } from '../support/live.ts';
 import { normaliseApiMessages, normaliseApiStatusUpdates, type ApiMessageInput } from '../../src/ingest/api-input.ts';
 import { MESSAGE_STATUSES, type MessageStatus } from '../../src/domain/status.ts';
 
@@ -258,4 +259,55 @@ test('aggregate arguments: a clear BAD_USER_INPUT naming the argument', async ()
     assert.equal(res.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT', query);
     assert.match(res.body.errors![0]!.message, message);
   }
+});
+
+test('messageCountsChanged pushes the touched bucket with its new numbers (SSE); another tenant\'s events push nothing', async () => {
+  const tenant = await t.createTenant(nextTenant++, 'live counts');
+  const other = await t.createTenant(nextTenant++, 'other');
+  const controller = new AbortController();
+  const res = await t.app.fetch('http://localhost/graphql', {
+    method: 'POST', signal: controller.signal,
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${tenant.adminKey}` },
+    body: JSON.stringify({ query: 'subscription { messageCountsChanged(timeZone: "Asia/Kolkata", groupBy: [DIRECTION, STATUS]) { bucketStart bucketLocal total rows { direction status count } } }' }),
+  });
+  assert.equal(res.status, 200);
+  const events: { bucketStart: string; bucketLocal: string; total: number; rows: unknown[] }[] = [];
+  let wake: (() => void) | null = null;
+  let done = false;
+  // Reading stops at the first event after `done` (leaving the loop cancels the stream, which ends the subscription).
+  const reading = readSseEvents(res, (event, data) => {
+    if (event !== 'next' || !data) return false;
+    if (done) return true;
+    events.push(JSON.parse(data).data.messageCountsChanged);
+    wake?.();
+    return false;
+  });
+  const next = async (n: number) => {
+    const deadline = Date.now() + 10_000;
+    while (events.length < n && Date.now() < deadline) await new Promise<void>((r) => { wake = r; setTimeout(r, 200); });
+    assert.ok(events.length >= n, `expected ${n} pushes, got ${events.length}`);
+    return events[n - 1]!;
+  };
+  await new Promise((r) => setTimeout(r, 100));
+  const at = new Date('2024-01-05T10:40:00Z'); // 16:10 in Kolkata: the bucket 16:00 starts at 10:30Z
+  const msg = (id: string, inbound: boolean): ApiMessageInput => ({
+    accountWhatsId: ACCOUNTS[0]!, whatsMessageId: id, friendWhatsId: FRIENDS[0]!, direction: inbound ? 'INBOUND' : 'OUTBOUND',
+    chatType: 'PRIVATE', contentType: 'TEXT', content: id, status: 'SENT', chatTime: at,
+  });
+  await t.services.ingest.store(other.tenantId, { messages: normaliseApiMessages([msg('x1', true)]) });
+  await t.services.ingest.store(tenant.tenantId, { messages: normaliseApiMessages([msg('l1', true), msg('l2', false)]) });
+  const first = await next(1);
+  assert.deepEqual(first, {
+    bucketStart: '2024-01-05T10:30:00.000Z', bucketLocal: '2024-01-05T16:00', total: 2,
+    rows: [{ direction: 'OUTBOUND', status: 'SENT', count: 1 }, { direction: 'INBOUND', status: 'SENT', count: 1 }],
+  });
+  await t.services.ingest.store(tenant.tenantId, { statusUpdates: normaliseApiStatusUpdates([{ whatsMessageId: 'l2', status: 'READ', reachedAt: new Date() }]) });
+  const second = await next(2);
+  assert.deepEqual(second.rows, [{ direction: 'OUTBOUND', status: 'READ', count: 1 }, { direction: 'INBOUND', status: 'SENT', count: 1 }]);
+  await new Promise((r) => setTimeout(r, 600));
+  assert.equal(events.length, 2, 'the other tenant\'s message pushed nothing');
+  done = true;
+  await t.services.ingest.store(tenant.tenantId, { messages: normaliseApiMessages([msg('l3', true)]) });
+  await reading;
+  controller.abort();
 });
