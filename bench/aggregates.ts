@@ -50,7 +50,7 @@ async function prepare(): Promise<void> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
-    await c.query('VACUUM ANALYZE "MessageCountByDirection", "MessageCountByKind", "MessageCountFull", "ConversationAwaitingReply"');
+    await c.query('VACUUM ANALYZE "MessageCountByDirection", "MessageCountByDirectionHour", "MessageCountByKind", "MessageCountByKindHour", "MessageCountFull", "ConversationAwaitingReply"');
   } finally {
     await c.end();
   }
@@ -166,7 +166,7 @@ async function main(): Promise<void> {
     }
     const { rows: sizes } = await pool.query(
       `SELECT relname AS table, n_live_tup::bigint AS rows, pg_total_relation_size(relid) AS bytes FROM pg_stat_user_tables
-        WHERE relname IN ('MessageCountByDirection', 'MessageCountByKind', 'MessageCountFull', 'ConversationAwaitingReply', 'Message') ORDER BY relname`);
+        WHERE relname IN ('MessageCountByDirection', 'MessageCountByDirectionHour', 'MessageCountByKind', 'MessageCountByKindHour', 'MessageCountFull', 'ConversationAwaitingReply', 'Message') ORDER BY relname`);
     mkdirSync(path.dirname(out), { recursive: true });
     writeFileSync(out, JSON.stringify({
       at: new Date().toISOString(), database: databaseName(url), tenantId, zone, from, to, messagesInRange: inRange.n,
