@@ -30,7 +30,7 @@ const OVERVIEW = /* GraphQL */ `
     }
     awaitingReply(first: 50, where: $queue) {
       total oldestSince
-      items { since waitSeconds agentAccount accountWhatsId conversation { id friendName friendWhatsId chatType contact { name tags } } }
+      items { since agentAccount accountWhatsId conversation { id friendName friendWhatsId chatType contact { name tags } } }
     }
     agentLoad(from: $from, to: $to, accountWhatsId: $accounts) { agentAccount messagesSent messagesReceived awaitingReply oldestAwaitingSince }
   }

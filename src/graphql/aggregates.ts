@@ -102,7 +102,7 @@ const MessageCounts = builder.objectRef<CountResult & { timeZone: string }>('Mes
   }),
 });
 
-const AwaitingConversation = builder.objectRef<AwaitingRow & { now: Date }>('AwaitingConversation').implement({
+const AwaitingConversation = builder.objectRef<AwaitingRow>('AwaitingConversation').implement({
   description: 'A conversation whose newest inbound message is newer than its newest outbound one.',
   fields: (t) => ({
     conversation: t.field({
@@ -113,9 +113,8 @@ const AwaitingConversation = builder.objectRef<AwaitingRow & { now: Date }>('Awa
         return c;
       },
     }),
-    since: t.field({ type: 'DateTime', description: 'The oldest unanswered inbound message.', resolve: (r) => r.since }),
+    since: t.field({ type: 'DateTime', description: 'The oldest unanswered inbound message: the wait is now − since (not a field, so that answers do not depend on when they are read).', resolve: (r) => r.since }),
     lastInboundAt: t.field({ type: 'DateTime', resolve: (r) => r.lastInboundAt }),
-    waitSeconds: t.int({ description: 'Seconds since `since` (0 when in the future).', resolve: (r) => Math.max(0, Math.floor((r.now.getTime() - r.since.getTime()) / 1000)) }),
     agentAccount: t.exposeString('agentAccount', { nullable: true, description: 'The agent of the newest message.' }),
     accountWhatsId: t.exposeString('accountWhatsId'),
     chatType: t.field({ type: ChatTypeEnum, resolve: (r) => r.chatType }),
@@ -123,7 +122,7 @@ const AwaitingConversation = builder.objectRef<AwaitingRow & { now: Date }>('Awa
 });
 
 const AwaitingReplyQueue = builder
-  .objectRef<{ total: number; oldestSince: Date | null; items: (AwaitingRow & { now: Date })[] }>('AwaitingReplyQueue')
+  .objectRef<{ total: number; oldestSince: Date | null; items: AwaitingRow[] }>('AwaitingReplyQueue')
   .implement({
     fields: (t) => ({
       total: t.exposeInt('total', { description: 'Conversations awaiting a reply that match the filter.' }),
@@ -192,12 +191,10 @@ builder.queryFields((t) => ({
         throw new GraphQLError(`first must be between 0 and ${MAX_AWAITING_PAGE}, got ${first}`, { extensions: { code: 'BAD_USER_INPUT' } });
       }
       const where = args.where ?? {};
-      const queue = await awaitingReply(ctx.services.db.pool, tenantOf(ctx), {
+      return awaitingReply(ctx.services.db.pool, tenantOf(ctx), {
         agentAccount: where.agentAccount, accountWhatsId: where.accountWhatsId,
         chatType: where.chatType as ChatType | null | undefined, contactTag: where.contactTag,
       }, first);
-      const now = new Date();
-      return { ...queue, items: queue.items.map((i) => ({ ...i, now })) };
     },
   }),
   agentLoad: t.field({
