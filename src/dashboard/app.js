@@ -1,10 +1,13 @@
-// chatgraph's live dashboard: a small Preact app (htm templates, no build
-// step). Per conversation, its latest messages with their status ticks and
-// counts per status, updated as the CRM's webhooks arrive (live.js).
+// chatgraph's dashboard: a small Preact app (htm templates, no build step).
+// Two views: the supervisor's overview (overview.js: aggregates, queue,
+// agents, search) and the live feed (per conversation, its latest messages
+// with status ticks and counts, as the CRM's webhooks arrive: live.js); any
+// conversation opens with its full history.
 import { h, render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import htm from 'htm';
-import { LiveStore, STATUSES, connect } from './live.js';
+import { LiveStore, STATUSES, connect, runQuery } from './live.js';
+import { ConversationView, Overview, initials, when } from './overview.js';
 
 const html = htm.bind(h);
 
@@ -12,10 +15,10 @@ const KEY_ITEM = 'chatgraph.dashboard.apiKey';
 /** On opening, the events of the last hour are replayed, then the feed is live. */
 const HISTORY_MS = 60 * 60 * 1000;
 const MESSAGES_SHOWN = 6;
-const CONVERSATIONS_SHOWN = 60;
+const CONVERSATIONS_SHOWN = 200;
 
 const STATUS_LABELS = { PENDING: 'Pending', SENT: 'Sent', DELIVERED: 'Delivered', READ: 'Read' };
-const STATE_LABELS = { idle: 'Not connected', connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…', error: 'Error' };
+const STATE_LABELS = { idle: 'Not connected', connecting: 'Connecting…', catching: 'Catching up…', live: 'Live', reconnecting: 'Reconnecting…', error: 'Error' };
 
 /** The key to start with: `?key=` (then saved, and taken out of the address), the saved one, or in development the demo key. */
 async function initialKey() {
@@ -70,8 +73,7 @@ function StatusCounts({ counts, compact }) {
 }
 
 const phone = (whatsId) => (whatsId ? `+${whatsId.replace(/@.*$/, '')}` : '');
-const initials = (name) => name.split(/\s+/).map((w) => [...w][0]).join('').slice(0, 2).toUpperCase();
-const time = (iso) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+const time = when;
 const dateTime = (iso) => new Date(iso).toLocaleString();
 
 const PERSON = html`<svg viewBox="0 0 20 20" width="18" height="18" aria-hidden="true"><circle cx="10" cy="7" r="3.5" fill="currentColor" />
@@ -107,13 +109,13 @@ function MessageRow({ message }) {
   </li>`;
 }
 
-function ConversationCard({ conversation: c }) {
+function ConversationCard({ conversation: c, onOpen }) {
   const title = c.name || phone(c.friendWhatsId);
   return html`<article class="conversation" data-conversation-id=${c.id}>
     <header>
       <span class="avatar" aria-hidden="true">${c.group ? '#' : c.name ? initials(c.name) : PERSON}</span>
       <div class="who">
-        <h2>${title}${c.group && html` <span class="tag">Group</span>`}</h2>
+        <h2><button type="button" class="link" onClick=${() => onOpen(c.id)}>${title}</button>${c.group && html` <span class="tag">Group</span>`}</h2>
         <p>${c.name && html`${phone(c.friendWhatsId)} · `}agent ${c.agentAccount || phone(c.accountWhatsId)}</p>
       </div>
       <span class="total">${c.messageCount} ${c.messageCount === 1 ? 'message' : 'messages'}</span>
@@ -122,7 +124,7 @@ function ConversationCard({ conversation: c }) {
     <ol class="messages">
       ${c.messages.slice(0, MESSAGES_SHOWN).map((m) => html`<${MessageRow} key=${m.id} message=${m} />`)}
     </ol>
-    ${c.messages.length > MESSAGES_SHOWN && html`<p class="more">${c.messageCount - MESSAGES_SHOWN} earlier</p>`}
+    ${c.messageCount > MESSAGES_SHOWN && html`<button type="button" class="more link" onClick=${() => onOpen(c.id)}>${c.messageCount - MESSAGES_SHOWN} earlier: open the conversation</button>`}
   </article>`;
 }
 
@@ -157,6 +159,10 @@ function App({ store }) {
   const [connection, setConnection] = useState({ state: 'idle' });
   const [viewer, setViewer] = useState(null);
   const [attempt, setAttempt] = useState(0);
+  const [view, setView] = useState(new URLSearchParams(location.search).get('view') === 'live' ? 'live' : 'overview');
+  const [client, setClient] = useState(null);
+  const [open, setOpen] = useState(null);
+  const query = (doc, variables) => (client ? runQuery(client, doc, variables) : Promise.reject(new Error('not connected')));
 
   useEffect(() => {
     initialKey().then((initial) => {
@@ -170,7 +176,7 @@ function App({ store }) {
     store.clear();
     setViewer(null);
     if (!key) return setConnection({ state: 'idle' });
-    return connect({ key, store, since: new Date(Date.now() - HISTORY_MS).toISOString(), onState: setConnection, onViewer: setViewer });
+    return connect({ key, store, since: new Date(Date.now() - HISTORY_MS).toISOString(), onState: setConnection, onViewer: setViewer, onClient: setClient });
   }, [key, attempt]);
 
   const connectWith = (value) => {
@@ -194,7 +200,7 @@ function App({ store }) {
       <div class="brand"><span class="logo">cg</span><div><h1>Live dashboard</h1>
         <p>${viewer ? html`${viewer.tenantName} · tenant ${viewer.tenantId}` : 'chatgraph'}${demo && html` <span class="tag">demo key</span>`}</p></div></div>
       <div class="session">
-        <${ConnectionBadge} ...${connection} />
+        <${ConnectionBadge} ...${connection} state=${connection.state === 'live' && store.catchingUp ? 'catching' : connection.state} />
         ${key && !showForm && html`<button type="button" class="link" onClick=${() => setEditing(true)}>Change key</button>`}
       </div>
     </header>
@@ -202,7 +208,12 @@ function App({ store }) {
       ${connection.message}<button type="button" class="link" onClick=${() => setAttempt((n) => n + 1)}>Retry</button></div>`}
     ${connection.state === 'reconnecting' && connection.message && html`<div class="notice">${connection.message}; reconnecting…</div>`}
     ${showForm && html`<${KeyForm} key=${key} initial=${key} onSubmit=${connectWith} onForget=${forget} />`}
-    <main>
+    <nav class="tabs" role="tablist">
+      ${[['overview', 'Overview'], ['live', 'Live feed']].map(([v, label]) => html`<button type="button" role="tab" data-tab=${v} aria-selected=${view === v} onClick=${() => setView(v)}>${label}</button>`)}
+    </nav>
+    ${open && client && html`<${ConversationView} id=${open} query=${query} live=${store.conversations.get(open)} onClose=${() => setOpen(null)} />`}
+    ${view === 'overview' && key && client && connection.state !== 'error' && html`<main><${Overview} query=${query} version=${store.version} store=${store} onOpenConversation=${setOpen} /></main>`}
+    ${view === 'live' && html`<main>
       <section class="summary" aria-label="Messages by status">
         <div class="tile" data-count="TOTAL"><b>${store.messageCount}</b><span>Messages</span></div>
         <div class="tile"><b>${store.conversations.size}</b><span>Conversations</span></div>
@@ -210,10 +221,10 @@ function App({ store }) {
         <p class="window">The last hour, then live${store.lastEventAt && html`<br />last update ${time(store.lastEventAt)}`}</p>
       </section>
       ${conversations.length
-        ? html`<section class="grid">${conversations.slice(0, CONVERSATIONS_SHOWN).map((c) => html`<${ConversationCard} key=${c.id} conversation=${c} />`)}</section>`
+        ? html`<section class="grid">${conversations.slice(0, CONVERSATIONS_SHOWN).map((c) => html`<${ConversationCard} key=${c.id} conversation=${c} onOpen=${setOpen} />`)}</section>`
         : html`<p class="empty">${emptyText(key, connection.state)}</p>`}
       ${conversations.length > CONVERSATIONS_SHOWN && html`<p class="more">${conversations.length - CONVERSATIONS_SHOWN} less recently active conversations not shown</p>`}
-    </main>`;
+    </main>`}`;
 }
 
 render(html`<${App} store=${new LiveStore()} />`, document.getElementById('app'));

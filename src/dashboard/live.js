@@ -54,10 +54,26 @@ export class LiveStore {
   totals = emptyCounts();
   messageCount = 0;
   lastEventAt = null;
+  /** Counts live (not replayed) events: views that read aggregates read them again when it moves. */
+  version = 0;
   /** Each known message's status (counts move with it). */
   statusOf = new Map();
   listeners = new Set();
   scheduled = false;
+
+  /** True while the replay of `since` is still arriving: the page says "catching up", not "live". */
+  catchingUp = false;
+  catchUpTimer = null;
+
+  /** The replay is over when no replayed event came for a second (the server sends them back to back). */
+  replayed() {
+    this.catchingUp = true;
+    clearTimeout(this.catchUpTimer);
+    this.catchUpTimer = setTimeout(() => {
+      this.catchingUp = false;
+      this.changed();
+    }, 1000);
+  }
 
   subscribe(listener) {
     this.listeners.add(listener);
@@ -89,6 +105,7 @@ export class LiveStore {
     conversation.messages = rows.slice(0, KEEP_PER_CONVERSATION);
     conversation.lastActivity = Date.now();
     this.lastEventAt = new Date().toISOString();
+    if (live) this.version++;
     this.changed();
   }
 
@@ -151,7 +168,7 @@ export function describeError(error) {
  * `onState({ state, message })`: connecting | live | reconnecting | error.
  * Returns a function that disconnects.
  */
-export function connect({ key, store, since, onState, onViewer }) {
+export function connect({ key, store, since, onState, onViewer, onClient }) {
   const url = new URL('/graphql', location.href);
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   let disposed = false;
@@ -171,6 +188,7 @@ export function connect({ key, store, since, onState, onViewer }) {
     // 1 s, 2 s, 4 s … at most 30 s, with jitter.
     retryWait: (retries) => new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 1000 * 2 ** retries) * (0.5 + Math.random() / 2))),
   });
+  onClient?.(client);
   client.on('connecting', (isRetry) => !failed && onState({ state: isRetry ? 'reconnecting' : 'connecting' }));
   client.on('connected', () => !failed && onState({ state: 'live' }));
   client.on('closed', (event) => {
@@ -196,6 +214,7 @@ export function connect({ key, store, since, onState, onViewer }) {
         const event = result.data?.[field];
         if (!event) return;
         if (!resumeFrom || event[timeField] > resumeFrom) resumeFrom = event[timeField];
+        if (event.replayed) store.replayed();
         store.apply(event.message, statusOf(event), { live: !event.replayed });
       },
       error: fail,
@@ -211,4 +230,19 @@ export function connect({ key, store, since, onState, onViewer }) {
     for (const stop of stops) stop();
     void client.dispose();
   };
+}
+
+/** A query over the same socket: resolves with `data`, rejects with the errors' messages. */
+export function runQuery(client, query, variables) {
+  return new Promise((resolve, reject) => {
+    let data = null;
+    client.subscribe({ query, variables }, {
+      next: (result) => {
+        if (result.errors?.length) reject(new Error(result.errors.map((e) => e.message).join('; ')));
+        else data = result.data;
+      },
+      error: (error) => reject(new Error(describeError(error))),
+      complete: () => resolve(data),
+    });
+  });
 }

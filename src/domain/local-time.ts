@@ -294,3 +294,29 @@ export function formatJavaDate(date: Date, zone: string = DEFAULT_LEGACY_TIME_ZO
   const name = javaZoneName(zone, t, utcOf(f) - t);
   return `${f.weekday} ${month} ${pad(f.day)} ${pad(f.hour)}:${pad(f.minute)}:${pad(f.second)} ${name} ${f.year}`;
 }
+
+// Whether a zone's UTC offset is a whole number of hours on a UTC day (true
+// for most zones; not for Asia/Kolkata, Asia/Kathmandu…), per (zone, day).
+const wholeHourDays = new Map<string, boolean>();
+
+/**
+ * True when the zone's offset is a whole number of hours throughout
+ * [fromMs, toMs]: then its local hours are whole UTC hours. Offsets are
+ * sampled at each UTC midnight and at both ends (an offset lasts far longer
+ * than a day).
+ */
+export function hasWholeHourOffsets(zone: string, fromMs: number, toMs: number): boolean {
+  const day0 = Math.floor(fromMs / DAY);
+  const day1 = Math.floor(toMs / DAY) + 1;
+  for (let d = day0; d <= day1; d++) {
+    const key = `${zone}|${d}`;
+    let whole = wholeHourDays.get(key);
+    if (whole === undefined) {
+      whole = offsetAt(d * DAY, zone) % HOUR === 0;
+      if (wholeHourDays.size >= OFFSET_CACHE_SIZE) wholeHourDays.clear();
+      wholeHourDays.set(key, whole);
+    }
+    if (!whole) return false;
+  }
+  return offsetAt(fromMs, zone) % HOUR === 0 && offsetAt(toMs, zone) % HOUR === 0;
+}

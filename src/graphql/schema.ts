@@ -9,9 +9,11 @@ import './content.ts';
 import './message.ts';
 import './message-page.ts';
 import './search.ts';
+import './aggregates.ts';
 import './conversation.ts';
 import './contact.ts';
 import './subscription.ts';
+import './aggregate-subscription.ts';
 
 export const schema = builder.toSchema();
 

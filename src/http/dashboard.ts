@@ -79,6 +79,7 @@ export function dashboardAssets(): Map<string, Asset> {
     ],
     ['/dashboard/app.js', asset(page('app.js'), PAGE_CACHE)],
     ['/dashboard/live.js', asset(page('live.js'), PAGE_CACHE)],
+    ['/dashboard/overview.js', asset(page('overview.js'), PAGE_CACHE)],
     ['/dashboard/style.css', asset(page('style.css'), PAGE_CACHE)],
     ['/dashboard/vendor/preact.mjs', asset(moduleFile('preact'), VENDOR_CACHE)],
     ['/dashboard/vendor/preact-hooks.mjs', asset(moduleFile('preact/hooks'), VENDOR_CACHE)],

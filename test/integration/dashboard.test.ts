@@ -182,7 +182,7 @@ test('the dashboard serves its fixed files without a key, with content types and
   assert.equal(page.headers.get('referrer-policy'), 'no-referrer');
   const html = await page.text();
   const imports: Record<string, string> = JSON.parse(html.match(/<script type="importmap">([\s\S]*?)<\/script>/)![1]!).imports;
-  const files = ['/dashboard/app.js', '/dashboard/live.js', '/dashboard/style.css', ...Object.values(imports)];
+  const files = ['/dashboard/app.js', '/dashboard/live.js', '/dashboard/overview.js', '/dashboard/style.css', ...Object.values(imports)];
   for (const file of files) {
     const res = await fetch(`${dev.base}${file}`);
     assert.equal(res.status, 200, file);
@@ -249,9 +249,10 @@ test('the dashboard goes live and shows new messages, status ticks and counts as
   browser ??= await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   const context = await browser.newContext({ viewport: { width: 1360, height: 860 } });
   try {
-    const { page, problems } = await openPage(context, `${dev.base}/dashboard?key=${tenant.readKey}`);
+    const { page, problems } = await openPage(context, `${dev.base}/dashboard?key=${tenant.readKey}&view=live`);
     await page.waitForSelector('[data-state="live"]', { timeout: 20_000 });
     assert.doesNotMatch(page.url(), /key=/, 'the key is taken out of the address');
+    assert.match(page.url(), /view=live/);
     await waitForText(page, '.topbar .brand p', 'Demo company · tenant 82');
 
     // MSG_SYNC_MESSAGE (signed): two conversations.
@@ -319,6 +320,89 @@ test('the dashboard goes live and shows new messages, status ticks and counts as
     await page.waitForSelector('[data-message-id="dash-7"][data-status="SENT"]', { timeout: 45_000 });
     await page.waitForSelector('[data-state="live"]');
     await waitForText(page, '.summary [data-count="TOTAL"] b', '7');
+  } finally {
+    await context.close();
+  }
+});
+
+/** The overview's number in a tile. */
+const tile = async (page: Page, name: string) => Number(await text(page, `[data-total="${name}"] b`));
+
+async function waitForTile(page: Page, name: string, expected: number): Promise<void> {
+  await page.waitForFunction(([n, e]) => document.querySelector(`[data-total="${n}"] b`)?.textContent?.trim() === String(e), [name, expected], { timeout: 15_000 }).catch(async () => {
+    await page.screenshot({ path: path.join(root, 'test-results/dashboard-failure.png'), fullPage: true });
+    const alert = await page.locator('[role="alert"]').allTextContents();
+    assert.fail(`tile ${name}: expected ${expected}, got ${await tile(page, name)}${alert.length ? ` (page says: ${alert.join(' | ')})` : ''}`);
+  });
+}
+
+test('the overview: aggregates, a pushed webhook appears live, filters narrow, a conversation opens with its history', { skip: noBrowser }, async () => {
+  browser ??= await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+  const shots = path.join(root, 'test-results');
+  mkdirSync(shots, { recursive: true });
+  try {
+    const { page, problems } = await openPage(context, `${dev.base}/dashboard?key=${tenant.readKey}`);
+    await page.waitForSelector('[data-view="overview"] [data-total="messages"]', { timeout: 20_000 });
+    await page.waitForSelector('[data-state="live"]', { timeout: 20_000 });
+    const before = await tile(page, 'messages');
+    const awaitingBefore = await tile(page, 'awaiting');
+
+    // A customer writes (inbound, tagged VIP, emoji in the name): the totals and the queue move without a reload.
+    const olgaItem = item('dash-o1', 4, '447711000009', 'Olga 😀 Petrova', 'Hello, where is my parcel? 📦', true);
+    const olga = { ...olgaItem, userProfile: { ...olgaItem.userProfile, tags: ['VIP'] } };
+    const res = await postWebhook(dev.base, '/webhooks/MSG_SYNC_MESSAGE', msgSyncBody(tenant, [olga, item('dash-o2', 2, '447711000001', 'Maria Santos', 'Following up on #1042')]));
+    assert.equal(res.status, 200, res.text);
+    await waitForTile(page, 'messages', before + 2).catch((e) => assert.fail(`${e.message}; problems: ${problems.join('; ')}`));
+    await waitForTile(page, 'awaiting', awaitingBefore + 1);
+    const row = page.locator('tr[data-awaiting]', { hasText: 'Olga 😀 Petrova' });
+    await row.waitFor({ timeout: 15_000 });
+    assert.equal((await row.locator('.avatar').textContent())?.trim(), 'O😀', 'initials keep the emoji whole');
+    assert.ok(Number(await row.locator('.wait').getAttribute('data-wait-seconds')) < 120);
+    const bars = await page.locator('.chart g[data-bucket]').count();
+    assert.ok(bars === 24 || bars === 25, `one bar per hour of the last 24 (empty ones too), got ${bars}`);
+    const busiest = Math.max(...(await page.locator('.chart g[data-bucket]').evaluateAll((gs) => gs.map((g) => Number(g.getAttribute('data-count'))))));
+    assert.ok(busiest >= 2, 'the hour of the new messages has its bar');
+    assert.equal(await page.locator('.legend li').count(), 8, 'a legend for the colours and icons');
+    await page.screenshot({ path: path.join(shots, 'dashboard-overview.png'), fullPage: true });
+
+    // Filters narrow: the agent of the MSG_SYNC messages (the CLIENT_SYNC ones have none), then a contact tag.
+    const agentCount = async () => {
+      const now = Date.now();
+      const to = new Date(Math.ceil((now + 1) / 900_000) * 900_000);
+      const r = await fetch(`${dev.base}/graphql`, {
+        method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${tenant.readKey}` },
+        body: JSON.stringify({ query: 'query($f: DateTime!, $t: DateTime!) { messageCounts(from: $f, to: $t, interval: RANGE, where: { agentAccount: ["agent1"] }) { total } }', variables: { f: new Date(to.getTime() - 86_400_000).toISOString(), t: to.toISOString() } }),
+      });
+      return ((await r.json()) as { data: { messageCounts: { total: number } } }).data.messageCounts.total;
+    };
+    const all = await tile(page, 'messages');
+    await page.selectOption('select[name="agent"]', 'agent1');
+    const expected = await agentCount();
+    assert.ok(expected > 0 && expected < all, `agent1 has ${expected} of ${all} messages`);
+    await waitForTile(page, 'messages', expected);
+    await page.fill('input[name="tag"]', 'VIP');
+    await page.press('input[name="tag"]', 'Enter');
+    await page.waitForFunction(() => document.querySelectorAll('tr[data-awaiting]').length === 1, null, { timeout: 15_000 });
+    await waitForTile(page, 'awaiting', 1);
+    await page.screenshot({ path: path.join(shots, 'dashboard-filtered.png'), fullPage: true });
+
+    // Search finds a message; the queue's row opens the conversation with its history, and a new message arrives in it live.
+    await page.fill('input[name="search"]', 'parcel');
+    await page.locator('.search-results li', { hasText: 'Olga 😀 Petrova' }).waitFor({ timeout: 15_000 });
+    await row.locator('button').click();
+    await page.waitForSelector('[data-conversation-view] [data-history-id="dash-o1"]', { timeout: 15_000 });
+    const reply = await postWebhook(dev.base, '/webhooks/MSG_SYNC_MESSAGE', msgSyncBody(tenant, [item('dash-o3', 2, '447711000009', 'Olga 😀 Petrova', 'It arrives tomorrow morning')]));
+    assert.equal(reply.status, 200, reply.text);
+    await page.waitForSelector('[data-conversation-view] [data-history-id="dash-o3"]', { timeout: 15_000 });
+    await page.waitForFunction(() => document.querySelectorAll('tr[data-awaiting]').length === 0, null, { timeout: 15_000 });
+    await page.screenshot({ path: path.join(shots, 'dashboard-conversation.png'), fullPage: true });
+
+    // A wall screen.
+    await page.locator('[data-conversation-view] button', { hasText: 'Close' }).click();
+    await page.setViewportSize({ width: 1920, height: 1080 });
+    await page.screenshot({ path: path.join(shots, 'dashboard-wall.png'), fullPage: true });
+    assert.deepEqual(problems, []);
   } finally {
     await context.close();
   }

@@ -1157,7 +1157,10 @@ class RequestBuilder {
   applyExceed(which: number) {
     const op = this.chosen;
     const limits = this.gen.limits;
-    const kinds = op.kind === 'mutation' ? ['aliases', 'directives'] : ['aliases', 'directives', 'depth', 'cost'];
+    // Depth and cost are exceeded through a subscription event's `message` (messageCountsChanged has none).
+    const root = op.kind === 'subscription' ? (op.sel[0] as { name?: string }).name : undefined;
+    const nests = !root || 'message' in (getNamedType(this.schema.getSubscriptionType()!.getFields()[root]!.type) as GraphQLObjectType).getFields();
+    const kinds = op.kind === 'mutation' || !nests ? ['aliases', 'directives'] : ['aliases', 'directives', 'depth', 'cost'];
     const kind = kinds[which % kinds.length];
     const f = this.firstComposite(op);
     if (kind === 'aliases') for (let i = 0; i <= limits.maxAliases; i++) f.sel!.push(field('__typename', 'String!', undefined, [], `over${i}`));

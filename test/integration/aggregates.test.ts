@@ -1,0 +1,313 @@
+// Dashboard aggregates (README "Dashboard aggregates"): the roll-ups kept on
+// write by prisma/sql/aggregates.sql must equal a GROUP BY recount over
+// "Message" after any mix of deliveries — messages in random batches
+// (repeats included), status updates before or after their messages, whole
+// conversations deleted — and every query the API answers from them must
+// equal the same recount, in any zone (quarter- and half-hour ones too).
+// Reproduce a failure with FC_SEED=<seed> (and FC_PATH=<path>).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { readSseEvents } from '../support/live.ts';
+import { normaliseApiMessages, normaliseApiStatusUpdates, type ApiMessageInput } from '../../src/ingest/api-input.ts';
+import { MESSAGE_STATUSES, type MessageStatus } from '../../src/domain/status.ts';
+
+let t: TestApp;
+before(async () => {
+  t = await startTestApp();
+});
+after(() => t.close());
+
+const q = <T = Record<string, unknown>>(sql: string, params: unknown[] = []) => t.testDb.db.pool.query(sql, params).then((r) => r.rows as T[]);
+
+const ACCOUNTS = ['8613800000001', '8613800000002@c.us'];
+const FRIENDS = ['447700000001', '447700000002', '120363000000000001'];
+const AGENTS = ['alice', 'bob', null];
+const CONTENT = ['TEXT', 'IMAGE', 'STICKER'] as const;
+const ZONES = ['Asia/Shanghai', 'Asia/Kolkata', 'Asia/Kathmandu', 'America/New_York', 'UTC'];
+// Fourteen hours across New York's DST change (2024-03-10 07:00Z) and a UTC
+// midnight: few slots, so that messages often sit on a query's edges.
+const BASE = Date.UTC(2024, 2, 9, 17, 0, 0);
+const SLOTS = 14 * 4;
+const SPAN_S = SLOTS * 900;
+
+interface Spec { account: number; friend: number; inbound: boolean; content: number; agent: number; at: number; status: number }
+type Step =
+  | { kind: 'messages'; msgs: number[] }
+  | { kind: 'status'; updates: { msg: number; status: number }[] }
+  | { kind: 'deleteConversation'; msg: number };
+
+const specArb = fc.record({
+  account: fc.integer({ min: 0, max: 1 }), friend: fc.integer({ min: 0, max: 2 }), inbound: fc.boolean(),
+  content: fc.integer({ min: 0, max: 2 }), agent: fc.integer({ min: 0, max: 2 }),
+  at: fc.oneof(fc.integer({ min: 0, max: SPAN_S - 1 }), fc.integer({ min: 0, max: SLOTS - 1 }).chain((k) => fc.constantFrom(k * 900, k * 900 + 899))),
+  status: fc.integer({ min: 0, max: 3 }),
+});
+
+const scenarioArb = fc.array(specArb, { minLength: 1, maxLength: 40 }).chain((specs) => {
+  const msg = fc.integer({ min: 0, max: specs.length - 1 });
+  const step: fc.Arbitrary<Step> = fc.oneof(
+    { weight: 4, arbitrary: fc.record({ kind: fc.constant('messages' as const), msgs: fc.array(msg, { minLength: 1, maxLength: 8 }) }) },
+    { weight: 3, arbitrary: fc.record({ kind: fc.constant('status' as const), updates: fc.array(fc.record({ msg, status: fc.integer({ min: 1, max: 3 }) }), { minLength: 1, maxLength: 5 }) }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('deleteConversation' as const), msg }) },
+  );
+  return fc.record({ specs: fc.constant(specs), steps: fc.array(step, { minLength: 1, maxLength: 10 }) });
+});
+
+const wid = (i: number) => `wamid.A${String(i).padStart(3, '0')}`;
+function apiMessage(i: number, s: Spec): ApiMessageInput {
+  const group = s.friend === 2;
+  return {
+    accountWhatsId: ACCOUNTS[s.account]!, whatsMessageId: wid(i), friendWhatsId: FRIENDS[s.friend]!,
+    agentAccount: AGENTS[s.agent], direction: s.inbound ? 'INBOUND' : 'OUTBOUND', chatType: group ? 'GROUP' : 'PRIVATE',
+    contentType: CONTENT[s.content]!, content: CONTENT[s.content] === 'TEXT' ? `m${i}` : '{}',
+    status: MESSAGE_STATUSES[s.status]!, chatTime: new Date(BASE + s.at * 1000),
+  };
+}
+
+async function deliver(tenantId: bigint, specs: Spec[], steps: Step[]): Promise<void> {
+  for (const step of steps) {
+    if (step.kind === 'messages') {
+      await t.services.ingest.store(tenantId, { messages: normaliseApiMessages(step.msgs.map((i) => apiMessage(i, specs[i]!))) });
+    } else if (step.kind === 'status') {
+      await t.services.ingest.store(tenantId, {
+        statusUpdates: normaliseApiStatusUpdates(step.updates.map((u) => ({ whatsMessageId: wid(u.msg), status: MESSAGE_STATUSES[u.status] as MessageStatus, reachedAt: new Date(BASE + SPAN_S * 1000) }))),
+      });
+    } else {
+      await q(`DELETE FROM "Conversation" WHERE id IN (SELECT "conversationId" FROM "Message" WHERE "tenantId" = $1 AND "whatsMessageId" = $2)`, [tenantId.toString(), wid(step.msg)]);
+    }
+  }
+}
+
+const DIMS = ['direction', 'status', '"contentType"', '"chatType"', 'coalesce("agentAccount", \'\')', '"accountWhatsIdBare"'];
+const TABLES: [string, string[]][] = [
+  ['"MessageCountByDirection"', DIMS.slice(0, 1)],
+  ['"MessageCountByKind"', DIMS.slice(0, 4)],
+  ['"MessageCountFull"', DIMS],
+];
+const HOURLY: [string, string[]][] = [
+  ['"MessageCountByDirectionHour"', DIMS.slice(0, 1)],
+  ['"MessageCountByKindHour"', DIMS.slice(0, 4)],
+];
+
+async function assertRollupsEqualRecount(tenantId: string): Promise<void> {
+  for (const [table, dims] of TABLES) {
+    const cols = dims.map((d) => (d.startsWith('coalesce') ? '"agentAccount"' : d));
+    const kept = await q(`SELECT slot, ${cols.map((c, i) => `${c}::text AS d${i}`).join(', ')}, n FROM ${table} WHERE "tenantId" = $1 AND n <> 0 ORDER BY 1, ${cols.map((_, i) => i + 2).join(', ')}`, [tenantId]);
+    const recount = await q(`SELECT date_bin('15 minutes', "chatTime", timestamptz '2000-01-01Z') AS slot, ${dims.map((c, i) => `${c}::text AS d${i}`).join(', ')}, count(*)::int AS n
+                               FROM "Message" WHERE "tenantId" = $1 GROUP BY ${dims.map((_, i) => i + 2).concat(1).join(', ')} ORDER BY 1, ${dims.map((_, i) => i + 2).join(', ')}`, [tenantId]);
+    assert.deepEqual(kept, recount, `${table} differs from a GROUP BY recount`);
+  }
+  for (const [table, dims] of HOURLY) {
+    const kept = await q(`SELECT hour, ${dims.map((c, i) => `${c}::text AS d${i}`).join(', ')}, n FROM ${table} WHERE "tenantId" = $1 AND n <> 0 ORDER BY 1, ${dims.map((_, i) => i + 2).join(', ')}`, [tenantId]);
+    const recount = await q(`SELECT date_bin('1 hour', "chatTime", timestamptz '2000-01-01Z') AS hour, ${dims.map((c, i) => `${c}::text AS d${i}`).join(', ')}, count(*)::int AS n
+                               FROM "Message" WHERE "tenantId" = $1 GROUP BY ${dims.map((_, i) => i + 2).concat(1).join(', ')} ORDER BY 1, ${dims.map((_, i) => i + 2).join(', ')}`, [tenantId]);
+    assert.deepEqual(kept, recount, `${table} differs from a GROUP BY recount`);
+  }
+  const negatives = await q(`SELECT 1 FROM "MessageCountFull" WHERE "tenantId" = $1 AND n < 0`, [tenantId]);
+  assert.equal(negatives.length, 0);
+}
+
+/** The awaiting-reply rule restated over "Message": inbound messages newer than the newest outbound one. */
+async function awaitingRecount(tenantId: string) {
+  return q(`
+    WITH answered AS (
+      SELECT "conversationId", max("chatTime") FILTER (WHERE direction = 'OUTBOUND') AS at FROM "Message" WHERE "tenantId" = $1 GROUP BY 1
+    ), waiting AS (
+      SELECT m."conversationId", min(m."chatTime") AS since, max(m."chatTime") AS last_in
+        FROM "Message" m JOIN answered a USING ("conversationId")
+       WHERE m.direction = 'INBOUND' AND (a.at IS NULL OR m."chatTime" > a.at) GROUP BY 1
+    )
+    SELECT w."conversationId"::text AS id, w.since, w.last_in,
+           (SELECT coalesce(m."agentAccount", '') FROM "Message" m WHERE m."conversationId" = w."conversationId" ORDER BY m."chatTime" DESC, m.id DESC LIMIT 1) AS agent
+      FROM waiting w ORDER BY w.since, w."conversationId"`, [tenantId]);
+}
+
+interface CountsQuery { from: number; to: number; zone: string; interval: 'HOUR' | 'DAY' | 'RANGE'; groupBy: string[]; where: Record<string, unknown> }
+const GROUPS: Record<string, string> = {
+  DIRECTION: 'direction', STATUS: 'status', CONTENT_TYPE: '"contentType"', CHAT_TYPE: '"chatType"', AGENT: '"agentAccount"', ACCOUNT: '"accountWhatsIdBare"',
+};
+const FIELD_OF: Record<string, string> = { DIRECTION: 'direction', STATUS: 'status', CONTENT_TYPE: 'contentType', CHAT_TYPE: 'chatType', AGENT: 'agentAccount', ACCOUNT: 'accountWhatsId' };
+
+const countsQueryArb: fc.Arbitrary<CountsQuery> = fc
+  .record({
+    a: fc.integer({ min: -4, max: SLOTS + 4 }), len: fc.integer({ min: 1, max: SLOTS + 8 }),
+    zone: fc.constantFrom(...ZONES), interval: fc.constantFrom('HOUR' as const, 'DAY' as const, 'RANGE' as const),
+    groupBy: fc.subarray(Object.keys(GROUPS)),
+    where: fc.oneof({ weight: 2, arbitrary: fc.constant({}) }, fc.record({
+      direction: fc.constantFrom('OUTBOUND', 'INBOUND'), status: fc.subarray([...MESSAGE_STATUSES], { minLength: 1 }),
+      contentType: fc.subarray([...CONTENT], { minLength: 1 }), chatType: fc.constantFrom('PRIVATE', 'GROUP'),
+      agentAccount: fc.subarray(['alice', 'bob', ''], { minLength: 1 }), accountWhatsId: fc.subarray(ACCOUNTS, { minLength: 1 }),
+    }, { requiredKeys: [] })),
+  })
+  // Half the ranges on whole hours: those read the hourly roll-ups in whole-hour zones.
+  .chain((r) => fc.boolean().map((hours) => (hours ? { ...r, a: r.a - (r.a % 4), len: Math.max(4, r.len - (r.len % 4)) } : r)))
+  .map((r) => ({ from: BASE + r.a * 900_000, to: BASE + (r.a + r.len) * 900_000, zone: r.zone, interval: r.interval, groupBy: r.groupBy, where: r.where }));
+
+async function countsRecount(tenantId: string, c: CountsQuery) {
+  const params: unknown[] = [tenantId, new Date(c.from).toISOString(), new Date(c.to).toISOString(), c.zone];
+  const cond = [`"tenantId" = $1`, `"chatTime" >= $2::timestamptz`, `"chatTime" < $3::timestamptz`];
+  const w = c.where as Record<string, unknown>;
+  const add = (sql: string, v: unknown) => { params.push(v); cond.push(sql.replace('?', `$${params.length}`)); };
+  if (w.direction) add(`direction = ?::"Direction"`, w.direction);
+  if (w.status) add(`status = ANY(?::"MessageStatus"[])`, w.status);
+  if (w.contentType) add(`"contentType" = ANY(?::"ContentType"[])`, w.contentType);
+  if (w.chatType) add(`"chatType" = ?::"ChatType"`, w.chatType);
+  if (w.agentAccount) add(`coalesce("agentAccount", '') = ANY(?::text[])`, w.agentAccount);
+  if (w.accountWhatsId) add(`"accountWhatsIdBare" = ANY(?::text[])`, (w.accountWhatsId as string[]).map((a) => a.replace(/@c\.us$/, '')));
+  const bucket = c.interval === 'RANGE' ? `($2::timestamptz AT TIME ZONE $4)` : `date_trunc('${c.interval.toLowerCase()}', "chatTime" AT TIME ZONE $4)`;
+  const dims = c.groupBy.map((g) => (g === 'AGENT' ? `nullif(coalesce("agentAccount", ''), '')` : GROUPS[g]!));
+  const rows = await q(`SELECT to_char(b, 'YYYY-MM-DD"T"HH24:MI') AS local, ${dims.map((d, i) => `${d}::text AS d${i}, `).join('')} count(*)::int AS n
+                          FROM (SELECT ${bucket} AS b, * FROM "Message" WHERE ${cond.join(' AND ')}) m
+                         GROUP BY b${dims.map((_, i) => `, ${i + 2}`).join('')} ORDER BY b${dims.map((_, i) => `, ${i + 2}`).join('')}`, params);
+  return rows.map((r) => [r.local, ...c.groupBy.map((_, i) => r[`d${i}`]), r.n]);
+}
+
+let nextTenant = 5000n;
+
+test('roll-ups and every aggregate query equal a GROUP BY recount after any mix of deliveries', { timeout: 600_000 }, async (ctx) => {
+  let runs = 0;
+  let queries = 0;
+  await fc.assert(
+    fc.asyncProperty(scenarioArb, fc.array(countsQueryArb, { minLength: 3, maxLength: 6 }), async ({ specs, steps }, countQueries) => {
+      runs++;
+      const tenant = await t.createTenant(nextTenant++, 'aggregates');
+      const tenantId = tenant.tenantId.toString();
+      await deliver(tenant.tenantId, specs, steps);
+      await assertRollupsEqualRecount(tenantId);
+
+      const expectedQueue = await awaitingRecount(tenantId);
+      const kept = await q(`SELECT "conversationId"::text AS id, since, "lastInboundAt" AS last_in, "agentAccount" AS agent FROM "ConversationAwaitingReply" WHERE "tenantId" = $1 ORDER BY since, "conversationId"`, [tenantId]);
+      assert.deepEqual(kept, expectedQueue, 'the awaiting-reply queue differs from a recount');
+
+      for (const c of countQueries) {
+        queries++;
+        const res = await t.graphql<{ messageCounts: { total: number; rows: Record<string, unknown>[] } }>(
+          `query($from: DateTime!, $to: DateTime!, $tz: String, $i: CountInterval, $g: [MessageCountDimension!], $w: MessageCountWhere) {
+             messageCounts(from: $from, to: $to, timeZone: $tz, interval: $i, groupBy: $g, where: $w) {
+               total rows { bucketLocal direction status contentType chatType agentAccount accountWhatsId count } } }`,
+          { from: new Date(c.from).toISOString(), to: new Date(c.to).toISOString(), tz: c.zone, i: c.interval, g: c.groupBy, w: c.where },
+          tenant.adminKey,
+        );
+        assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
+        const got = res.body.data!.messageCounts.rows.map((r) => [r.bucketLocal, ...c.groupBy.map((g) => r[FIELD_OF[g]!]), r.count]);
+        const expected = await countsRecount(tenantId, c);
+        // Buckets come in time order; within one, the order of the split values is not part of the contract.
+        const canonical = (rows: unknown[][]) => rows.map((r) => JSON.stringify(r)).sort();
+        assert.deepEqual([...new Set(got.map((r) => r[0]))], [...new Set(expected.map((r) => r[0]))], 'bucket order');
+        assert.deepEqual(canonical(got), canonical(expected), `messageCounts ${JSON.stringify(c)}`);
+        assert.equal(res.body.data!.messageCounts.total, expected.reduce((s, r) => s + (r.at(-1) as number), 0));
+      }
+    }),
+    { numRuns: Number(process.env.FC_RUNS ?? 60), seed: process.env.FC_SEED ? Number(process.env.FC_SEED) : 21, path: process.env.FC_PATH, endOnFailure: true },
+  );
+  ctx.diagnostic(`${runs} scenarios, ${queries} messageCounts queries compared with a recount`);
+});
+
+test('awaitingReply and agentLoad over GraphQL: wait times, filters, per-agent counts', async () => {
+  const tenant = await t.createTenant(nextTenant++, 'queue');
+  const now = Date.now();
+  const at = (minutesAgo: number) => new Date(Math.floor((now - minutesAgo * 60_000) / 1000) * 1000);
+  const m = (id: string, friend: string, inbound: boolean, minutesAgo: number, agent: string, account = ACCOUNTS[0]!): ApiMessageInput => ({
+    accountWhatsId: account, whatsMessageId: id, friendWhatsId: friend, agentAccount: agent, direction: inbound ? 'INBOUND' : 'OUTBOUND',
+    chatType: 'PRIVATE', contentType: 'TEXT', content: id, status: 'DELIVERED', chatTime: at(minutesAgo),
+  });
+  await t.services.ingest.store(tenant.tenantId, {
+    messages: normaliseApiMessages([
+      m('q1', '447700000011', true, 50, 'alice'), m('q2', '447700000011', false, 40, 'alice'), m('q3', '447700000011', true, 30, 'alice'),
+      m('q4', '447700000012', true, 20, 'bob'), m('q5', '447700000012', true, 10, 'bob'),
+      m('q6', '447700000013', true, 5, 'bob', ACCOUNTS[1]!), m('q7', '447700000013', false, 4, 'bob', ACCOUNTS[1]!),
+    ]),
+  });
+  const res = await t.graphql<{ awaitingReply: { total: number; oldestSince: string; items: { agentAccount: string; since: string; conversation: { friendWhatsId: string } }[] } }>(
+    `{ awaitingReply { total oldestSince items { since agentAccount conversation { friendWhatsId } } } }`, {}, tenant.adminKey);
+  assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
+  const queue = res.body.data!.awaitingReply;
+  assert.equal(queue.total, 2);
+  assert.deepEqual(queue.items.map((i) => [i.conversation.friendWhatsId, i.agentAccount, i.since]),
+    [['447700000011', 'alice', at(30).toISOString()], ['447700000012', 'bob', at(20).toISOString()]]);
+  assert.equal(queue.oldestSince, at(30).toISOString());
+
+  const bob = await t.graphql<{ awaitingReply: { total: number } }>(`{ awaitingReply(where: { agentAccount: ["bob"] }, first: 1) { total items { agentAccount } } }`, {}, tenant.adminKey);
+  assert.deepEqual(bob.body.data, { awaitingReply: { total: 1, items: [{ agentAccount: 'bob' }] } });
+
+  // A reply takes the conversation off the queue.
+  await t.services.ingest.store(tenant.tenantId, { messages: normaliseApiMessages([m('q8', '447700000012', false, 1, 'bob')]) });
+  const after = await t.graphql<{ awaitingReply: { total: number } }>(`{ awaitingReply { total } }`, {}, tenant.adminKey);
+  assert.equal(after.body.data!.awaitingReply.total, 1);
+
+  const from = new Date(Math.floor((now - 86_400_000) / 900_000) * 900_000).toISOString();
+  const to = new Date(Math.ceil((now + 60_000) / 900_000) * 900_000).toISOString();
+  const load = await t.graphql<{ agentLoad: unknown[] }>(`query($f: DateTime!, $t: DateTime!) { agentLoad(from: $f, to: $t) { agentAccount messagesSent messagesReceived awaitingReply } }`, { f: from, t: to }, tenant.adminKey);
+  assert.deepEqual(load.body.data!.agentLoad, [
+    { agentAccount: 'alice', messagesSent: 1, messagesReceived: 2, awaitingReply: 1 },
+    { agentAccount: 'bob', messagesSent: 2, messagesReceived: 3, awaitingReply: 0 },
+  ]);
+});
+
+test('aggregate arguments: a clear BAD_USER_INPUT naming the argument', async () => {
+  const cases: [string, RegExp][] = [
+    ['{ messageCounts(from: "2024-01-01T00:07:00Z", to: "2024-01-02T00:00:00Z") { total } }', /from must be on a quarter hour/],
+    ['{ messageCounts(from: "2024-01-02T00:00:00Z", to: "2024-01-01T00:00:00Z") { total } }', /to must be after from/],
+    ['{ messageCounts(from: "2020-01-01T00:00:00Z", to: "2024-01-01T00:00:00Z") { total } }', /at most 2400 buckets/],
+    ['{ messageCounts(from: "2024-01-01T00:00:00Z", to: "2024-01-02T00:00:00Z", timeZone: "+08:00") { total } }', /timeZone must be an IANA zone/],
+    ['{ awaitingReply(first: 501) { total } }', /first must be between 0 and 500/],
+  ];
+  for (const [query, message] of cases) {
+    const res = await t.graphql(query);
+    assert.equal(res.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT', query);
+    assert.match(res.body.errors![0]!.message, message);
+  }
+});
+
+test('messageCountsChanged pushes the touched bucket with its new numbers (SSE); another tenant\'s events push nothing', async () => {
+  const tenant = await t.createTenant(nextTenant++, 'live counts');
+  const other = await t.createTenant(nextTenant++, 'other');
+  const controller = new AbortController();
+  const res = await t.app.fetch('http://localhost/graphql', {
+    method: 'POST', signal: controller.signal,
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${tenant.adminKey}` },
+    body: JSON.stringify({ query: 'subscription { messageCountsChanged(timeZone: "Asia/Kolkata", groupBy: [DIRECTION, STATUS]) { bucketStart bucketLocal total rows { direction status count } } }' }),
+  });
+  assert.equal(res.status, 200);
+  const events: { bucketStart: string; bucketLocal: string; total: number; rows: unknown[] }[] = [];
+  let wake: (() => void) | null = null;
+  let done = false;
+  // Reading stops at the first event after `done` (leaving the loop cancels the stream, which ends the subscription).
+  const reading = readSseEvents(res, (event, data) => {
+    if (event !== 'next' || !data) return false;
+    if (done) return true;
+    events.push(JSON.parse(data).data.messageCountsChanged);
+    wake?.();
+    return false;
+  });
+  const next = async (n: number) => {
+    const deadline = Date.now() + 10_000;
+    while (events.length < n && Date.now() < deadline) await new Promise<void>((r) => { wake = r; setTimeout(r, 200); });
+    assert.ok(events.length >= n, `expected ${n} pushes, got ${events.length}`);
+    return events[n - 1]!;
+  };
+  await new Promise((r) => setTimeout(r, 100));
+  const at = new Date('2024-01-05T10:40:00Z'); // 16:10 in Kolkata: the bucket 16:00 starts at 10:30Z
+  const msg = (id: string, inbound: boolean): ApiMessageInput => ({
+    accountWhatsId: ACCOUNTS[0]!, whatsMessageId: id, friendWhatsId: FRIENDS[0]!, direction: inbound ? 'INBOUND' : 'OUTBOUND',
+    chatType: 'PRIVATE', contentType: 'TEXT', content: id, status: 'SENT', chatTime: at,
+  });
+  await t.services.ingest.store(other.tenantId, { messages: normaliseApiMessages([msg('x1', true)]) });
+  await t.services.ingest.store(tenant.tenantId, { messages: normaliseApiMessages([msg('l1', true), msg('l2', false)]) });
+  const first = await next(1);
+  assert.deepEqual(first, {
+    bucketStart: '2024-01-05T10:30:00.000Z', bucketLocal: '2024-01-05T16:00', total: 2,
+    rows: [{ direction: 'OUTBOUND', status: 'SENT', count: 1 }, { direction: 'INBOUND', status: 'SENT', count: 1 }],
+  });
+  await t.services.ingest.store(tenant.tenantId, { statusUpdates: normaliseApiStatusUpdates([{ whatsMessageId: 'l2', status: 'READ', reachedAt: new Date() }]) });
+  const second = await next(2);
+  assert.deepEqual(second.rows, [{ direction: 'OUTBOUND', status: 'READ', count: 1 }, { direction: 'INBOUND', status: 'SENT', count: 1 }]);
+  await new Promise((r) => setTimeout(r, 600));
+  assert.equal(events.length, 2, 'the other tenant\'s message pushed nothing');
+  done = true;
+  await t.services.ingest.store(tenant.tenantId, { messages: normaliseApiMessages([msg('l3', true)]) });
+  await reading;
+  controller.abort();
+});
