@@ -87,7 +87,7 @@ builder.node(ContactRef, {
         args: { where: t.arg({ type: ConversationWhere }), orderBy: t.arg({ type: ConversationOrderEnum }) },
         resolve: async (c, args, ctx, info) => {
           const tenantId = tenantOf(ctx);
-          const filter = conversationFilterOf(args.where);
+          const filter = await conversationFilterOf(ctx, args.where);
           const timeZone = ctx.services.config.legacyTimeZone;
           const page = await ctx.loaders.contactConversations.load({
             parentId: c.id,
@@ -107,7 +107,7 @@ builder.node(ContactRef, {
         args: { where: t.arg({ type: MessageWhere }), orderBy: t.arg({ type: MessageOrderEnum }) },
         resolve: async (c, args, ctx, info) => {
           const tenantId = tenantOf(ctx);
-          const filter = messageFilterOf(args.where);
+          const filter = await messageFilterOf(ctx, args.where);
           const timeZone = ctx.services.config.legacyTimeZone;
           const query = { tenantId, filter, order: args.orderBy ?? 'CHAT_TIME_DESC', ...messagePageRequest(args, info), timeZone } as const;
           const page = selectsPage(info) ? await ctx.loaders.contactMessages.load({ parentId: c.id, query }) : EMPTY_PAGE;

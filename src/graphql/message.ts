@@ -16,6 +16,7 @@ import { ChatTypeEnum, ContentTypeEnum, DirectionEnum, MessageStatusEnum, Origin
 import { rowIdOf, tenantOf } from './ids.ts';
 import { ContactRef, ConversationRef, MessageRef } from './refs.ts';
 import type { Context } from './context.ts';
+import { agentFilterOf } from './agent-filter.ts';
 
 export const MESSAGE_CURSOR = 'M';
 /** A row's cursor; a search result by relevance carries its rank (`_rank`) in it too. */
@@ -52,14 +53,22 @@ export const MessageWhere = builder.inputType('MessageWhere', {
       description: "The contact's CRM id (userProfile.id, a decimal string): the messages carrying its profile and the others of the conversations linked to it.",
     }),
     whatsMessageIds: t.stringList({ description: 'WhatsApp message ids.' }),
+    agent: t.id({
+      description: "An Agent id: the agent's messages, those naming its login (MSG_SYNC) or one of its seat ids (CLIENT_SYNC), on every account it served.",
+    }),
+    agentSeatId: t.string({
+      description: "A seat id through the agent directory: the messages naming it (CLIENT_SYNC) and those naming its agent's login (MSG_SYNC) on the accounts the seat was seen on. `agentId` matches the seat id as stored only.",
+    }),
   }),
 });
 
 type MessageWhereShape = typeof MessageWhere.$inferInput;
 
-export function messageFilterOf(where: MessageWhereShape | null | undefined): MessageFilter {
+export async function messageFilterOf(ctx: Context, where: MessageWhereShape | null | undefined): Promise<MessageFilter> {
   if (!where) return {};
+  const agent = await agentFilterOf(ctx, { agent: where.agent, seatId: where.agentSeatId }, { agent: 'where.agent', seatId: 'where.agentSeatId' });
   return {
+    ...(agent ? { agent } : {}),
     conversationId: where.conversationId ? rowIdOf(String(where.conversationId), 'Conversation', 'where.conversationId') : null,
     contactId: where.contactId ? rowIdOf(String(where.contactId), 'Contact', 'where.contactId') : null,
     friendWhatsId: where.friendWhatsId,
@@ -205,6 +214,7 @@ const MESSAGE_FIELD_COLUMNS: Record<string, readonly MessageColumn[]> = {
   __typename: [], id: [], recordId: [], chatTime: [], conversation: [], contact: [],
   whatsMessageId: ['whatsMessageId'], syncId: ['syncId'], accountWhatsId: ['accountWhatsId'], senderWhatsId: ['senderWhatsId'],
   friendWhatsId: ['friendWhatsId'], friendName: ['friendName'], agentId: ['agentId'], agentAccount: ['agentAccount'],
+  agent: ['agentId', 'agentAccount', 'accountWhatsId'], agentSeatId: ['agentId', 'agentAccount', 'accountWhatsId'], agentLogin: ['agentId', 'agentAccount', 'accountWhatsId'],
   direction: ['direction'], chatType: ['chatType'], contentType: ['contentType'], msgPageContentType: ['contentType'],
   clientContentType: ['contentType'], status: ['status'], pendingAt: ['pendingAt'], sentAt: ['sentAt'],
   deliveredAt: ['deliveredAt'], readAt: ['readAt'], origin: ['origin'], taskId: ['taskId'], taskInfoId: ['taskInfoId'],
@@ -238,7 +248,7 @@ export async function rootMessages(
   const request = messagePageRequest(args, info);
   // A search result's snippet is cut from its searched text.
   if (search && request.columns) request.columns = [...request.columns, 'searchText'];
-  const filter = { ...messageFilterOf(args.where), ...(search ? { search } : {}) };
+  const filter = { ...(await messageFilterOf(ctx, args.where)), ...(search ? { search } : {}) };
   const timeZone = ctx.services.config.legacyTimeZone;
   // Only totalCount selected: no page to read.
   const rows = selectsPage(info)

@@ -86,8 +86,9 @@ export function userIdOf(agentId: string | null): number | bigint | null {
 export function msgPageRecord(node: MsgPageNode) {
   return {
     id: node.recordId,
-    userId: userIdOf(node.agentId),
-    username: node.agentAccount ?? '',
+    // The message's own seat id and login, else the agent directory's (README "Agents").
+    userId: userIdOf(node.agentSeatId),
+    username: node.agentLogin ?? '',
     whatsId: node.accountWhatsId,
     actionType: actionTypeOf(node.direction),
     chatType: chatTypeCodeOf(node.chatType),

@@ -69,7 +69,7 @@ test('readMsgPageRequest: refusals name the field', () => {
 });
 
 const node = (over: Partial<MsgPageQuery['messagePage']['nodes'][number]> = {}): MsgPageQuery['messagePage']['nodes'][number] => ({
-  recordId: '2082', agentId: '1255', agentAccount: 'kubrick108', accountWhatsId: '86131xxxxxx', direction: 'OUTBOUND', chatType: 'PRIVATE',
+  recordId: '2082', agentSeatId: '1255', agentLogin: 'kubrick108', accountWhatsId: '86131xxxxxx', direction: 'OUTBOUND', chatType: 'PRIVATE',
   rawContent: '这里是China', msgPageContentType: 0, friendWhatsId: '91844xxxxxx', friendName: null,
   chatTime: '2024-12-03T11:30:47.000Z', createdAt: '2024-12-03T12:50:30.000Z', ...over,
 });
@@ -82,7 +82,7 @@ test('msgPageRecord: the seed record keys in order; codes, epoch ms, "" for unkn
     id: '2082', userId: 1255, username: 'kubrick108', whatsId: '86131xxxxxx', actionType: 1, chatType: 1, content: '这里是China', contentType: 0,
     friendWhatsId: '91844xxxxxx', friendName: '', chatTime: 1733225447000, createTime: 1733230230000,
   });
-  const inbound = msgPageRecord(node({ direction: 'INBOUND', chatType: 'GROUP', agentAccount: null, agentId: null, friendName: 'Evbuomwan Lawrence' }));
+  const inbound = msgPageRecord(node({ direction: 'INBOUND', chatType: 'GROUP', agentLogin: null, agentSeatId: null, friendName: 'Evbuomwan Lawrence' }));
   assert.deepEqual([inbound.actionType, inbound.chatType, inbound.username, inbound.userId, inbound.friendName], [2, 2, '', null, 'Evbuomwan Lawrence']);
 });
 
@@ -92,7 +92,7 @@ test('userIdOf: exact digits beyond 2^53, null for unknown or non-numeric agent 
   assert.equal(userIdOf('007'), 7);
   assert.equal(userIdOf('agent-7'), null);
   assert.equal(userIdOf(null), null);
-  const page = msgPageResponse({ messagePage: { totalCount: 21, nodes: [node({ agentId: '9223372036854775807' })] } }, { current: 3, pageSize: 10 });
+  const page = msgPageResponse({ messagePage: { totalCount: 21, nodes: [node({ agentSeatId: '9223372036854775807' })] } }, { current: 3, pageSize: 10 });
   const text = legacyJsonText(page);
   assert.ok(text.startsWith('{"code":200,"message":"Success","data":{"records":[{"id":"2082","userId":9223372036854775807,"username":"kubrick108",'), text);
   assert.ok(text.endsWith('"total":21,"size":10,"current":3,"pages":3}}'), text);
@@ -109,9 +109,9 @@ test('readPastRecordsRequest: the seed example (pageno) and pageNo; refusals nam
     custServId: '2844', oocDate: null, convType: null, receId: null, pageNo: 2, pageSize: 5,
   });
   assert.deepEqual(pastRecordsVariables(expected), {
-    where: { agentId: '2844', day: '2023-07-01', contactExternalId: '187' }, page: 1, pageSize: 10, receId: '187', withContact: true,
+    where: { agentSeatId: '2844', day: '2023-07-01', contactExternalId: '187' }, page: 1, pageSize: 10, receId: '187', withContact: true,
   });
-  assert.deepEqual(pastRecordsVariables({ ...expected, oocDate: null, receId: null }), { where: { agentId: '2844' }, page: 1, pageSize: 10, receId: '', withContact: false });
+  assert.deepEqual(pastRecordsVariables({ ...expected, oocDate: null, receId: null }), { where: { agentSeatId: '2844' }, page: 1, pageSize: 10, receId: '', withContact: false });
   refused(() => readPastRecordsRequest(body({ pageNo: 1, pageSize: 1 }), zone), 'custServId: is required');
   refused(() => readPastRecordsRequest(body({ custServId: true, pageNo: 1, pageSize: 1 }), zone), 'custServId');
   refused(() => readPastRecordsRequest(body({ custServId: '1', pageSize: 1 }), zone), 'pageNo: is required', 'pageno');
