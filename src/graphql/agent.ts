@@ -7,7 +7,9 @@ import { GraphQLError } from 'graphql';
 import type { Agent, AgentAccount } from '../domain/agent-directory.ts';
 import { seatKey, loginKey } from '../domain/agent-directory.ts';
 import { bareWhatsId } from '../domain/whats-id.ts';
-import { identitiesOf } from '../read/agents.ts';
+import { identitiesOf, loadAgentDirectory } from '../read/agents.ts';
+import { agentProfileProblem, MAX_SEAT_IDS, setAgentProfile } from '../ingest/agent-profiles.ts';
+import { ADMIN, errors, targetTenant } from './admin.ts';
 import { conversationPages, countConversations } from '../read/conversations.ts';
 import { countMessages, messagePage } from '../read/messages.ts';
 import { pageRequest, toConnection } from '../read/pagination.ts';
@@ -151,6 +153,41 @@ builder.objectFields(ConversationRef, (t) => ({
         if (agent) agents.set(agent.key, agent);
       }
       return [...agents.values()].sort((a, b) => (a.key < b.key ? -1 : 1));
+    },
+  }),
+}));
+
+const SetAgentInput = builder.inputType('SetAgentInput', {
+  description: 'An agent as an admin sets it: the fields given change, the others are kept.',
+  fields: (t) => ({
+    tenantId: t.string({ description: 'Required with the operator key; an ADMIN key sets its own tenant.' }),
+    login: t.string({ required: true, description: 'The login (MSG_SYNC userName).' }),
+    name: t.string({ description: 'The display name; null clears it.' }),
+    seatIds: t.stringList({
+      description: `Its seat ids (CLIENT_SYNC userId), replacing those set before; a seat id set for another login moves here. These ties win over learned ones. At most ${MAX_SEAT_IDS}.`,
+    }),
+  }),
+});
+
+const SetAgentPayload = builder.objectRef<{ agent: Agent }>('SetAgentPayload').implement({
+  fields: (t) => ({ agent: t.field({ type: AgentRef, description: 'The agent as the directory sees it now.', resolve: (p) => p.agent }) }),
+});
+
+builder.mutationFields((t) => ({
+  setAgent: t.field({
+    type: SetAgentPayload,
+    description: "Sets an agent's display name and seat ids in the directory (where the CRM never sends both halves). Needs ADMIN (its own tenant) or the operator key.",
+    authScopes: ADMIN,
+    errors: errors('SetAgent'),
+    args: { input: t.arg({ type: SetAgentInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const tenantId = targetTenant(ctx, input.tenantId, 'input.tenantId');
+      const profile = { login: input.login, ...('name' in input ? { name: input.name ?? null } : {}), ...(input.seatIds != null ? { seatIds: input.seatIds } : {}) };
+      const problem = agentProfileProblem(profile, 'input.');
+      if (problem) throw new GraphQLError(problem, { extensions: { code: 'BAD_USER_INPUT' } });
+      await setAgentProfile(ctx.services.db.pool, tenantId, profile);
+      const agent = (await loadAgentDirectory(ctx.services.db.pool, tenantId.toString())).byLogin(input.login)!;
+      return { agent };
     },
   }),
 }));

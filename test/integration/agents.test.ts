@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { uniqueTimestamp } from '../support/seeds.ts';
 import { msgSyncAccessToken } from '../../src/auth/webhook-signatures.ts';
+import { openCliDatabase } from '../support/cli.ts';
 
 let t: TestApp;
 type Obj = Record<string, any>;
@@ -165,4 +166,50 @@ test('a seat seen with no login is an agent of its own; its id still finds it on
   await msgSync('carol', '8613900000003', F2, 902, '16:05', 'carol\'s customer writes');
   const tied = await gql(`query($id: ID!) { node(id: $id) { ... on Agent { login seatIds } } }`, { id: lone.agent.id });
   assert.deepEqual(tied.node, { login: 'carol', seatIds: ['5001'] });
+});
+
+test('setAgent (ADMIN): ties where the CRM never sends both halves; msgPage then fills them; READ keys and bad input refused', async () => {
+  // Seat 6001 only ever on D (CLIENT_SYNC), login dave only ever on E (MSG_SYNC): never tied by learning.
+  await clientSync('6001', '8613900000004', F1, '17:00', 'dave via the client');
+  await msgSync('dave', '8613900000005', F2, 902, '17:05', 'dave via the CRM');
+  assert.equal((await gql(`{ agent(seatId: "6001") { login } }`)).agent.login, null);
+  const SET = `mutation ($input: SetAgentInput!) { setAgent(input: $input) { __typename ... on AdminError { code message } ... on SetAgentPayload { agent { login name seatIds accounts { accountWhatsId seatId } } } } }`;
+  const forbidden = await t.graphql(SET, { input: { login: 'dave', seatIds: ['6001'] } }, t.tenant.readKey);
+  assert.ok(forbidden.body.errors?.length, JSON.stringify(forbidden.body));
+  const bad = await t.graphql(SET, { input: { login: 'dave', seatIds: [''] } });
+  assert.equal(bad.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+  assert.match(bad.body.errors![0]!.message, /input\.seatIds/);
+  const set = await t.graphql<Obj>(SET, { input: { login: 'dave', name: 'Dave D.', seatIds: ['6001'] } });
+  assert.equal(set.body.errors, undefined, JSON.stringify(set.body.errors));
+  assert.deepEqual(set.body.data!.setAgent, {
+    __typename: 'SetAgentPayload',
+    agent: { login: 'dave', name: 'Dave D.', seatIds: ['6001'], accounts: [{ accountWhatsId: '8613900000004', seatId: '6001' }, { accountWhatsId: '8613900000005@c.us', seatId: null }] },
+  });
+  // The name is kept when not given; the seat's old id now finds dave.
+  const renamed = await t.graphql<Obj>(SET, { input: { login: 'dave', seatIds: ['6001', '6002'] } });
+  assert.equal(renamed.body.data!.setAgent.agent.name, 'Dave D.');
+  assert.equal((await gql(`{ agent(seatId: "6001") { login name } }`)).agent.login, 'dave');
+  const res = await post('/wscrm-bus-api/open/message/msgPage', { tenantId: 82, info: { whatsId: '8613900000004' } }, { token: t.tenant.readKey });
+  assert.deepEqual(res.json.data.records.map((r: Obj) => [r.userId, r.username]), [[6001, 'dave']]);
+  // Another tenant's id is refused to this tenant's ADMIN key.
+  const other = await t.graphql(SET, { input: { tenantId: '999', login: 'dave' } });
+  assert.equal(other.body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
+});
+
+test('chatgraph agent set, on the database', async () => {
+  const db = await openCliDatabase();
+  try {
+    assert.equal((await db.cli(['tenant', 'create', '--id', '82', '--name', 'Acme'])).code, 0);
+    const set = await db.cli(['agent', 'set', '--tenant', '82', '--login', 'erin', '--name', 'Erin', '--seats', '7001, 7002']);
+    assert.equal(set.code, 0, set.stderr);
+    assert.equal(set.stdout.trim(), 'agent erin ("Erin"): seats 7001,7002; accounts -');
+    const bad = await db.cli(['agent', 'set', '--tenant', '82', '--login', '']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--login/);
+    const missing = await db.cli(['agent', 'set', '--tenant', '83', '--login', 'erin']);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /tenant 83 does not exist/);
+  } finally {
+    await db.close();
+  }
 });
