@@ -23,6 +23,25 @@ const CustomField = builder.objectRef<{ key: string; value: unknown }>('CustomFi
   }),
 });
 
+/**
+ * The custom fields in the CRM's order: the stored object (jsonb, which sorts
+ * its keys) read in the order of extendsMap, the string they came as. Keys
+ * that look like array indexes ("1", "2") come first whatever the order: a
+ * JavaScript object keeps them so.
+ */
+function orderedCustomFields(c: Pick<ContactRow, 'customFields' | 'extendsMap'>): [string, unknown][] {
+  const fields = (c.customFields ?? {}) as Record<string, unknown>;
+  let order: string[] = [];
+  try {
+    const parsed: unknown = c.extendsMap ? JSON.parse(c.extendsMap) : null;
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) order = Object.keys(parsed);
+  } catch {
+    /* not JSON: the stored order */
+  }
+  const keys = [...new Set([...order.filter((k) => Object.hasOwn(fields, k)), ...Object.keys(fields)])];
+  return keys.map((k) => [k, fields[k]]);
+}
+
 const ContactOrderEnum = builder.enumType('ContactOrder', {
   values: { NEWEST_FIRST: { description: 'The default.' }, OLDEST_FIRST: {} } as const,
 });
@@ -76,9 +95,9 @@ builder.node(ContactRef, {
     customFields: t.field({
       type: [CustomField],
       description: 'Custom fields parsed from extendsMap, in their order.',
-      resolve: (c) => Object.entries(c.customFields ?? {}).map(([key, value]) => ({ key, value })),
+      resolve: (c) => orderedCustomFields(c).map(([key, value]) => ({ key, value })),
     }),
-    customFieldsJson: t.field({ type: 'JSON', description: 'The custom fields as one JSON object.', resolve: (c) => c.customFields ?? {} }),
+    customFieldsJson: t.field({ type: 'JSON', description: 'The custom fields as one JSON object, in their order.', resolve: (c) => Object.fromEntries(orderedCustomFields(c)) }),
     createdAt: t.field({ type: 'DateTime', resolve: (c) => c.createdAt }),
     updatedAt: t.field({ type: 'DateTime', resolve: (c) => c.updatedAt }),
     conversations: t.connection(

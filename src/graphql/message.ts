@@ -48,7 +48,9 @@ export const MessageWhere = builder.inputType('MessageWhere', {
     chatTimeFrom: t.field({ type: 'DateTime', description: 'Chat time at or after.' }),
     chatTimeTo: t.field({ type: 'DateTime', description: 'Chat time at or before.' }),
     day: t.string({ description: 'A local day "YYYY-MM-DD" in the legacy time zone (LEGACY_TIME_ZONE).' }),
-    contactTag: t.string({ description: "Messages of contacts carrying this tag." }),
+    contactTag: t.string({
+      description: "Messages of the contacts carrying this tag: those carrying their profile and the others of the conversations linked to them (as contactExternalId).",
+    }),
     contactExternalId: t.string({
       description: "The contact's CRM id (userProfile.id, a decimal string): the messages carrying its profile and the others of the conversations linked to it.",
     }),
@@ -130,7 +132,7 @@ builder.node(MessageRef, {
     msgPageContentType: t.int({ description: "The content type in msgPage's numbering.", resolve: (m) => msgPageCodeOf(m.contentType) }),
     clientContentType: t.int({ description: "The content type in the client's numbering.", resolve: (m) => clientCodeOf(m.contentType) }),
     status: t.field({ type: MessageStatusEnum, resolve: (m) => m.status }),
-    pendingAt: t.field({ type: 'DateTime', nullable: true, description: 'When it was PENDING (not yet on WhatsApp\'s server).', resolve: (m) => m.pendingAt }),
+    pendingAt: t.field({ type: 'DateTime', nullable: true, description: "When it was PENDING (not yet on WhatsApp's server): its chat time, whichever webhook brought it (the moment it was written); null when first seen past PENDING.", resolve: (m) => m.pendingAt }),
     sentAt: t.field({ type: 'DateTime', nullable: true, resolve: (m) => m.sentAt }),
     deliveredAt: t.field({ type: 'DateTime', nullable: true, resolve: (m) => m.deliveredAt }),
     readAt: t.field({ type: 'DateTime', nullable: true, resolve: (m) => m.readAt }),
@@ -225,7 +227,7 @@ const CONTACT_FIELD_COLUMNS: Record<string, readonly ContactColumn[]> = {
   __typename: [], id: [], conversations: [], messages: [],
   externalId: ['externalId'], name: ['name'], whatsId: ['whatsId'], ownerName: ['ownerName'], income: ['income'],
   profession: ['profession'], description: ['description'], email: ['email'], address: ['address'], tags: ['tags'],
-  customFields: ['customFields'], customFieldsJson: ['customFields'], createdAt: ['createdAt'], updatedAt: ['updatedAt'],
+  customFields: ['customFields', 'extendsMap'], customFieldsJson: ['customFields', 'extendsMap'], createdAt: ['createdAt'], updatedAt: ['updatedAt'],
 };
 
 function columnsFor<C extends string>(fields: Set<string>, table: Record<string, readonly C[]>): C[] | undefined {

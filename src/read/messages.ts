@@ -121,7 +121,10 @@ export function messageConditions(tenantId: string, filter: MessageFilter, param
     c.push(`m."chatTime" >= ${params.add(range.start.toISOString())}::timestamptz AND m."chatTime" < ${params.add(range.end.toISOString())}::timestamptz`);
   }
   if (filter.contactTag) {
-    c.push(`m."contactId" IN (SELECT id FROM "Contact" WHERE "tenantId" = ${params.add(tenantId)}::bigint AND tags @> ARRAY[${params.add(filter.contactTag)}]::text[])`);
+    // One meaning for the contact filters (as contactExternalId below): the
+    // contacts' messages and the others of the conversations linked to them.
+    const tagged = `(SELECT id FROM "Contact" WHERE "tenantId" = ${params.add(tenantId)}::bigint AND tags @> ARRAY[${params.add(filter.contactTag)}]::text[])`;
+    c.push(`(m."contactId" IN ${tagged} OR m."conversationId" IN (SELECT id FROM "Conversation" WHERE "tenantId" = ${params.add(tenantId)}::bigint AND "contactId" IN ${tagged}))`);
   }
   if (filter.contactExternalId) {
     // A contact's messages are those carrying its profile (MSG_SYNC) and the

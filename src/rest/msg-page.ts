@@ -6,6 +6,7 @@
 import { actionTypeOf, chatTypeCodeOf, chatTypeFromCode, directionFromActionType } from '../domain/codes.ts';
 import { contentTypeFromClientCode, contentTypeFromMsgPageCode, type ContentType } from '../domain/content-type.ts';
 import { toExactDecimalString } from '../domain/lossless-json.ts';
+import { msgPageQuoteContent } from '../domain/legacy-quote.ts';
 import { MsgPageDocument, type MessageWhere, type MsgPageQuery } from '../generated/graphql/graphql.ts';
 import type { Route } from '../http/routes.ts';
 import type { Logger } from '../log.ts';
@@ -92,7 +93,8 @@ export function msgPageRecord(node: MsgPageNode) {
     whatsId: node.accountWhatsId,
     actionType: actionTypeOf(node.direction),
     chatType: chatTypeCodeOf(node.chatType),
-    content: node.rawContent,
+    // A quote embeds what it quotes, whichever webhook brought it.
+    content: node.msgPageContentType === 9 ? msgPageQuoteContent(node.rawContent, node.referContent) : node.rawContent,
     contentType: node.msgPageContentType,
     friendWhatsId: node.friendWhatsId,
     friendName: node.friendName ?? '',

@@ -508,3 +508,24 @@ test('msgPage writes an agent id beyond 2^53 as its exact digits', async () => {
   const agent = await pastRecords({ custServId: big, pageNo: 1, pageSize: 1 });
   assert.deepEqual([agent.json.data.custServId, agent.json.data.total, agent.json.data.contGroups[0].sender], [big, 1, 1]);
 });
+
+test('issue #16 reads: a CLIENT_SYNC quote in msgPage embeds its referContent; custom fields in the CRM order; pendingAt the chat time; contactTag over the linked conversations', async () => {
+  const res = await msgPage({ tenantId: 82, pageSize: 100, info: { contentType: 9 } });
+  assert.equal(res.status, 200, res.text);
+  const [quote] = res.json.data.records as Obj[];
+  assert.equal(
+    quote!.content,
+    '{"caption":"1","filename":"","mimeType":"","type":1,"url":"","referContent":{"caption":"1","filename":"","mimeType":"","type":1,"url":"","whatsId":"8615375457649","msgId":"3EB04F939512D66B1F2DFA"}}',
+  );
+  const q = await t.graphql<Obj>(`{
+    contact(externalId: "8423922419416375296") { customFields { key } customFieldsJson }
+    tagged: messages(where: { contactTag: "11111" }) { totalCount }
+    pending: messages(where: { whatsMessageIds: ["7a324c7b5512468cb7a9296af0f8379b"] }) { edges { node { chatTime pendingAt } } }
+  }`, {}, t.tenant.readKey);
+  assert.equal(q.body.errors, undefined, JSON.stringify(q.body.errors));
+  assert.deepEqual(q.body.data!.contact.customFields.map((f: Obj) => f.key), ['单行文本', '多选', '日期']);
+  assert.deepEqual(Object.keys(q.body.data!.contact.customFieldsJson), ['单行文本', '多选', '日期']);
+  // Tagged contacts: the seed's (its 4 messages) and 187 (1 with its profile, and agent 2844's 14 in its conversation).
+  assert.equal(q.body.data!.tagged.totalCount, 19);
+  for (const { node } of q.body.data!.pending.edges as Obj[]) assert.equal(node.pendingAt, node.chatTime);
+});

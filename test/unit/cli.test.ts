@@ -24,7 +24,7 @@ type Node = MsgPageQuery['messagePage']['nodes'][number];
 
 const node = (over: Partial<Node> = {}): Node => ({
   recordId: '2082', agentSeatId: '1255', agentLogin: 'kubrick108', accountWhatsId: '86131xxxxxx@c.us', direction: 'OUTBOUND', chatType: 'PRIVATE',
-  rawContent: '这里是China', msgPageContentType: 0, friendWhatsId: '91844xxxxxx@c.us', friendName: null,
+  rawContent: '这里是China', referContent: null, msgPageContentType: 0, friendWhatsId: '91844xxxxxx@c.us', friendName: null,
   chatTime: '2024-12-03T11:30:47.123Z', createdAt: '2024-12-03T12:50:30.000Z', ...over,
 });
 
@@ -32,7 +32,7 @@ const node = (over: Partial<Node> = {}): Node => ({
 function nodeOf(m: MessageInput, recordId: string): Node {
   return {
     recordId, agentSeatId: m.agentId, agentLogin: m.agentAccount, accountWhatsId: m.accountWhatsId, direction: m.direction, chatType: m.chatType,
-    rawContent: m.content, msgPageContentType: msgPageCodeOf(m.contentType), friendWhatsId: m.friendWhatsId, friendName: m.friendName,
+    rawContent: m.content, referContent: m.referContent, msgPageContentType: msgPageCodeOf(m.contentType), friendWhatsId: m.friendWhatsId, friendName: m.friendName,
     chatTime: m.chatTime.toISOString(), createdAt: '2024-12-03T12:50:30.000Z',
   };
 }

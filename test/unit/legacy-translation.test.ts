@@ -1,6 +1,7 @@
 // The legacy adapters' pure translation: request bodies → GraphQL variables
 // (codes, numeric strings, "" as no filter, field-naming errors) and GraphQL
 // results → legacy records (key order, exact big ids, Java date strings).
+import { msgPageQuoteContent } from '../../src/domain/legacy-quote.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseJsonLossless } from '../../src/domain/lossless-json.ts';
@@ -70,7 +71,7 @@ test('readMsgPageRequest: refusals name the field', () => {
 
 const node = (over: Partial<MsgPageQuery['messagePage']['nodes'][number]> = {}): MsgPageQuery['messagePage']['nodes'][number] => ({
   recordId: '2082', agentSeatId: '1255', agentLogin: 'kubrick108', accountWhatsId: '86131xxxxxx', direction: 'OUTBOUND', chatType: 'PRIVATE',
-  rawContent: '这里是China', msgPageContentType: 0, friendWhatsId: '91844xxxxxx', friendName: null,
+  rawContent: '这里是China', referContent: null, msgPageContentType: 0, friendWhatsId: '91844xxxxxx', friendName: null,
   chatTime: '2024-12-03T11:30:47.000Z', createdAt: '2024-12-03T12:50:30.000Z', ...over,
 });
 
@@ -149,4 +150,21 @@ test('pastRecordsResponse: the seed keys in order, Java date strings in the conf
   assert.equal(ny.data.lastSendTime, 'Fri Jun 30 22:53:52 EDT 2023');
   const empty = pastRecordsResponse({ records: { totalCount: 0, nodes: [] }, latest: { nodes: [] } }, { ...request, receId: null }, 'Asia/Shanghai');
   assert.deepEqual([empty.data.lastSendTime, empty.data.receName, empty.data.total, empty.data.contGroups], [null, null, 0, []]);
+});
+
+test('msgPage quote content: CLIENT_SYNC\'s reply and referContent joined in msgPage\'s shape; an embedded one kept as it came', () => {
+  const reply = '{"caption":"1","filename":"","mimeType":"","type":1,"url":""}';
+  const refer = '{"caption":"1","filename":"","mimeType":"","type":1,"url":"","whatsApp":"8615375457649","messageId":"3EB04F939512D66B1F2DFA"}';
+  assert.equal(
+    msgPageQuoteContent(reply, refer),
+    '{"caption":"1","filename":"","mimeType":"","type":1,"url":"","referContent":{"caption":"1","filename":"","mimeType":"","type":1,"url":"","whatsId":"8615375457649","msgId":"3EB04F939512D66B1F2DFA"}}',
+  );
+  const embedded = '{"caption":"hasaki","type":4,"referContent":{"type":1,"msgId":"X"}}';
+  assert.equal(msgPageQuoteContent(embedded, refer), embedded);
+  assert.equal(msgPageQuoteContent(reply, null), reply);
+  assert.equal(msgPageQuoteContent('thanks', '{"type":1,"id":12345678901234567890}'), '{"caption":"thanks","referContent":{"type":1,"id":12345678901234567890}}');
+  assert.equal(msgPageQuoteContent(reply, 'not json'), '{"caption":"1","filename":"","mimeType":"","type":1,"url":"","referContent":"not json"}');
+  // Through a record: only code 9 is rewritten.
+  assert.equal(msgPageRecord(node({ msgPageContentType: 9, rawContent: reply, referContent: refer })).content, msgPageQuoteContent(reply, refer));
+  assert.equal(msgPageRecord(node({ msgPageContentType: 0, rawContent: 'x', referContent: refer })).content, 'x');
 });
