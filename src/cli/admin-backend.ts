@@ -21,6 +21,8 @@ import {
   type WebhookSecretInfo,
 } from '../auth/admin.ts';
 import { createTenant, type TenantCredentials } from '../auth/tenants.ts';
+import { setAgentProfile, type AgentProfileInput } from '../ingest/agent-profiles.ts';
+import { loadAgentDirectory } from '../read/agents.ts';
 import type { ApiKeyScope } from '../generated/prisma/enums.ts';
 import { CliError, optionalString, usageError, type CommandSpec, type Io, type Parsed } from './args.ts';
 import { withContext, type ContextOptions } from './context.ts';
@@ -38,6 +40,15 @@ export interface AdminBackend {
   listWebhookSecrets(tenantId: bigint | undefined): Promise<WebhookSecretInfo[]>;
   revokeWebhookSecret(ref: string, tenantId: bigint | undefined, force: boolean): Promise<{ webhookSecret: WebhookSecretInfo; alreadyRevoked: boolean; activeSecrets: number }>;
   rotateWebhookSecret(ref: string, tenantId: bigint | undefined): Promise<{ secret: string; webhookSecret: WebhookSecretInfo; revoked: WebhookSecretInfo; activeSecrets: number }>;
+  /** Sets an agent in the directory; answers the agent as the directory sees it then. */
+  setAgent(tenantId: bigint | undefined, input: AgentProfileInput): Promise<AgentSummary>;
+}
+
+export interface AgentSummary {
+  login: string | null;
+  name: string | null;
+  seatIds: string[];
+  accounts: string[];
 }
 
 /** The options every tenant, key and secret command takes. */
@@ -98,6 +109,12 @@ function databaseBackend(db: Db, box: Box): AdminBackend {
     listWebhookSecrets: (tenantId) => listSecrets(prisma, needTenant(tenantId)),
     revokeWebhookSecret: (ref, tenantId, force) => revokeWebhookSecret(prisma, ref, { tenantId, force }),
     rotateWebhookSecret: (ref, tenantId) => rotateWebhookSecret(prisma, box, ref, tenantId),
+    async setAgent(tenantId, input) {
+      const tenant = needTenant(tenantId);
+      await setAgentProfile(db.pool, tenant, input);
+      const agent = (await loadAgentDirectory(db.pool, tenant.toString())).byLogin(input.login)!;
+      return { login: agent.login, name: agent.name, seatIds: agent.seatIds, accounts: agent.accounts.map((a) => a.accountWhatsId) };
+    },
   };
 }
 
@@ -197,6 +214,11 @@ function remoteBackend(spec: CommandSpec, rawUrl: string, key: string | undefine
     async rotateWebhookSecret(ref, tenantId) {
       const r = await call(`mutation ($input: WebhookSecretRefInput!) { rotateWebhookSecret(input: $input) { __typename ${ERROR} ... on RotateWebhookSecretPayload { secret activeSecretCount webhookSecret { ${SECRET} } revokedWebhookSecret { ${SECRET} } } } }`, { input: { webhookSecret: ref, tenantId: tid(tenantId) } });
       return { secret: r.secret as string, webhookSecret: secretOf(r.webhookSecret as Json), revoked: secretOf(r.revokedWebhookSecret as Json), activeSecrets: r.activeSecretCount as number };
+    },
+    async setAgent(tenantId, input) {
+      const r = await call(`mutation ($input: SetAgentInput!) { setAgent(input: $input) { __typename ${ERROR} ... on SetAgentPayload { agent { login name seatIds accounts { accountWhatsId } } } } }`, { input: { tenantId: tid(tenantId), ...input } });
+      const agent = r.agent as Json;
+      return { login: agent.login as string | null, name: agent.name as string | null, seatIds: agent.seatIds as string[], accounts: (agent.accounts as Json[]).map((a) => a.accountWhatsId as string) };
     },
   };
 }

@@ -9,6 +9,7 @@ import type { Command } from './command.ts';
 import { tenantCommands } from './tenants.ts';
 import { keyCommands } from './keys.ts';
 import { secretCommands } from './secrets.ts';
+import { agentCommands } from './agents.ts';
 import { migrateCommand } from './migrate.ts';
 import { statusCommand } from './status.ts';
 import { importCommand } from './import.ts';
@@ -21,6 +22,7 @@ const groups: Record<string, { summary: string; commands: Command[] }> = {
   tenant: { summary: 'tenants (companies of the CRM)', commands: tenantCommands },
   key: { summary: 'API keys', commands: keyCommands },
   secret: { summary: 'webhook secrets (several active per tenant, for rotation)', commands: secretCommands },
+  agent: { summary: 'the agent directory (seat ids and logins)', commands: agentCommands },
 };
 const singles: Command[] = [migrateCommand, statusCommand, importCommand, backfillCommand, sendWebhookCommand, demoCommand, searchReindexCommand];
 

@@ -30,7 +30,7 @@ function parseTenantArg(raw: string, field: string): bigint {
  * The tenant an operation acts on: an ADMIN key's own (naming another is
  * FORBIDDEN), or the one the operator names.
  */
-function targetTenant(ctx: Context, raw: string | null | undefined, field: string): bigint {
+export function targetTenant(ctx: Context, raw: string | null | undefined, field: string): bigint {
   const named = raw === null || raw === undefined ? null : parseTenantArg(raw, field);
   if (ctx.viewer) {
     if (named !== null && named !== ctx.viewer.tenantId) {
@@ -111,7 +111,7 @@ const WebhookSecret = builder.objectRef<WebhookSecretInfo>('WebhookSecret').impl
   }),
 });
 
-const ADMIN = { $any: { admin: true, operator: true } } as const;
+export const ADMIN = { $any: { admin: true, operator: true } } as const;
 
 builder.queryFields((t) => ({
   tenants: t.field({
@@ -258,7 +258,7 @@ function nameOf(raw: string | null | undefined, field: string): string | undefin
   return name;
 }
 
-const errors = (name: string) => ({ types: [AdminError], union: { name: `${name}Result` } });
+export const errors = (name: string) => ({ types: [AdminError], union: { name: `${name}Result` } });
 
 builder.mutationFields((t) => ({
   createTenant: t.field({

@@ -23,6 +23,25 @@ const CustomField = builder.objectRef<{ key: string; value: unknown }>('CustomFi
   }),
 });
 
+/**
+ * The custom fields in the CRM's order: the stored object (jsonb, which sorts
+ * its keys) read in the order of extendsMap, the string they came as. Keys
+ * that look like array indexes ("1", "2") come first whatever the order: a
+ * JavaScript object keeps them so.
+ */
+function orderedCustomFields(c: Pick<ContactRow, 'customFields' | 'extendsMap'>): [string, unknown][] {
+  const fields = (c.customFields ?? {}) as Record<string, unknown>;
+  let order: string[] = [];
+  try {
+    const parsed: unknown = c.extendsMap ? JSON.parse(c.extendsMap) : null;
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) order = Object.keys(parsed);
+  } catch {
+    /* not JSON: the stored order */
+  }
+  const keys = [...new Set([...order.filter((k) => Object.hasOwn(fields, k)), ...Object.keys(fields)])];
+  return keys.map((k) => [k, fields[k]]);
+}
+
 const ContactOrderEnum = builder.enumType('ContactOrder', {
   values: { NEWEST_FIRST: { description: 'The default.' }, OLDEST_FIRST: {} } as const,
 });
@@ -76,9 +95,9 @@ builder.node(ContactRef, {
     customFields: t.field({
       type: [CustomField],
       description: 'Custom fields parsed from extendsMap, in their order.',
-      resolve: (c) => Object.entries(c.customFields ?? {}).map(([key, value]) => ({ key, value })),
+      resolve: (c) => orderedCustomFields(c).map(([key, value]) => ({ key, value })),
     }),
-    customFieldsJson: t.field({ type: 'JSON', description: 'The custom fields as one JSON object.', resolve: (c) => c.customFields ?? {} }),
+    customFieldsJson: t.field({ type: 'JSON', description: 'The custom fields as one JSON object, in their order.', resolve: (c) => Object.fromEntries(orderedCustomFields(c)) }),
     createdAt: t.field({ type: 'DateTime', resolve: (c) => c.createdAt }),
     updatedAt: t.field({ type: 'DateTime', resolve: (c) => c.updatedAt }),
     conversations: t.connection(
@@ -87,7 +106,7 @@ builder.node(ContactRef, {
         args: { where: t.arg({ type: ConversationWhere }), orderBy: t.arg({ type: ConversationOrderEnum }) },
         resolve: async (c, args, ctx, info) => {
           const tenantId = tenantOf(ctx);
-          const filter = conversationFilterOf(args.where);
+          const filter = await conversationFilterOf(ctx, args.where);
           const timeZone = ctx.services.config.legacyTimeZone;
           const page = await ctx.loaders.contactConversations.load({
             parentId: c.id,
@@ -107,7 +126,7 @@ builder.node(ContactRef, {
         args: { where: t.arg({ type: MessageWhere }), orderBy: t.arg({ type: MessageOrderEnum }) },
         resolve: async (c, args, ctx, info) => {
           const tenantId = tenantOf(ctx);
-          const filter = messageFilterOf(args.where);
+          const filter = await messageFilterOf(ctx, args.where);
           const timeZone = ctx.services.config.legacyTimeZone;
           const query = { tenantId, filter, order: args.orderBy ?? 'CHAT_TIME_DESC', ...messagePageRequest(args, info), timeZone } as const;
           const page = selectsPage(info) ? await ctx.loaders.contactMessages.load({ parentId: c.id, query }) : EMPTY_PAGE;

@@ -11,6 +11,8 @@ import { ChatTypeEnum } from './enums.ts';
 import { loadedAs, rowIdOf, tenantOf } from './ids.ts';
 import { EMPTY_PAGE, MessageConnection, MessageOrderEnum, MessageWhere, messageCursor, messageFilterOf, messagePageRequest, selectedMessageColumns, selectsPage } from './message.ts';
 import { selects } from './selection.ts';
+import type { Context } from './context.ts';
+import { agentFilterOf } from './agent-filter.ts';
 import { ContactRef, ConversationRef, MessageRef } from './refs.ts';
 
 export const CONVERSATION_CURSOR = 'C';
@@ -36,7 +38,11 @@ export const ConversationWhere = builder.inputType('ConversationWhere', {
     chatType: t.field({ type: ChatTypeEnum }),
     contactId: t.id({ description: 'A Contact id.' }),
     contactTag: t.string({ description: "Conversations whose contact carries this tag." }),
-    agentAccount: t.string({ description: 'The agent of the newest message; with `day`, any message of this agent that day.' }),
+    agentAccount: t.string({ description: 'The agent login of the newest message, exact; with `day`, any message of this login that day.' }),
+    agentId: t.string({
+      description: "A seat id (CLIENT_SYNC userId), through the agent directory: the conversations whose newest message is the seat's (naming it, or its agent's login on the accounts the seat was seen on); with `day`, those with any message of the seat that day.",
+    }),
+    agent: t.id({ description: 'An Agent id: as `agentId`, for all of the agent\'s seats and its login on every account.' }),
     hasUnread: t.boolean(),
     lastMessageFrom: t.field({ type: 'DateTime' }),
     lastMessageTo: t.field({ type: 'DateTime' }),
@@ -46,10 +52,13 @@ export const ConversationWhere = builder.inputType('ConversationWhere', {
 
 type ConversationWhereShape = typeof ConversationWhere.$inferInput;
 
-export function conversationFilterOf(where: ConversationWhereShape | null | undefined): ConversationFilter {
+export async function conversationFilterOf(ctx: Context, where: ConversationWhereShape | null | undefined): Promise<ConversationFilter> {
   if (!where) return {};
+  const { agentId, agent: agentGlobalId, ...rest } = where;
+  const agent = await agentFilterOf(ctx, { agent: agentGlobalId, seatId: agentId }, { agent: 'where.agent', seatId: 'where.agentId' });
   return {
-    ...where,
+    ...rest,
+    ...(agent ? { agent } : {}),
     chatType: where.chatType as ChatType | null | undefined,
     contactId: where.contactId ? rowIdOf(String(where.contactId), 'Contact', 'where.contactId') : null,
   };
@@ -107,7 +116,7 @@ builder.node(ConversationRef, {
         args: { where: t.arg({ type: MessageWhere }), orderBy: t.arg({ type: MessageOrderEnum }) },
         resolve: async (c, args, ctx, info) => {
           const tenantId = tenantOf(ctx);
-          const filter = messageFilterOf(args.where);
+          const filter = await messageFilterOf(ctx, args.where);
           const query = { tenantId, filter, order: args.orderBy ?? 'CHAT_TIME_DESC', ...messagePageRequest(args, info), timeZone: ctx.services.config.legacyTimeZone } as const;
           // Only totalCount selected: no page to read.
           const page = selectsPage(info) ? await ctx.loaders.conversationMessages.load({ parentId: c.id, query }) : EMPTY_PAGE;
@@ -133,7 +142,7 @@ builder.queryFields((t) => ({
       args: { where: t.arg({ type: ConversationWhere }), orderBy: t.arg({ type: ConversationOrderEnum }) },
       resolve: async (_root, args, ctx, info) => {
         const tenantId = tenantOf(ctx);
-        const filter = conversationFilterOf(args.where);
+        const filter = await conversationFilterOf(ctx, args.where);
         const timeZone = ctx.services.config.legacyTimeZone;
         const pages = await conversationPages(ctx.services.db.pool, {
           tenantId, filter, order: (args.orderBy as ConversationOrder | null) ?? 'LAST_MESSAGE_DESC', page: pageRequest(CONVERSATION_CURSOR, args), timeZone,

@@ -16,6 +16,7 @@ import { ChatTypeEnum, ContentTypeEnum, DirectionEnum, MessageStatusEnum, Origin
 import { loadedAs, rowIdOf, tenantOf } from './ids.ts';
 import { ContactRef, ConversationRef, MessageRef } from './refs.ts';
 import type { Context } from './context.ts';
+import { agentFilterOf } from './agent-filter.ts';
 
 export const MESSAGE_CURSOR = 'M';
 /** A row's cursor; a search result by relevance carries its rank (`_rank`) in it too. */
@@ -47,19 +48,29 @@ export const MessageWhere = builder.inputType('MessageWhere', {
     chatTimeFrom: t.field({ type: 'DateTime', description: 'Chat time at or after.' }),
     chatTimeTo: t.field({ type: 'DateTime', description: 'Chat time at or before.' }),
     day: t.string({ description: 'A local day "YYYY-MM-DD" in the legacy time zone (LEGACY_TIME_ZONE).' }),
-    contactTag: t.string({ description: "Messages of contacts carrying this tag." }),
+    contactTag: t.string({
+      description: "Messages of the contacts carrying this tag: those carrying their profile and the others of the conversations linked to them (as contactExternalId).",
+    }),
     contactExternalId: t.string({
       description: "The contact's CRM id (userProfile.id, a decimal string): the messages carrying its profile and the others of the conversations linked to it.",
     }),
     whatsMessageIds: t.stringList({ description: 'WhatsApp message ids.' }),
+    agent: t.id({
+      description: "An Agent id: the agent's messages, those naming its login (MSG_SYNC) or one of its seat ids (CLIENT_SYNC), on every account it served.",
+    }),
+    agentSeatId: t.string({
+      description: "A seat id through the agent directory: the messages naming it (CLIENT_SYNC) and those naming its agent's login (MSG_SYNC) on the accounts the seat was seen on. `agentId` matches the seat id as stored only.",
+    }),
   }),
 });
 
 type MessageWhereShape = typeof MessageWhere.$inferInput;
 
-export function messageFilterOf(where: MessageWhereShape | null | undefined): MessageFilter {
+export async function messageFilterOf(ctx: Context, where: MessageWhereShape | null | undefined): Promise<MessageFilter> {
   if (!where) return {};
+  const agent = await agentFilterOf(ctx, { agent: where.agent, seatId: where.agentSeatId }, { agent: 'where.agent', seatId: 'where.agentSeatId' });
   return {
+    ...(agent ? { agent } : {}),
     conversationId: where.conversationId ? rowIdOf(String(where.conversationId), 'Conversation', 'where.conversationId') : null,
     contactId: where.contactId ? rowIdOf(String(where.contactId), 'Contact', 'where.contactId') : null,
     friendWhatsId: where.friendWhatsId,
@@ -121,7 +132,7 @@ builder.node(MessageRef, {
     msgPageContentType: t.int({ description: "The content type in msgPage's numbering.", resolve: (m) => msgPageCodeOf(m.contentType) }),
     clientContentType: t.int({ description: "The content type in the client's numbering.", resolve: (m) => clientCodeOf(m.contentType) }),
     status: t.field({ type: MessageStatusEnum, resolve: (m) => m.status }),
-    pendingAt: t.field({ type: 'DateTime', nullable: true, description: 'When it was PENDING (not yet on WhatsApp\'s server).', resolve: (m) => m.pendingAt }),
+    pendingAt: t.field({ type: 'DateTime', nullable: true, description: "When it was PENDING (not yet on WhatsApp's server): its chat time, whichever webhook brought it (the moment it was written); null when first seen past PENDING.", resolve: (m) => m.pendingAt }),
     sentAt: t.field({ type: 'DateTime', nullable: true, resolve: (m) => m.sentAt }),
     deliveredAt: t.field({ type: 'DateTime', nullable: true, resolve: (m) => m.deliveredAt }),
     readAt: t.field({ type: 'DateTime', nullable: true, resolve: (m) => m.readAt }),
@@ -205,6 +216,7 @@ const MESSAGE_FIELD_COLUMNS: Record<string, readonly MessageColumn[]> = {
   __typename: [], id: [], recordId: [], chatTime: [], conversation: [], contact: [],
   whatsMessageId: ['whatsMessageId'], syncId: ['syncId'], accountWhatsId: ['accountWhatsId'], senderWhatsId: ['senderWhatsId'],
   friendWhatsId: ['friendWhatsId'], friendName: ['friendName'], agentId: ['agentId'], agentAccount: ['agentAccount'],
+  agent: ['agentId', 'agentAccount', 'accountWhatsId'], agentSeatId: ['agentId', 'agentAccount', 'accountWhatsId'], agentLogin: ['agentId', 'agentAccount', 'accountWhatsId'],
   direction: ['direction'], chatType: ['chatType'], contentType: ['contentType'], msgPageContentType: ['contentType'],
   clientContentType: ['contentType'], status: ['status'], pendingAt: ['pendingAt'], sentAt: ['sentAt'],
   deliveredAt: ['deliveredAt'], readAt: ['readAt'], origin: ['origin'], taskId: ['taskId'], taskInfoId: ['taskInfoId'],
@@ -215,7 +227,7 @@ const CONTACT_FIELD_COLUMNS: Record<string, readonly ContactColumn[]> = {
   __typename: [], id: [], conversations: [], messages: [],
   externalId: ['externalId'], name: ['name'], whatsId: ['whatsId'], ownerName: ['ownerName'], income: ['income'],
   profession: ['profession'], description: ['description'], email: ['email'], address: ['address'], tags: ['tags'],
-  customFields: ['customFields'], customFieldsJson: ['customFields'], createdAt: ['createdAt'], updatedAt: ['updatedAt'],
+  customFields: ['customFields', 'extendsMap'], customFieldsJson: ['customFields', 'extendsMap'], createdAt: ['createdAt'], updatedAt: ['updatedAt'],
 };
 
 function columnsFor<C extends string>(fields: Set<string>, table: Record<string, readonly C[]>): C[] | undefined {
@@ -238,7 +250,7 @@ export async function rootMessages(
   const request = messagePageRequest(args, info);
   // A search result's snippet is cut from its searched text.
   if (search && request.columns) request.columns = [...request.columns, 'searchText'];
-  const filter = { ...messageFilterOf(args.where), ...(search ? { search } : {}) };
+  const filter = { ...(await messageFilterOf(ctx, args.where)), ...(search ? { search } : {}) };
   const timeZone = ctx.services.config.legacyTimeZone;
   // Only totalCount selected: no page to read.
   const rows = selectsPage(info)

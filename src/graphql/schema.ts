@@ -11,6 +11,7 @@ import './message-page.ts';
 import './search.ts';
 import './aggregates.ts';
 import './conversation.ts';
+import './agent.ts';
 import './contact.ts';
 import './subscription.ts';
 import './aggregate-subscription.ts';

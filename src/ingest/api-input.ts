@@ -100,7 +100,8 @@ export function normaliseApiMessages(items: readonly ApiMessageInput[], now = ne
         address: c.optionalString('address', { max: 2048, text: true }),
         tags: c.stringArray('tags', { maxItems: 500 }),
         customFields: isObject(customFields) ? (customFields as Record<string, unknown>) : {},
-        extendsMap: null,
+        // The fields' order as given (jsonb keeps its own key order): read back by Contact.customFields.
+        extendsMap: isObject(customFields) ? JSON.stringify(customFields) : null,
       };
     }
     if (errors.count > before) return;

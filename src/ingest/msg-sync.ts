@@ -132,7 +132,10 @@ export function normaliseMsgSync(envelope: MsgSyncEnvelope, timeZone: string): M
       parsedContent,
       searchText: searchTextOf(parsedContent),
       status: status!,
-      statusAt,
+      // PENDING ("sent, from the client") is reached when the message is
+      // written: its chat time, as CLIENT_SYNC has it (one meaning of
+      // pendingAt). A later status was reached by the time of this delivery.
+      statusAt: status === 'PENDING' ? chatTime! : statusAt,
       origin,
       taskId,
       taskInfoId,

@@ -15,6 +15,7 @@ import { statusRank, type MessageStatus } from '../domain/status.ts';
 import type { MessageAddedEvent, MessageStatusChangedEvent } from '../events/pubsub.ts';
 import { compare, compareMerged, mergeBatch, messageKey, type MergedMessage } from './batch.ts';
 import type { ContactInput, MessageInput, StatusUpdateInput } from './model.ts';
+import { agentSightings, LEARN_SIGHTINGS_CTE } from './agent-sightings.ts';
 
 export interface StoreResult {
   /** Messages stored for the first time. */
@@ -42,7 +43,9 @@ interface FunctionResult {
   })[];
 }
 
-const STORE_BATCH = 'SELECT chatgraph_store_batch($1::bigint, $2::jsonb, $3::jsonb, $4::jsonb) AS result';
+// The agent directory learns from the same statement (agent-sightings.ts).
+const STORE_BATCH = `WITH ${LEARN_SIGHTINGS_CTE}
+SELECT chatgraph_store_batch($1::bigint, $2::jsonb, $3::jsonb, $4::jsonb) AS result`;
 
 /**
  * JSON for a jsonb argument. jsonb refuses \u0000 and unpaired surrogates
@@ -236,6 +239,7 @@ export async function runStore(db: pg.Pool | pg.PoolClient, tenantId: bigint, pr
     jsonArgument(messageRows(merged, contacts)),
     jsonArgument(contacts.map(contactRow)),
     jsonArgument(statusUpdates.map((u) => ({ id: u.whatsMessageId, status: u.status, agent_id: u.agentId, at: u.reachedAt }))),
+    jsonArgument(agentSightings(merged.map((m) => m.input))),
   ]);
   return rows[0]!.result;
 }

@@ -7,6 +7,7 @@ import { bareWhatsId } from '../domain/whats-id.ts';
 import { fetchPages, type Page, type PageRequest } from './pagination.ts';
 import { lastMessageJoin, type MessageColumn } from './messages.ts';
 import { Params } from './sql.ts';
+import { agentCondition, type AgentIdentities } from './agents.ts';
 
 export interface ConversationRow {
   id: string;
@@ -38,7 +39,9 @@ export interface ConversationFilter {
   hasUnread?: boolean | null;
   lastMessageFrom?: Date | null;
   lastMessageTo?: Date | null;
-  /** Conversations with a message on this local day "YYYY-MM-DD" (of `agentAccount`, when given). */
+  /** An agent of the directory: the conversations whose newest message is its; with `day`, any of its messages that day. */
+  agent?: AgentIdentities | null;
+  /** Conversations with a message on this local day "YYYY-MM-DD" (of `agentAccount` or `agent`, when given). */
   day?: string | null;
 }
 
@@ -62,12 +65,14 @@ export function conversationConditions(tenantId: string, f: ConversationFilter, 
   if (f.day) {
     const range = parseLocalDay(f.day, timeZone);
     if (!range) throw badInput(`where.day must be a date "YYYY-MM-DD", got "${f.day}"`);
-    const agent = f.agentAccount ? ` AND m."agentAccount" = ${params.add(f.agentAccount)}` : '';
+    let agent = f.agentAccount ? ` AND m."agentAccount" = ${params.add(f.agentAccount)}` : '';
+    if (f.agent) agent += ` AND ${agentCondition('m', f.agent, (v) => params.add(v))}`;
     c.push(`EXISTS (SELECT 1 FROM "Message" m WHERE m."conversationId" = c.id${agent}
               AND m."chatTime" >= ${params.add(range.start.toISOString())}::timestamptz
               AND m."chatTime" < ${params.add(range.end.toISOString())}::timestamptz)`);
-  } else if (f.agentAccount) {
-    c.push(`c."agentAccount" = ${params.add(f.agentAccount)}`);
+  } else {
+    if (f.agentAccount) c.push(`c."agentAccount" = ${params.add(f.agentAccount)}`);
+    if (f.agent) c.push(agentCondition('c', f.agent, (v) => params.add(v)));
   }
   return c;
 }

@@ -8,6 +8,8 @@ import { contactsByIds, type ContactRow } from './contacts.ts';
 import { conversationPages, conversationsByIds, type ConversationPageQuery, type ConversationRow } from './conversations.ts';
 import { messagePagesByParent, messagesByIds, messagesByWhatsIds, messageTotals, type MessagePageQuery, type MessageRow } from './messages.ts';
 import type { Page } from './pagination.ts';
+import { loadAgentDirectory } from './agents.ts';
+import type { AgentDirectory } from '../domain/agent-directory.ts';
 
 function byId<Row extends { id: string }>(load: (ids: readonly string[]) => Promise<Row[]>) {
   return new DataLoader<string, Row | null>(async (ids) => {
@@ -43,7 +45,25 @@ function pagesByParent<Query, Row>(run: (parentIds: readonly string[], query: Qu
 }
 
 export function createLoaders(pool: pg.Pool, tenantId: string) {
+  let directory: Promise<AgentDirectory> | null = null;
   return {
+    /** The tenant's agent directory, read once per request (a failed read is retried by the next caller). */
+    agentDirectory: (): Promise<AgentDirectory> =>
+      (directory ??= loadAgentDirectory(pool, tenantId).catch((err: unknown) => {
+        directory = null;
+        throw err;
+      })),
+    /** The distinct (seat id, login) pairs of each conversation's messages. */
+    conversationAgentIdentities: new DataLoader<string, { agentId: string | null; agentAccount: string | null; accountWhatsIdBare: string }[]>(async (ids) => {
+      const { rows } = await pool.query<{ conversationId: string; agentId: string | null; agentAccount: string | null; accountWhatsIdBare: string }>(
+        `SELECT DISTINCT "conversationId", "agentId", "agentAccount", "accountWhatsIdBare" FROM "Message"
+          WHERE "tenantId" = $1::bigint AND "conversationId" = ANY($2::bigint[]) AND ("agentId" IS NOT NULL OR "agentAccount" IS NOT NULL)`,
+        [tenantId, ids.filter(isRowId)],
+      );
+      const byConversation = new Map<string, typeof rows>();
+      for (const r of rows) byConversation.set(r.conversationId, [...(byConversation.get(r.conversationId) ?? []), r]);
+      return ids.map((id) => byConversation.get(id) ?? []);
+    }),
     message: byId<MessageRow>((ids) => messagesByIds(pool, tenantId, ids)),
     conversation: byId<ConversationRow>((ids) => conversationsByIds(pool, tenantId, ids)),
     contact: byId<ContactRow>((ids) => contactsByIds(pool, tenantId, ids)),

@@ -13,6 +13,7 @@ export type { ContactColumn };
 import { fetchPages, type Page, type PageRequest } from './pagination.ts';
 import { rankExpression, searchConditions, type SearchQuery } from './search.ts';
 import { Params } from './sql.ts';
+import { agentCondition, type AgentIdentities } from './agents.ts';
 
 export interface MessageRow {
   id: string;
@@ -81,6 +82,8 @@ export interface MessageFilter {
   /** The contact's CRM id (Contact.externalId): its messages and those of the conversations linked to it. */
   contactExternalId?: string | null;
   whatsMessageIds?: string[] | null;
+  /** An agent of the directory (src/read/agents.ts): the messages naming its login or one of its seat ids. */
+  agent?: AgentIdentities | null;
   /** A search (src/read/search.ts), read from the query text beforehand. */
   search?: SearchQuery | null;
 }
@@ -102,6 +105,7 @@ export function messageConditions(tenantId: string, filter: MessageFilter, param
   if (filter.accountWhatsId) c.push(`m."accountWhatsIdBare" = ${params.add(bareWhatsId(filter.accountWhatsId))}`);
   if (filter.agentAccount) c.push(`m."agentAccount" = ${params.add(filter.agentAccount)}`);
   if (filter.agentId) c.push(`m."agentId" = ${params.add(filter.agentId)}`);
+  if (filter.agent) c.push(agentCondition('m', filter.agent, (v) => params.add(v)));
   if (filter.chatType) c.push(`m."chatType" = ${params.add(filter.chatType)}::"ChatType"`);
   if (filter.direction) c.push(`m.direction = ${params.add(filter.direction)}::"Direction"`);
   if (filter.contentTypes?.length) c.push(`m."contentType" = ANY(${params.add(filter.contentTypes)}::"ContentType"[])`);
@@ -117,7 +121,10 @@ export function messageConditions(tenantId: string, filter: MessageFilter, param
     c.push(`m."chatTime" >= ${params.add(range.start.toISOString())}::timestamptz AND m."chatTime" < ${params.add(range.end.toISOString())}::timestamptz`);
   }
   if (filter.contactTag) {
-    c.push(`m."contactId" IN (SELECT id FROM "Contact" WHERE "tenantId" = ${params.add(tenantId)}::bigint AND tags @> ARRAY[${params.add(filter.contactTag)}]::text[])`);
+    // One meaning for the contact filters (as contactExternalId below): the
+    // contacts' messages and the others of the conversations linked to them.
+    const tagged = `(SELECT id FROM "Contact" WHERE "tenantId" = ${params.add(tenantId)}::bigint AND tags @> ARRAY[${params.add(filter.contactTag)}]::text[])`;
+    c.push(`(m."contactId" IN ${tagged} OR m."conversationId" IN (SELECT id FROM "Conversation" WHERE "tenantId" = ${params.add(tenantId)}::bigint AND "contactId" IN ${tagged}))`);
   }
   if (filter.contactExternalId) {
     // A contact's messages are those carrying its profile (MSG_SYNC) and the

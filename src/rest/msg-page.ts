@@ -6,6 +6,7 @@
 import { actionTypeOf, chatTypeCodeOf, chatTypeFromCode, directionFromActionType } from '../domain/codes.ts';
 import { contentTypeFromClientCode, contentTypeFromMsgPageCode, type ContentType } from '../domain/content-type.ts';
 import { toExactDecimalString } from '../domain/lossless-json.ts';
+import { msgPageQuoteContent } from '../domain/legacy-quote.ts';
 import { MsgPageDocument, type MessageWhere, type MsgPageQuery } from '../generated/graphql/graphql.ts';
 import type { Route } from '../http/routes.ts';
 import type { Logger } from '../log.ts';
@@ -86,12 +87,14 @@ export function userIdOf(agentId: string | null): number | bigint | null {
 export function msgPageRecord(node: MsgPageNode) {
   return {
     id: node.recordId,
-    userId: userIdOf(node.agentId),
-    username: node.agentAccount ?? '',
+    // The message's own seat id and login, else the agent directory's (README "Agents").
+    userId: userIdOf(node.agentSeatId),
+    username: node.agentLogin ?? '',
     whatsId: node.accountWhatsId,
     actionType: actionTypeOf(node.direction),
     chatType: chatTypeCodeOf(node.chatType),
-    content: node.rawContent,
+    // A quote embeds what it quotes, whichever webhook brought it.
+    content: node.msgPageContentType === 9 ? msgPageQuoteContent(node.rawContent, node.referContent) : node.rawContent,
     contentType: node.msgPageContentType,
     friendWhatsId: node.friendWhatsId,
     friendName: node.friendName ?? '',

@@ -61,7 +61,10 @@ export function readPastRecordsRequest(body: LegacyObject, timeZone: string): Pa
 
 /** The operation's variables. */
 export function pastRecordsVariables(request: PastRecordsRequest) {
-  const where: MessageWhere = { agentId: request.custServId };
+  // The seat's messages through the agent directory: those naming the seat
+  // (CLIENT_SYNC) and those naming its agent's login on the seat's accounts
+  // (MSG_SYNC names the login only), so both directions.
+  const where: MessageWhere = { agentSeatId: request.custServId };
   if (request.oocDate) where.day = request.oocDate;
   if (request.receId) where.contactExternalId = request.receId;
   return { where, page: request.pageNo, pageSize: request.pageSize, receId: request.receId ?? '', withContact: request.receId !== null };

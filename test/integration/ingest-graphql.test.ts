@@ -244,3 +244,13 @@ test(
     assert.match(JSON.parse(text).message, /^\[0\]\.userId: must not contain NUL/);
   },
 );
+
+test('ingestMessages: a contact\'s custom fields come back in the order given (jsonb sorts its keys)', async () => {
+  const given = { zeta: 1, b: 'two', alpha: [3] };
+  const p = payload(await ingest([message('order-1', { contact: { externalId: '777', customFields: given } })]));
+  assert.equal(p.inserted, 1);
+  const res = await t.graphql<{ contact: { customFields: { key: string; value: unknown }[]; customFieldsJson: object } }>(
+    `{ contact(externalId: "777") { customFields { key value } customFieldsJson } }`, {}, t.tenant.readKey);
+  assert.deepEqual(res.body.data!.contact.customFields, [{ key: 'zeta', value: 1 }, { key: 'b', value: 'two' }, { key: 'alpha', value: [3] }]);
+  assert.deepEqual(Object.keys(res.body.data!.contact.customFieldsJson), ['zeta', 'b', 'alpha']);
+});

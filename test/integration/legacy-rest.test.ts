@@ -161,8 +161,15 @@ test('golden: every stored record has the documented shape; userId is the agent 
   assert.equal(res.json.data.records.length, tenantMessages);
   for (const record of res.json.data.records as Obj[]) {
     assertRecordShape(record);
-    // Only MSG_SYNC_MESSAGE records (which carry the login, not the id) lack a userId.
-    assert.equal(record.userId === null, record.username !== '', JSON.stringify(record));
+    // The agent directory fills the other half where one account was seen with
+    // both (8613900000000: seat 2844 in CLIENT_SYNC, login gdkj002 in MSG_SYNC);
+    // elsewhere a MSG_SYNC record (a login only) has no userId and a CLIENT_SYNC
+    // record (a seat id only) no username.
+    const msgSyncOnly = ['8617633819542@c.us', '8617600000000@c.us'].includes(record.whatsId);
+    const clientSyncOnly = ['86172272727', '8613800000000'].includes(record.whatsId);
+    assert.equal(record.userId === null, msgSyncOnly, JSON.stringify(record));
+    assert.equal(record.username === '', clientSyncOnly, JSON.stringify(record));
+    if (record.whatsId.startsWith('8613900000000')) assert.deepEqual([record.userId, record.username], [2844, 'gdkj002']);
   }
   const fromClient = (res.json.data.records as Obj[]).find((r) => r.content === 'hello')!;
   assert.equal(fromClient.userId, 82);
@@ -339,7 +346,8 @@ test('retrievePastRecords: without the day or the contact, read flags, echoed fi
     receId: null,
     lastSendTime: 'Sat Jul 01 10:53:52 CST 2023',
     receName: null,
-    total: 14,
+    // The 14 of seat 2844, and the MSG_SYNC message of its login (gdkj002) on its account.
+    total: 15,
     pageno: 1,
     pageSize: 3,
     contGroups: 3,
@@ -499,4 +507,25 @@ test('msgPage writes an agent id beyond 2^53 as its exact digits', async () => {
   assert.equal((parseJsonLossless(res.text) as Obj).data.records[0].userId, BigInt(big));
   const agent = await pastRecords({ custServId: big, pageNo: 1, pageSize: 1 });
   assert.deepEqual([agent.json.data.custServId, agent.json.data.total, agent.json.data.contGroups[0].sender], [big, 1, 1]);
+});
+
+test('issue #16 reads: a CLIENT_SYNC quote in msgPage embeds its referContent; custom fields in the CRM order; pendingAt the chat time; contactTag over the linked conversations', async () => {
+  const res = await msgPage({ tenantId: 82, pageSize: 100, info: { contentType: 9 } });
+  assert.equal(res.status, 200, res.text);
+  const [quote] = res.json.data.records as Obj[];
+  assert.equal(
+    quote!.content,
+    '{"caption":"1","filename":"","mimeType":"","type":1,"url":"","referContent":{"caption":"1","filename":"","mimeType":"","type":1,"url":"","whatsId":"8615375457649","msgId":"3EB04F939512D66B1F2DFA"}}',
+  );
+  const q = await t.graphql<Obj>(`{
+    contact(externalId: "8423922419416375296") { customFields { key } customFieldsJson }
+    tagged: messages(where: { contactTag: "11111" }) { totalCount }
+    pending: messages(where: { whatsMessageIds: ["7a324c7b5512468cb7a9296af0f8379b"] }) { edges { node { chatTime pendingAt } } }
+  }`, {}, t.tenant.readKey);
+  assert.equal(q.body.errors, undefined, JSON.stringify(q.body.errors));
+  assert.deepEqual(q.body.data!.contact.customFields.map((f: Obj) => f.key), ['单行文本', '多选', '日期']);
+  assert.deepEqual(Object.keys(q.body.data!.contact.customFieldsJson), ['单行文本', '多选', '日期']);
+  // Tagged contacts: the seed's (its 4 messages) and 187 (1 with its profile, and agent 2844's 14 in its conversation).
+  assert.equal(q.body.data!.tagged.totalCount, 19);
+  for (const { node } of q.body.data!.pending.edges as Obj[]) assert.equal(node.pendingAt, node.chatTime);
 });

@@ -23,16 +23,16 @@ import { seed } from '../support/seeds.ts';
 type Node = MsgPageQuery['messagePage']['nodes'][number];
 
 const node = (over: Partial<Node> = {}): Node => ({
-  recordId: '2082', agentId: '1255', agentAccount: 'kubrick108', accountWhatsId: '86131xxxxxx@c.us', direction: 'OUTBOUND', chatType: 'PRIVATE',
-  rawContent: '这里是China', msgPageContentType: 0, friendWhatsId: '91844xxxxxx@c.us', friendName: null,
+  recordId: '2082', agentSeatId: '1255', agentLogin: 'kubrick108', accountWhatsId: '86131xxxxxx@c.us', direction: 'OUTBOUND', chatType: 'PRIVATE',
+  rawContent: '这里是China', referContent: null, msgPageContentType: 0, friendWhatsId: '91844xxxxxx@c.us', friendName: null,
   chatTime: '2024-12-03T11:30:47.123Z', createdAt: '2024-12-03T12:50:30.000Z', ...over,
 });
 
 /** What msgPage would show of a stored input (the fields a record carries). */
 function nodeOf(m: MessageInput, recordId: string): Node {
   return {
-    recordId, agentId: m.agentId, agentAccount: m.agentAccount, accountWhatsId: m.accountWhatsId, direction: m.direction, chatType: m.chatType,
-    rawContent: m.content, msgPageContentType: msgPageCodeOf(m.contentType), friendWhatsId: m.friendWhatsId, friendName: m.friendName,
+    recordId, agentSeatId: m.agentId, agentLogin: m.agentAccount, accountWhatsId: m.accountWhatsId, direction: m.direction, chatType: m.chatType,
+    rawContent: m.content, referContent: m.referContent, msgPageContentType: msgPageCodeOf(m.contentType), friendWhatsId: m.friendWhatsId, friendName: m.friendName,
     chatTime: m.chatTime.toISOString(), createdAt: '2024-12-03T12:50:30.000Z',
   };
 }
@@ -42,9 +42,9 @@ test('msgPage record → ingest input → msgPage record gives the record back, 
   for (const type of CONTENT_TYPES) {
     for (const over of [
       {},
-      { direction: 'INBOUND' as const, chatType: 'GROUP' as const, agentId: null, agentAccount: null, friendName: 'Group' },
-      { agentId: '9223372036854775000', friendName: 'Big' },
-      { agentId: null, agentAccount: null },
+      { direction: 'INBOUND' as const, chatType: 'GROUP' as const, agentSeatId: null, agentLogin: null, friendName: 'Group' },
+      { agentSeatId: '9223372036854775000', friendName: 'Big' },
+      { agentSeatId: null, agentLogin: null },
     ]) {
       const original = node({ msgPageContentType: msgPageCodeOf(type), rawContent: contents[type] ?? '{"filename":"a.png","url":"https://x/a.png","mimeType":"image/png","caption":"c"}', ...over });
       const wire = parseJsonLossless(stringifyJson(msgPageRecord(original)));

@@ -438,7 +438,8 @@ describe('MSG_SYNC items', () => {
     assert.deepEqual(text.parsedContent, { kind: 'text', text: '再见' });
     assert.equal(text.searchText, '再见');
     assert.equal(text.status, 'PENDING');
-    assert.equal(text.statusAt.getTime(), 1667295870936);
+    // PENDING is reached at the chat time (sendTime 2022-10-31 16:25:42 in Asia/Shanghai), not at the delivery's timestamp.
+    assert.equal(text.statusAt.getTime(), Date.UTC(2022, 9, 31, 8, 25, 42));
     assert.equal(text.origin, 'PC');
     assert.equal(text.taskId, null);
     assert.equal(text.taskInfoId, null);

@@ -1,6 +1,7 @@
 // The legacy adapters' pure translation: request bodies → GraphQL variables
 // (codes, numeric strings, "" as no filter, field-naming errors) and GraphQL
 // results → legacy records (key order, exact big ids, Java date strings).
+import { msgPageQuoteContent } from '../../src/domain/legacy-quote.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseJsonLossless } from '../../src/domain/lossless-json.ts';
@@ -69,8 +70,8 @@ test('readMsgPageRequest: refusals name the field', () => {
 });
 
 const node = (over: Partial<MsgPageQuery['messagePage']['nodes'][number]> = {}): MsgPageQuery['messagePage']['nodes'][number] => ({
-  recordId: '2082', agentId: '1255', agentAccount: 'kubrick108', accountWhatsId: '86131xxxxxx', direction: 'OUTBOUND', chatType: 'PRIVATE',
-  rawContent: '这里是China', msgPageContentType: 0, friendWhatsId: '91844xxxxxx', friendName: null,
+  recordId: '2082', agentSeatId: '1255', agentLogin: 'kubrick108', accountWhatsId: '86131xxxxxx', direction: 'OUTBOUND', chatType: 'PRIVATE',
+  rawContent: '这里是China', referContent: null, msgPageContentType: 0, friendWhatsId: '91844xxxxxx', friendName: null,
   chatTime: '2024-12-03T11:30:47.000Z', createdAt: '2024-12-03T12:50:30.000Z', ...over,
 });
 
@@ -82,7 +83,7 @@ test('msgPageRecord: the seed record keys in order; codes, epoch ms, "" for unkn
     id: '2082', userId: 1255, username: 'kubrick108', whatsId: '86131xxxxxx', actionType: 1, chatType: 1, content: '这里是China', contentType: 0,
     friendWhatsId: '91844xxxxxx', friendName: '', chatTime: 1733225447000, createTime: 1733230230000,
   });
-  const inbound = msgPageRecord(node({ direction: 'INBOUND', chatType: 'GROUP', agentAccount: null, agentId: null, friendName: 'Evbuomwan Lawrence' }));
+  const inbound = msgPageRecord(node({ direction: 'INBOUND', chatType: 'GROUP', agentLogin: null, agentSeatId: null, friendName: 'Evbuomwan Lawrence' }));
   assert.deepEqual([inbound.actionType, inbound.chatType, inbound.username, inbound.userId, inbound.friendName], [2, 2, '', null, 'Evbuomwan Lawrence']);
 });
 
@@ -92,7 +93,7 @@ test('userIdOf: exact digits beyond 2^53, null for unknown or non-numeric agent 
   assert.equal(userIdOf('007'), 7);
   assert.equal(userIdOf('agent-7'), null);
   assert.equal(userIdOf(null), null);
-  const page = msgPageResponse({ messagePage: { totalCount: 21, nodes: [node({ agentId: '9223372036854775807' })] } }, { current: 3, pageSize: 10 });
+  const page = msgPageResponse({ messagePage: { totalCount: 21, nodes: [node({ agentSeatId: '9223372036854775807' })] } }, { current: 3, pageSize: 10 });
   const text = legacyJsonText(page);
   assert.ok(text.startsWith('{"code":200,"message":"Success","data":{"records":[{"id":"2082","userId":9223372036854775807,"username":"kubrick108",'), text);
   assert.ok(text.endsWith('"total":21,"size":10,"current":3,"pages":3}}'), text);
@@ -109,9 +110,9 @@ test('readPastRecordsRequest: the seed example (pageno) and pageNo; refusals nam
     custServId: '2844', oocDate: null, convType: null, receId: null, pageNo: 2, pageSize: 5,
   });
   assert.deepEqual(pastRecordsVariables(expected), {
-    where: { agentId: '2844', day: '2023-07-01', contactExternalId: '187' }, page: 1, pageSize: 10, receId: '187', withContact: true,
+    where: { agentSeatId: '2844', day: '2023-07-01', contactExternalId: '187' }, page: 1, pageSize: 10, receId: '187', withContact: true,
   });
-  assert.deepEqual(pastRecordsVariables({ ...expected, oocDate: null, receId: null }), { where: { agentId: '2844' }, page: 1, pageSize: 10, receId: '', withContact: false });
+  assert.deepEqual(pastRecordsVariables({ ...expected, oocDate: null, receId: null }), { where: { agentSeatId: '2844' }, page: 1, pageSize: 10, receId: '', withContact: false });
   refused(() => readPastRecordsRequest(body({ pageNo: 1, pageSize: 1 }), zone), 'custServId: is required');
   refused(() => readPastRecordsRequest(body({ custServId: true, pageNo: 1, pageSize: 1 }), zone), 'custServId');
   refused(() => readPastRecordsRequest(body({ custServId: '1', pageSize: 1 }), zone), 'pageNo: is required', 'pageno');
@@ -149,4 +150,21 @@ test('pastRecordsResponse: the seed keys in order, Java date strings in the conf
   assert.equal(ny.data.lastSendTime, 'Fri Jun 30 22:53:52 EDT 2023');
   const empty = pastRecordsResponse({ records: { totalCount: 0, nodes: [] }, latest: { nodes: [] } }, { ...request, receId: null }, 'Asia/Shanghai');
   assert.deepEqual([empty.data.lastSendTime, empty.data.receName, empty.data.total, empty.data.contGroups], [null, null, 0, []]);
+});
+
+test('msgPage quote content: CLIENT_SYNC\'s reply and referContent joined in msgPage\'s shape; an embedded one kept as it came', () => {
+  const reply = '{"caption":"1","filename":"","mimeType":"","type":1,"url":""}';
+  const refer = '{"caption":"1","filename":"","mimeType":"","type":1,"url":"","whatsApp":"8615375457649","messageId":"3EB04F939512D66B1F2DFA"}';
+  assert.equal(
+    msgPageQuoteContent(reply, refer),
+    '{"caption":"1","filename":"","mimeType":"","type":1,"url":"","referContent":{"caption":"1","filename":"","mimeType":"","type":1,"url":"","whatsId":"8615375457649","msgId":"3EB04F939512D66B1F2DFA"}}',
+  );
+  const embedded = '{"caption":"hasaki","type":4,"referContent":{"type":1,"msgId":"X"}}';
+  assert.equal(msgPageQuoteContent(embedded, refer), embedded);
+  assert.equal(msgPageQuoteContent(reply, null), reply);
+  assert.equal(msgPageQuoteContent('thanks', '{"type":1,"id":12345678901234567890}'), '{"caption":"thanks","referContent":{"type":1,"id":12345678901234567890}}');
+  assert.equal(msgPageQuoteContent(reply, 'not json'), '{"caption":"1","filename":"","mimeType":"","type":1,"url":"","referContent":"not json"}');
+  // Through a record: only code 9 is rewritten.
+  assert.equal(msgPageRecord(node({ msgPageContentType: 9, rawContent: reply, referContent: refer })).content, msgPageQuoteContent(reply, refer));
+  assert.equal(msgPageRecord(node({ msgPageContentType: 0, rawContent: 'x', referContent: refer })).content, 'x');
 });
