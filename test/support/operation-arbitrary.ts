@@ -1164,7 +1164,10 @@ class RequestBuilder {
     const kind = kinds[which % kinds.length];
     const f = this.firstComposite(op);
     if (kind === 'aliases') for (let i = 0; i <= limits.maxAliases; i++) f.sel!.push(field('__typename', 'String!', undefined, [], `over${i}`));
-    else if (kind === 'directives') for (let i = 0; i <= limits.maxDirectives; i++) f.sel!.push(typename([{ name: 'include', cond: { k: 'bool', v: true } }]));
+    // Two directives per field: as many repeats of one field would break the repeats limit first.
+    else if (kind === 'directives') {
+      for (let i = 0; i <= limits.maxDirectives; i += 2) f.sel!.push(typename([{ name: 'include', cond: { k: 'bool', v: true } }, { name: 'skip', cond: { k: 'bool', v: false } }]));
+    }
     else {
       // conversations { edges { node { messages(first) { edges { node { conversation { … } } } } } } }
       const first = kind === 'cost' ? 100 : 1;
