@@ -4,6 +4,7 @@ import { decodeGlobalID } from '@pothos/plugin-relay';
 import { GraphQLError } from 'graphql';
 import { identitiesOf, type AgentIdentities } from '../read/agents.ts';
 import { seatKey } from '../domain/agent-directory.ts';
+import { idProblem } from '../domain/text.ts';
 import type { Context } from './context.ts';
 
 const badInput = (message: string) => new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
@@ -38,6 +39,9 @@ export async function agentFilterOf(
     return agent ? identitiesOf(agent) : { logins: [], seats: [] };
   }
   if (given.seatId != null && given.seatId !== '') {
+    // The ids' one rule (src/domain/text.ts): a seat id that could not be stored names no seat; say why.
+    const problem = idProblem(given.seatId);
+    if (problem) throw badInput(`${names.seatId} ${problem}`);
     const directory = await ctx.loaders.agentDirectory();
     const agent = directory.byKey(seatKey(given.seatId));
     return { logins: agent?.login ? [agent.login] : [], seats: [given.seatId], loginAccounts: directory.seatAccounts(given.seatId) };

@@ -107,6 +107,8 @@ export function useGraphQLErrors(log: Logger): Plugin<Context> {
         // over graphql-ws, graphql-js's execute answers with the same words.
         const { request, params } = context as { request?: Request; params?: { operationName?: string | null } };
         if (!request || !result || result instanceof Error) return;
+        // A name that is not a string is Yoga's params check's to refuse.
+        if (params?.operationName != null && typeof params.operationName !== 'string') return;
         const error = operationResolutionError(result, params?.operationName);
         if (error) throw error;
       };

@@ -4,7 +4,7 @@
 // in a variable or a string literal are refused up front with BAD_USER_INPUT
 // naming where it is. Mutations are left to the ingest validation, which
 // names the item and field in the payload's `errors`.
-import { GraphQLError, Kind, visit, type DocumentNode, type ExecutionArgs, type OperationDefinitionNode } from 'graphql';
+import { GraphQLError, Kind, visit, type ASTNode, type DocumentNode, type ExecutionArgs, type FragmentDefinitionNode, type OperationDefinitionNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 
 const NUL = '\u0000';
@@ -31,25 +31,41 @@ export function nulPath(value: unknown, path: string, depth = 0): string | null 
   return null;
 }
 
-// Per document: the argument holding a NUL string literal, if any ('' = none).
-const literals = new WeakMap<DocumentNode, string>();
+// Per operation of a document: the argument holding a NUL string literal in
+// it or the fragments it spreads, if any ('' = none). Another operation of
+// the same document does not run and is not judged.
+const literals = new WeakMap<DocumentNode, Map<OperationDefinitionNode, string>>();
 
-function nulLiteral(document: DocumentNode): string | null {
-  let found = literals.get(document);
+function nulLiteral(document: DocumentNode, operation: OperationDefinitionNode): string | null {
+  let byOperation = literals.get(document);
+  if (!byOperation) literals.set(document, (byOperation = new Map()));
+  let found = byOperation.get(operation);
   if (found === undefined) {
     found = '';
-    let argument = '';
-    visit(document, {
-      Argument: {
-        enter(node) {
-          argument = node.name.value;
+    const fragments = new Map(document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]));
+    const seen = new Set<string>();
+    const pending: ASTNode[] = [operation];
+    while (pending.length && !found) {
+      let argument = '';
+      visit(pending.pop()!, {
+        Argument: {
+          enter(node) {
+            argument = node.name.value;
+          },
         },
-      },
-      StringValue(node) {
-        if (!found && node.value.includes(NUL)) found = `argument ${argument || '(a directive or default value)'}`;
-      },
-    });
-    literals.set(document, found);
+        StringValue(node) {
+          if (!found && node.value.includes(NUL)) found = `argument ${argument || '(a directive or default value)'}`;
+        },
+        FragmentSpread(node) {
+          const fragment = fragments.get(node.name.value);
+          if (fragment && !seen.has(node.name.value)) {
+            seen.add(node.name.value);
+            pending.push(fragment);
+          }
+        },
+      });
+    }
+    byOperation.set(operation, found);
   }
   return found || null;
 }
@@ -63,7 +79,8 @@ function check(args: ExecutionArgs): GraphQLError | null {
   if (operationOf(args)?.operation === 'mutation') return null;
   const inVariables = args.variableValues ? nulPath(args.variableValues, 'variables') : null;
   if (inVariables) return nulError(inVariables.replace(/^variables\./, '$'));
-  const inDocument = nulLiteral(args.document);
+  const operation = operationOf(args);
+  const inDocument = operation ? nulLiteral(args.document, operation) : null;
   return inDocument ? nulError(inDocument) : null;
 }
 

@@ -6,6 +6,7 @@
 import type { GraphQLError } from 'graphql';
 import { bearerToken } from '../auth/api-keys.ts';
 import { toExactDecimalString, type LosslessJsonValue } from '../domain/lossless-json.ts';
+import { idProblem } from '../domain/text.ts';
 import { BodyError, parseJsonBody, readText } from '../http/body.ts';
 import { executeOperation, type OperationCall } from '../http/execute-operation.ts';
 import type { RouteYoga } from '../http/routes.ts';
@@ -87,14 +88,16 @@ export class LegacyFields {
     return new LegacyFields(value, this.errors, this.name(field));
   }
 
-  /** A string, or null when not given. */
-  string(field: string, options: { max?: number } = {}): string | null {
+  /** A string, or null when not given; `id`: an id, by the ids' one rule (src/domain/text.ts). */
+  string(field: string, options: { max?: number; id?: boolean } = {}): string | null {
     const value = this.object[field];
     if (blank(value)) return null;
     if (typeof value !== 'string') return this.fail(field, `must be a string, got ${describeJsonType(value)}`);
     const max = options.max ?? 256;
     if (value.length > max) return this.fail(field, `must be at most ${max} characters`);
     if (value.includes('\u0000')) return this.fail(field, 'must not contain NUL characters (\\u0000)');
+    const problem = options.id ? idProblem(value) : null;
+    if (problem) return this.fail(field, problem);
     return value;
   }
 

@@ -43,7 +43,7 @@ export function readPastRecordsRequest(body: LegacyObject, timeZone: string): Pa
   const r = new LegacyFields(body);
   let custServId: string | null = null;
   if (!r.given('custServId')) r.fail('custServId', 'is required (the agent id)');
-  else custServId = typeof r.raw('custServId') === 'string' ? r.string('custServId') : r.id('custServId');
+  else custServId = typeof r.raw('custServId') === 'string' ? r.string('custServId', { id: true }) : r.id('custServId');
   const oocDate = r.string('oocDate', { max: 32 });
   if (oocDate !== null && !parseLocalDay(oocDate, timeZone)) r.fail('oocDate', `must be a date "YYYY-MM-DD", got "${oocDate}"`);
   const convType = r.string('convType', { max: 64 });

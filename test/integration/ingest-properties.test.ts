@@ -111,7 +111,8 @@ function model(s: Scenario, runBase: number) {
     reports.get(msg)!.push({ status, at });
   };
   for (const u of s.units) {
-    if (u.kind === 'msgSync') for (const it of u.items) { arrived.add(it.msg); report(it.msg, STATUS_OF_CODE[it.status], msgSyncTime(s, u, runBase)); }
+    // PENDING is reached at the chat time (as CLIENT_SYNC has it); a later status by the delivery's time.
+    if (u.kind === 'msgSync') for (const it of u.items) { arrived.add(it.msg); report(it.msg, STATUS_OF_CODE[it.status], it.status === 1 ? chatTimeOf(it.msg) : msgSyncTime(s, u, runBase)); }
     else if (u.kind === 'client') for (const m of u.msgs) { arrived.add(m); report(m, s.messages[m]!.inbound ? 'DELIVERED' : 'PENDING', chatTimeOf(m)); }
     else for (const up of u.updates) report(up.msg, up.status, STATUS_BASE + up.atOffset * 1000);
   }
