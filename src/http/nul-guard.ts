@@ -76,10 +76,10 @@ function operationOf(args: ExecutionArgs): OperationDefinitionNode | undefined {
 }
 
 function check(args: ExecutionArgs): GraphQLError | null {
-  if (operationOf(args)?.operation === 'mutation') return null;
+  const operation = operationOf(args);
+  if (operation?.operation === 'mutation') return null;
   const inVariables = args.variableValues ? nulPath(args.variableValues, 'variables') : null;
   if (inVariables) return nulError(inVariables.replace(/^variables\./, '$'));
-  const operation = operationOf(args);
   const inDocument = operation ? nulLiteral(args.document, operation) : null;
   return inDocument ? nulError(inDocument) : null;
 }
