@@ -3,7 +3,8 @@
 // again against it (and the Redis suites when TEST_REDIS_URL is set).
 // Databases are prepared once here (migrated templates) so each test file
 // starts from a copy instead of migrating its own.
-//   tsx scripts/test.ts [unit|integration] [filter]
+//   tsx scripts/test.ts [unit|integration] [filter]   (filter: substrings of the
+//   file path, alternatives separated by |, e.g. "webhooks|legacy")
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -14,6 +15,7 @@ import { applyMigrations } from '../src/db/migrations.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const [only, filter] = process.argv.slice(2);
+const filters = filter ? filter.split('|').filter(Boolean) : [];
 const resultsDir = path.join(root, 'test-results');
 mkdirSync(resultsDir, { recursive: true });
 
@@ -24,7 +26,7 @@ function listTests(dir: string): string[] {
     for (const name of readdirSync(d).sort()) {
       const p = path.join(d, name);
       if (statSync(p).isDirectory()) walk(p);
-      else if (name.endsWith('.test.ts') && (!filter || p.includes(filter))) out.push(path.relative(root, p));
+      else if (name.endsWith('.test.ts') && (filters.length === 0 || filters.some((f) => p.includes(f)))) out.push(path.relative(root, p));
     }
   };
   walk(abs);
