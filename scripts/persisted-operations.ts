@@ -3,7 +3,7 @@
 // serves. A test fails when it is stale.
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { buildPersistedManifest } from '../src/http/persisted-operations.ts';
+import { buildPersistedManifest } from '../src/execution/persisted-operations.ts';
 
 const manifest = buildPersistedManifest(fileURLToPath(new URL('../schema/operations', import.meta.url)));
 writeFileSync(new URL('../schema/persisted-operations.json', import.meta.url), JSON.stringify(manifest, null, 2) + '\n');

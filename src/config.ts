@@ -34,13 +34,13 @@ export interface Config {
   /**
    * Who may run an introspection query (GRAPHQL_INTROSPECTION): 'public'
    * also callers without an API key, 'authenticated' only callers with one
-   * (src/http/auth-gate.ts).
+   * (src/execution/auth-gate.ts).
    */
   readonly graphqlIntrospection: 'public' | 'authenticated';
   /**
    * Compile a query operation (graphql-jit) after it ran this many times
    * from one parsed document (GRAPHQL_COMPILE_AFTER); 0 = never compile
-   * (src/http/compiled-queries.ts).
+   * (src/execution/compiled-queries.ts).
    */
   readonly graphqlCompileAfter: number;
   /** Serve GraphiQL on GET /graphql (GRAPHIQL). */

@@ -6,15 +6,41 @@ import { SeenAccessTokens } from './auth/seen-tokens.ts';
 import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import { LiveHub } from './events/live-hub.ts';
-import { createEventBus } from './events/pubsub.ts';
-import type { AppServices } from './graphql/context.ts';
+import { createEventBus, type ChatEventBus, type ChatPubSub } from './events/pubsub.ts';
 import { IngestService } from './ingest/service.ts';
 import type { Logger } from './log.ts';
 import { SharedLoaders } from './read/loaders.ts';
-import { Metrics } from './http/metrics.ts';
-import { createRateLimiter } from './http/rate-limit.ts';
-import { loadSecretBox } from './auth/secret-box.ts';
+import { Metrics } from './metrics.ts';
+import { createRateLimiter, type RateLimiter } from './http/rate-limit.ts';
+import { loadSecretBox, type SecretBox } from './auth/secret-box.ts';
 import { OperatorKey } from './auth/operator.ts';
+
+export interface AppServices {
+  readonly config: Config;
+  readonly db: Database;
+  readonly log: Logger;
+  readonly events: ChatEventBus;
+  readonly pubsub: ChatPubSub;
+  /** This instance's subscribers, fed from the pubsub. */
+  readonly live: LiveHub;
+  readonly metrics: Metrics;
+  /** Seals and opens webhook secrets. */
+  readonly secrets: SecretBox;
+  /** Where the sealing key came from: 'SECRETS_KEY' or the key file's path. */
+  readonly secretsSource: string;
+  /** Request budgets per API key and per address (HTTP and graphql-ws share them). */
+  readonly rateLimiter: RateLimiter;
+  readonly ingest: IngestService;
+  readonly authenticator: ApiKeyAuthenticator;
+  /** The active webhook secrets of a tenant, cached briefly (src/auth/webhook-secrets.ts). */
+  readonly webhookSecrets: WebhookSecretResolver;
+  /** Recognises the operator credential (null without OPERATOR_KEY). */
+  readonly operatorKey: OperatorKey | null;
+  /** MSG_SYNC accessTokens seen, each bound to its first body (src/auth/seen-tokens.ts). */
+  readonly seenTokens: SeenAccessTokens;
+  /** Loaders shared by subscriptions, renewed every event-loop turn. */
+  readonly sharedLoaders: SharedLoaders;
+}
 
 export function createServices(config: Config, db: Database, log: Logger): AppServices {
   const events = createEventBus(config.redisUrl, log);

@@ -2,14 +2,15 @@
 // (GraphiQL on GET in development), plus the REST routes. It is a fetch
 // handler, so tests call `app.fetch(...)` in-process and the node server
 // mounts the same object.
-import { useSharedSubscriptions } from './shared-subscriptions.ts';
+import { useSharedSubscriptions } from '../execution/shared-subscriptions.ts';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { isDatabaseUnavailable } from '../db/errors.ts';
 import { requestIdOf } from './request-id.ts';
 import { GraphQLError } from 'graphql';
-import { useCompiledQueries } from './compiled-queries.ts';
+import { useCompiledQueries } from '../execution/compiled-queries.ts';
 import { schema } from '../graphql/schema.ts';
-import type { AppServices, Context } from '../graphql/context.ts';
+import type { Context } from '../graphql/context.ts';
+import type { AppServices } from '../services.ts';
 import { bearerToken, type Viewer } from '../auth/api-keys.ts';
 import { createLoaders, type Loaders } from '../read/loaders.ts';
 import { webhookRoutes } from '../rest/webhooks.ts';
@@ -20,14 +21,14 @@ import { graphiqlOptions, graphiqlRoutes, renderGraphiQL } from './graphiql.ts';
 import { landingRoutes } from './landing.ts';
 import { useMetrics, useOperationMetrics } from './metrics.ts';
 import { useRoutes } from './routes.ts';
-import { useAuthGate } from './auth-gate.ts';
+import { useAuthGate } from '../execution/auth-gate.ts';
 import { corsOptions, useCsrfPrevention } from './browser.ts';
-import { useGraphQLLimits } from './limits.ts';
-import { useNulGuard } from './nul-guard.ts';
-import { usePersisted } from './persisted-operations.ts';
+import { useGraphQLLimits } from '../execution/limits.ts';
+import { useNulGuard } from '../execution/nul-guard.ts';
+import { usePersisted } from '../execution/persisted-operations.ts';
 import { useRateLimit } from './rate-limit.ts';
-import { parserAndValidationCache } from './document-cache.ts';
-import { logUnexpected, maskGraphQLError, useGraphQLErrors } from './graphql-errors.ts';
+import { parserAndValidationCache } from '../execution/document-cache.ts';
+import { logUnexpected, maskGraphQLError, useGraphQLErrors } from '../execution/graphql-errors.ts';
 import type { WebSocketInit } from './websocket.ts';
 
 export type App = YogaServerInstance<Record<string, never>, Context>;
@@ -67,7 +68,7 @@ export function createApp(services: AppServices, options: AppOptions = {}): App 
     parserAndValidationCache: parserAndValidationCache(),
     // Unexpected errors are masked ("Unexpected error.") and logged once; a
     // database outage is said as such, with 503 and Retry-After, so that
-    // clients retry (src/http/graphql-errors.ts).
+    // clients retry (src/execution/graphql-errors.ts).
     maskedErrors: { isDev: false, maskError: maskGraphQLError(services.log) },
     // Browsers: only the CORS_ORIGINS origins (src/http/browser.ts).
     cors: corsOptions(services.config.corsOrigins),
@@ -91,7 +92,7 @@ export function createApp(services: AppServices, options: AppOptions = {}): App 
       useAuthGate(),
       useSubscriptionLoaders(),
       useSharedSubscriptions(),
-      // Queries run compiled, proven equal to graphql-js by the differential test (src/http/compiled-queries.ts).
+      // Queries run compiled, proven equal to graphql-js by the differential test (src/execution/compiled-queries.ts).
       useCompiledQueries(services.config.graphqlCompileAfter),
       // Last: it times what was executed (src/http/metrics.ts).
       useOperationMetrics(services.metrics),

@@ -12,7 +12,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DEMO_TENANT_ID } from '../auth/tenants.ts';
-import type { AppServices } from '../graphql/context.ts';
+import type { AppServices } from '../services.ts';
 
 export const DEMO_KEY_FILE = 'demo-read-key.sealed';
 

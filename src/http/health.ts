@@ -1,7 +1,7 @@
 // Liveness and readiness, for load balancers and orchestrators.
 import type { Database } from '../db/database.ts';
 import { json, type Route } from './routes.ts';
-import type { Metrics } from './metrics.ts';
+import type { Metrics } from '../metrics.ts';
 
 export function healthRoutes(db: Database, metrics?: Metrics): Route[] {
   return [

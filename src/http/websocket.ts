@@ -15,7 +15,7 @@ import { bearerToken, type ApiKeyAuthenticator, type Viewer } from '../auth/api-
 import type { Logger } from '../log.ts';
 import { servicesOf, type App } from './app.ts';
 import type { RateLimiter } from './rate-limit.ts';
-import { operationResolutionError } from './graphql-errors.ts';
+import { operationResolutionError } from '../execution/graphql-errors.ts';
 import type { LiveConnection } from '../events/live-hub.ts';
 
 /** What the Yoga context function receives for an operation over a socket. */

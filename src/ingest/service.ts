@@ -7,7 +7,7 @@
 import type { Database } from '../db/database.ts';
 import type { ChatPubSub } from '../events/pubsub.ts';
 import type { Logger } from '../log.ts';
-import type { Metrics } from '../http/metrics.ts';
+import type { Metrics } from '../metrics.ts';
 import type { MessageInput, StatusUpdateInput } from './model.ts';
 import { attributeResults, prepareStore, runStore, type PreparedStore, type StoreFunctionResult, type StoreResult } from './store.ts';
 import { TenantWriteQueue, type QueuedJob } from './write-queue.ts';

@@ -8,7 +8,7 @@ import { bearerToken } from '../auth/api-keys.ts';
 import { toExactDecimalString, type LosslessJsonValue } from '../domain/lossless-json.ts';
 import { idProblem } from '../domain/text.ts';
 import { BodyError, parseJsonBody, readText } from '../http/body.ts';
-import { executeOperation, type OperationCall } from '../http/execute-operation.ts';
+import { executeOperation, type OperationCall } from '../execution/execute-operation.ts';
 import type { RouteYoga } from '../http/routes.ts';
 import { ErrorList, describeJsonType, isObject } from '../ingest/fields.ts';
 import type { Logger } from '../log.ts';

@@ -1,6 +1,6 @@
 // The legacy read endpoints and the OpenAPI document, as routes of the app
 // (src/http/app.ts); the webhooks are in webhooks.ts.
-import type { AppServices } from '../graphql/context.ts';
+import type { AppServices } from '../services.ts';
 import type { Route } from '../http/routes.ts';
 import { msgPageRoute } from './msg-page.ts';
 import { openApiRoute } from './openapi.ts';

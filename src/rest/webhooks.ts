@@ -15,7 +15,7 @@ import { normaliseStatusSync } from '../ingest/status-sync.ts';
 import { BodyError, parseJsonBody, readText } from '../http/body.ts';
 import type { Route } from '../http/routes.ts';
 import type { Logger } from '../log.ts';
-import type { Metrics } from '../http/metrics.ts';
+import type { Metrics } from '../metrics.ts';
 import type { WebhookSecretResolver } from '../auth/webhook-secrets.ts';
 import type { SeenAccessTokens } from '../auth/seen-tokens.ts';
 import { legacyError, legacyJson } from './envelope.ts';

@@ -16,7 +16,7 @@
 //     over a limit, with the server's own measures;
 //   - a request error when the operation cannot be chosen, before validation
 //     (graphql-js's words: compared when the reference got that far);
-//   - NUL characters refused up front (BAD_USER_INPUT) — src/http/nul-guard.ts;
+//   - NUL characters refused up front (BAD_USER_INPUT) — src/execution/nul-guard.ts;
 //   - codes: GRAPHQL_VALIDATION_FAILED on validation errors, BAD_USER_INPUT on
 //     variables that do not coerce.
 // Anything else must be equal: data, and errors' message, path and code.
@@ -64,7 +64,7 @@ let pool: ValuePool;
 const compared = { query: 0, mutation: 0, subscription: 0, byTransport: {} as Record<string, number>, limited: 0, refusedNul: 0, invalid: 0 };
 
 before(async () => {
-  // A compiles every query on its first run (src/http/compiled-queries.ts): the compiled path is the one compared.
+  // A compiles every query on its first run (src/execution/compiled-queries.ts): the compiled path is the one compared.
   [a, b] = await Promise.all([startTestApp({ GRAPHQL_COMPILE_AFTER: process.env.DIFF_COMPILE_AFTER ?? '1' }), startTestApp()]);
   // Same data, same order, same row ids on both.
   for (const app of [a, b]) await loadDemoData(app.services.ingest, app.tenant.tenantId, { messages: 600, timeZone: app.services.config.legacyTimeZone });

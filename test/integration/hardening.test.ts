@@ -16,7 +16,7 @@ import { createLogger } from '../../src/log.ts';
 import { createApp, type App } from '../../src/http/app.ts';
 import { createServices } from '../../src/services.ts';
 import { openDatabase, type Database } from '../../src/db/database.ts';
-import type { AppServices } from '../../src/graphql/context.ts';
+import type { AppServices } from '../../src/services.ts';
 import { msgSyncAccessToken, bodySignature, MSG_SYNC_TOKEN_MISMATCH, BODY_SIGNATURE_MISMATCH } from '../../src/auth/webhook-signatures.ts';
 import { SeenAccessTokens, SEEN_TOKEN_CLOCK_MARGIN_MS } from '../../src/auth/seen-tokens.ts';
 import { ACCESS_TOKEN_REUSED } from '../../src/rest/webhooks.ts';

@@ -19,7 +19,7 @@ import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/log.ts';
 import { createServices } from '../../src/services.ts';
 import { createApp } from '../../src/http/app.ts';
-import type { AppServices } from '../../src/graphql/context.ts';
+import type { AppServices } from '../../src/services.ts';
 
 const skip = testTarget !== 'postgres' ? 'needs a real PostgreSQL server (TEST_TARGET=postgres): PGlite serialises every connection' : false;
 const CONCURRENCY = 20;

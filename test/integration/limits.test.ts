@@ -9,7 +9,7 @@ import http from 'node:http';
 import { getIntrospectionQuery } from 'graphql';
 import { listen, type RunningServer } from '../../src/server.ts';
 import { attachWebSocket, type WebSocketEndpoint } from '../../src/http/websocket.ts';
-import { buildPersistedManifest, sha256Hex } from '../../src/http/persisted-operations.ts';
+import { buildPersistedManifest, sha256Hex } from '../../src/execution/persisted-operations.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { liveClient, msgSyncBody, msgSyncItem } from '../support/live.ts';
 

@@ -7,7 +7,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import parsePrometheus from 'parse-prometheus-text-format';
-import { MAX_OPERATION_NAMES } from '../../src/http/metrics.ts';
+import { MAX_OPERATION_NAMES } from '../../src/metrics.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 
 let t: TestApp;

@@ -10,7 +10,7 @@ import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/log.ts';
 import { createApp, type App } from '../../src/http/app.ts';
 import { createServices } from '../../src/services.ts';
-import type { AppServices } from '../../src/graphql/context.ts';
+import type { AppServices } from '../../src/services.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 
 const redisUrl = process.env.TEST_REDIS_URL;

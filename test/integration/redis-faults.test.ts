@@ -10,7 +10,7 @@ import { pino } from 'pino';
 import { loadConfig } from '../../src/config.ts';
 import { createApp, type App } from '../../src/http/app.ts';
 import { createServices } from '../../src/services.ts';
-import type { AppServices } from '../../src/graphql/context.ts';
+import type { AppServices } from '../../src/services.ts';
 import type { MessageStatusChangedEvent } from '../../src/events/pubsub.ts';
 import type { LiveFeed } from '../../src/events/live-hub.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';

@@ -5,7 +5,7 @@ import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/log.ts';
 import { createApp } from '../../src/http/app.ts';
 import { createTenant } from '../../src/auth/tenants.ts';
-import type { AppServices } from '../../src/graphql/context.ts';
+import type { AppServices } from '../../src/services.ts';
 import { createServices } from '../../src/services.ts';
 import { openTestDatabase } from './database.ts';
 import type { TestApp } from './app.ts';

@@ -4,7 +4,7 @@ import { loadConfig } from '../../src/config.ts';
 import { createLogger, type Logger } from '../../src/log.ts';
 import { createApp, type App } from '../../src/http/app.ts';
 import { createTenant, type TenantCredentials } from '../../src/auth/tenants.ts';
-import type { AppServices } from '../../src/graphql/context.ts';
+import type { AppServices } from '../../src/services.ts';
 import { createServices } from '../../src/services.ts';
 import { openTestDatabase, type TestDatabase } from './database.ts';
 

@@ -55,8 +55,8 @@ import {
   type GraphQLSchema,
   type OperationTypeNode,
 } from 'graphql';
-import { documentLimitErrors } from '../../src/http/limits.ts';
-import { operationCost } from '../../src/http/query-cost.ts';
+import { documentLimitErrors } from '../../src/execution/limits.ts';
+import { operationCost } from '../../src/execution/query-cost.ts';
 
 // ---------------------------------------------------------------------------
 // Public types

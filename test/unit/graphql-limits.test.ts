@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getIntrospectionQuery, parse } from 'graphql';
 import { schema } from '../../src/graphql/schema.ts';
-import { documentLimitErrors } from '../../src/http/limits.ts';
-import { operationCost } from '../../src/http/query-cost.ts';
+import { documentLimitErrors } from '../../src/execution/limits.ts';
+import { operationCost } from '../../src/execution/query-cost.ts';
 
 const limits = { maxDepth: 12, maxAliases: 30, maxDirectives: 20, maxFields: 500, maxFieldRepeats: 20 };
 const cost = (query: string, variables: Record<string, unknown> = {}, operationName?: string) => operationCost(schema, parse(query), operationName, variables);

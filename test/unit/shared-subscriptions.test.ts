@@ -1,10 +1,10 @@
-// Shared execution of identical subscriptions (src/http/shared-subscriptions.ts):
+// Shared execution of identical subscriptions (src/execution/shared-subscriptions.ts):
 // one execution per live event for subscribers of the same operation,
 // variables, tenant and scopes; never across tenants or scopes; replayed events apart.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GraphQLObjectType, GraphQLSchema, GraphQLString, parse, type ExecutionArgs } from 'graphql';
-import { sharedSubscribe } from '../../src/http/shared-subscriptions.ts';
+import { sharedSubscribe } from '../../src/execution/shared-subscriptions.ts';
 
 let executions = 0;
 const listeners = new Set<(e: object) => void>();

@@ -7,7 +7,7 @@
 import { GraphQLError, Kind, print, type DocumentNode, type ExecutionResult } from 'graphql';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import type { Context } from '../graphql/context.ts';
-import type { RouteYoga } from './routes.ts';
+import type { RouteYoga } from '../http/routes.ts';
 
 export interface OperationCall<TResult, TVariables> {
   document: TypedDocumentNode<TResult, TVariables>;

@@ -11,7 +11,7 @@
 // they go when their document goes. Parsing does not depend on the
 // operation name or variables, so the text alone is the key; everything
 // that does (the operation chosen, its cost) is computed per request or
-// cached per (document, operation name) — src/http/query-cost.ts.
+// cached per (document, operation name) — src/execution/query-cost.ts.
 import { createHash } from 'node:crypto';
 import type { DocumentNode } from 'graphql';
 import { LRUCache } from 'lru-cache';
