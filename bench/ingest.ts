@@ -6,7 +6,7 @@
 //
 // (a) webhook: the real server in-process (createServices + createApp + listen
 //     on 127.0.0.1, port 0) on a fresh migrated database; N concurrent senders
-//     POST signed MSG_SYNC_MESSAGE bodies of 50 items (bench/dataset.ts) over
+//     POST signed MSG_SYNC_MESSAGE bodies of 50 items (src/demo/dataset.ts) over
 //     HTTP/1.1 keep-alive, one connection each, the requests signed and
 //     written out before the clock starts (bench/load-connection.ts: the
 //     senders' work is not the server's). Only 200 answers count; any other
@@ -35,7 +35,7 @@ import { msgSyncAccessToken } from '../src/auth/webhook-signatures.ts';
 import { normaliseMsgSync, readMsgSyncEnvelope } from '../src/ingest/msg-sync.ts';
 import type { MessageInput } from '../src/ingest/model.ts';
 import type { LosslessJsonValue } from '../src/domain/lossless-json.ts';
-import { createDataset, signMsgSync } from './dataset.ts';
+import { createDataset, signMsgSync } from '../src/demo/dataset.ts';
 import { LEGACY_TIME_ZONE } from './load.ts';
 import { benchSecretsKey } from './read.ts';
 import { LoadConnection, prepareJsonPost } from './load-connection.ts';

@@ -284,7 +284,7 @@ async function main() {
   const { box } = loadSecretBox({ secretsKey: loadConfig(process.env).secretsKey, dataDir: `${ROOT}/data` });
   const tenant = await createTenant(db.prisma, box, { id: 7001n, name: 'Live bench' });
 
-  const ours = await startServer('ours', ['src/main.ts'], { NODE_ENV: 'production', DATABASE_URL: url, LOG_LEVEL: 'warn', MIGRATE_ON_START: 'false', DATABASE_POOL_SIZE: '10' });
+  const ours = await startServer('ours', [...(process.env.LIVE_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.LIVE_PROF] : []), 'src/main.ts'], { NODE_ENV: 'production', DATABASE_URL: url, LOG_LEVEL: 'warn', MIGRATE_ON_START: 'false', DATABASE_POOL_SIZE: '10' });
   const perConversation = Math.ceil((rate * seconds) / 3 / conversationCount) * counts.length;
   log(`seeding ${fmtInt(perConversation * conversationCount)} messages …`);
   const messages = await seedMessages(ours.port, tenant, conversationCount, perConversation);

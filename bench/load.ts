@@ -1,4 +1,4 @@
-// Loads the benchmark dataset (bench/dataset.ts) into a PostgreSQL database
+// Loads the benchmark dataset (src/demo/dataset.ts) into a PostgreSQL database
 // through the real write path, in-process: the MSG_SYNC normalisers and
 // IngestService.store, plus the dataset's CLIENT_SYNC_MESSAGE_STATUS batches,
 // interleaved as a CRM would push them (a status never precedes its message's
@@ -26,7 +26,7 @@ import { normaliseMsgSync, readMsgSyncEnvelope } from '../src/ingest/msg-sync.ts
 import { normaliseStatusSync } from '../src/ingest/status-sync.ts';
 import type { LosslessJsonValue } from '../src/domain/lossless-json.ts';
 import type { MessageInput, StatusUpdateInput } from '../src/ingest/model.ts';
-import { createDataset, type AnyBatch, type Dataset } from './dataset.ts';
+import { createDataset, type AnyBatch, type Dataset } from '../src/demo/dataset.ts';
 import { ensureDatabase, fmtInt, intArg, parseArgs, seconds, seedOf } from './support.ts';
 
 export const LEGACY_TIME_ZONE = 'Asia/Shanghai';

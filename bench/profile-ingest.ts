@@ -20,7 +20,7 @@ import { IngestService } from '../src/ingest/service.ts';
 import { normaliseMsgSync, readMsgSyncEnvelope } from '../src/ingest/msg-sync.ts';
 import { normaliseStatusSync } from '../src/ingest/status-sync.ts';
 import type { LosslessJsonValue } from '../src/domain/lossless-json.ts';
-import { createDataset, type AnyBatch } from './dataset.ts';
+import { createDataset, type AnyBatch } from '../src/demo/dataset.ts';
 import { ensureTenants, LEGACY_TIME_ZONE } from './load.ts';
 import { dropDatabase, fmtInt, freshDatabase, intArg, machineBusySeconds, nodeCpu, parseArgs, seconds } from './support.ts';
 

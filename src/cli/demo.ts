@@ -1,9 +1,9 @@
 // chatgraph demo [--messages N] — the demo tenant (82) with a deterministic
-// dataset from the benchmark generator (bench/dataset.ts, seed 42): MSG_SYNC
+// dataset from the generator that the benchmarks use too (src/demo/dataset.ts, seed 42): MSG_SYNC
 // bodies and status updates, stored through the ingest service, so GraphiQL
 // has something to show. Also run by the server on the first start of an
 // empty database when DEMO_DATA=true.
-import { createDataset } from '../../bench/dataset.ts';
+import { createDataset } from '../demo/dataset.ts';
 import { DEMO_TENANT_ID, createTenant, formatCredentials } from '../auth/tenants.ts';
 import { parseJsonLossless, type LosslessJsonValue } from '../domain/lossless-json.ts';
 import type { IngestService } from '../ingest/service.ts';

@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { createDataset } from '../../bench/dataset.ts';
+import { createDataset } from '../../src/demo/dataset.ts';
 import { msgSyncAccessToken } from '../../src/auth/webhook-signatures.ts';
 import { allMsgPageRecords, openCliDatabase, parseCredentials, type CliDatabase } from '../support/cli.ts';
 import { msgSyncItem } from '../support/live.ts';

@@ -11,7 +11,7 @@ import {
   signMsgSync,
   toJson,
   type MessageRow,
-} from '../../bench/dataset.ts';
+} from '../../src/demo/dataset.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const TWO_53 = 2n ** 53n;
@@ -302,7 +302,7 @@ test('CLIENT_SYNC bodies: documented shape, client codes, JSON-string url/referC
 
 test('CLI: JSON Lines on stdout, stats on stderr, deterministic', () => {
   const run = (): { stdout: string; stderr: string; status: number | null } =>
-    spawnSync(process.execPath, ['--import', 'tsx', 'bench/dataset.ts', '--messages', '300', '--seed', '42', '--kind', 'msg-sync', '--stats'], {
+    spawnSync(process.execPath, ['--import', 'tsx', 'src/demo/dataset.ts', '--messages', '300', '--seed', '42', '--kind', 'msg-sync', '--stats'], {
       cwd: root,
       encoding: 'utf8',
     });

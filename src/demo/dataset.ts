@@ -4,7 +4,7 @@
 // Streaming: memory is O(tenants × contacts + conversations + a bounded
 // window of pending status updates), not O(messages).
 //
-//   npx tsx bench/dataset.ts --messages 1000 --seed 42 --kind msg-sync|client-sync|status|mixed|rows|none [--stats]
+//   npx tsx src/demo/dataset.ts --messages 1000 --seed 42 --kind msg-sync|client-sync|status|mixed|rows|none [--stats]
 //
 // Node built-ins only. See bench/README.md.
 
@@ -1255,7 +1255,7 @@ const MSG_SYNC_PREFIX = '{"accessToken":"","tenantId":';
 /** Fill accessToken, tenantId and timestamp into a MSG_SYNC body's JSON text produced by this module. */
 export function signMsgSync(json: string, tenantId: number | bigint | string, timestamp: number, token: string): string {
   const i = json.indexOf(',"data":');
-  if (!json.startsWith(MSG_SYNC_PREFIX) || i < 0) throw new Error('signMsgSync: not a MSG_SYNC body from bench/dataset.ts');
+  if (!json.startsWith(MSG_SYNC_PREFIX) || i < 0) throw new Error('signMsgSync: not a MSG_SYNC body from src/demo/dataset.ts');
   return `{"accessToken":${q(token)},"tenantId":${String(tenantId)},"timestamp":${Math.trunc(timestamp)}${json.slice(i)}`;
 }
 
@@ -1506,7 +1506,7 @@ export function createDataset(options: Partial<DatasetOptions> = {}): Dataset {
 // CLI
 // ---------------------------------------------------------------------------
 
-const USAGE = `usage: npx tsx bench/dataset.ts [options]
+const USAGE = `usage: npx tsx src/demo/dataset.ts [options]
   --messages N          total messages (default 1000)
   --seed S              PRNG seed, number or string (default 42)
   --kind K              msg-sync | client-sync | status | mixed | mixed-client | rows | none (default msg-sync)
