@@ -106,7 +106,7 @@ function devTool(bin, what) {
 
 function run(file, args, what) {
   const started = Date.now();
-  // Prisma runs its generators (prisma-pothos-types) from PATH, as under npm run.
+  // Prisma finds its tools on PATH, as under npm run.
   const env = { ...process.env, CHECKPOINT_DISABLE: '1', PATH: `${path.join(root, 'node_modules/.bin')}${path.delimiter}${process.env.PATH ?? ''}` };
   const result = spawnSync(file, args, { cwd: root, encoding: 'utf8', env });
   if (result.status !== 0) {

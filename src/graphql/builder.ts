@@ -2,18 +2,14 @@
 // fields live in one file per domain noun beside this one.
 import SchemaBuilder from '@pothos/core';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
-import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import { GraphQLError } from 'graphql';
-import type PrismaTypes from '../generated/pothos-prisma-types.ts';
-import { getDatamodel } from '../generated/pothos-prisma-types.ts';
 import type { Context } from './context.ts';
 import { isInstantInRange, parseInstant } from '../domain/ranges.ts';
 
 export const builder = new SchemaBuilder<{
   Context: Context;
-  PrismaTypes: PrismaTypes;
   AuthScopes: { read: boolean; ingest: boolean; admin: boolean; operator: boolean };
   DefaultFieldNullability: false;
   Scalars: {
@@ -21,8 +17,10 @@ export const builder = new SchemaBuilder<{
     JSON: { Input: unknown; Output: unknown };
   };
 }>({
-  // Scope-auth first, then prisma, then relay, then the rest (see docs/style.md).
-  plugins: [ScopeAuthPlugin, PrismaPlugin, RelayPlugin, ErrorsPlugin],
+  // Scope-auth first, then relay, then the rest (see docs/style.md). No
+  // Prisma plugin: the read path is planned SQL over the selection
+  // (src/read/, src/graphql/selection.ts), not Prisma queries per type.
+  plugins: [ScopeAuthPlugin, RelayPlugin, ErrorsPlugin],
   // Expected failures of the admin operations are typed results (src/graphql/admin.ts).
   errors: { directResult: true },
   defaultFieldNullability: false,
@@ -45,13 +43,6 @@ export const builder = new SchemaBuilder<{
             : 'authentication required: send Authorization: Bearer <API key>',
         { extensions: { code: ctx.viewer || ctx.operator ? 'FORBIDDEN' : 'UNAUTHENTICATED' } },
       ),
-  },
-  prisma: {
-    client: (ctx) => ctx.prisma,
-    dmmf: getDatamodel(),
-    exposeDescriptions: false,
-    filterConnectionTotalCount: true,
-    onUnusedQuery: null,
   },
   relay: {
     clientMutationId: 'omit',
