@@ -16,6 +16,7 @@
 // - custServId, convType, occDate and receId echo the request (null when not given).
 import { senderCodeOf } from '../domain/codes.ts';
 import { formatJavaDate, parseLocalDay } from '../domain/local-time.ts';
+import { contReadStateOf } from '../domain/status.ts';
 import { PastRecordsDocument, type MessageWhere, type PastRecordsQuery } from '../generated/graphql/graphql.ts';
 import type { Route } from '../http/routes.ts';
 import type { Logger } from '../log.ts';
@@ -90,7 +91,7 @@ export function pastRecordsResponse(data: PastRecordsQuery, request: PastRecords
         contentType: String(node.clientContentType),
         content: node.rawContent,
         sendTime: formatJavaDate(new Date(node.chatTime), timeZone),
-        contReadState: node.status === 'READ' ? '1' : '0',
+        contReadState: contReadStateOf(node.status),
         sender: senderCodeOf(node.direction),
       })),
     },
