@@ -78,8 +78,15 @@ function operationOf(args: ExecutionArgs): OperationDefinitionNode | undefined {
 function check(args: ExecutionArgs): GraphQLError | null {
   const operation = operationOf(args);
   if (operation?.operation === 'mutation') return null;
-  const inVariables = args.variableValues ? nulPath(args.variableValues, 'variables') : null;
-  if (inVariables) return nulError(inVariables.replace(/^variables\./, '$'));
+  // Only the variables the operation declares: graphql-js ignores the others.
+  const values = args.variableValues;
+  if (values && operation) {
+    for (const definition of operation.variableDefinitions ?? []) {
+      const name = definition.variable.name.value;
+      const found = Object.hasOwn(values, name) ? nulPath(values[name], `$${name}`) : null;
+      if (found) return nulError(found);
+    }
+  }
   const inDocument = operation ? nulLiteral(args.document, operation) : null;
   return inDocument ? nulError(inDocument) : null;
 }

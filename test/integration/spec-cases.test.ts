@@ -292,6 +292,14 @@ test('the same ids through nodes() and node() in one operation resolve to their 
   }
 });
 
+test('a NUL is judged only where the operation reads it: a variable it does not declare is ignored, as graphql-js ignores it', async () => {
+  const ignored = await post({ query: 'query Q($w: MessageWhere) { messages(first: 1, where: $w) { totalCount } }', variables: { w: { friendWhatsId: '4477' }, other: 'a\u0000b', ['k\u0000']: 1 } });
+  assert.equal(ignored.body.errors, undefined, JSON.stringify(ignored.body));
+  const refused = await post({ query: 'query Q($w: MessageWhere) { messages(first: 1, where: $w) { totalCount } }', variables: { w: { friendWhatsId: '44\u000077' } } });
+  assert.deepEqual(codes(refused.body), ['BAD_USER_INPUT']);
+  assert.match(refused.body.errors![0]!.message, /^\$w\.friendWhatsId must not contain NUL/);
+});
+
 test('an id beyond what a row id can be names no node (null), as any unknown id', async () => {
   for (const raw of ['Message:99999999999999999999', 'Message:9999999999999999999', 'Conversation:9223372036854775808', 'Contact:0']) {
     const res = await post({ query: `{ node(id: "${Buffer.from(raw).toString('base64')}") { id } }` });
