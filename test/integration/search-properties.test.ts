@@ -36,9 +36,12 @@ interface Terms {
   numbers: { digits: string; runs: string[] }[];
 }
 
-/** The terms of a text: CJK runs, letter runs, numbers (digit runs joined across one or two joiners). */
+/**
+ * The terms of a text: CJK runs, letter runs, numbers (digit runs joined across one or two joiners); within the
+ * bounds: the text's first 16383 characters, a word's first 200 letters, a number's first 32 digits.
+ */
 function termsOf(text: string): Terms {
-  const s = [...normalise(text)];
+  const s = [...normalise([...text].slice(0, 16383).join(''))].slice(0, 16383);
   const out: Terms = { cjk: [], words: [], numbers: [] };
   let i = 0;
   const runOf = (re: RegExp) => {
@@ -49,7 +52,7 @@ function termsOf(text: string): Terms {
   while (i < s.length) {
     const ch = s[i]!;
     if (CJK.test(ch)) out.cjk.push(runOf(CJK));
-    else if (LETTER.test(ch)) out.words.push(runOf(LETTER));
+    else if (LETTER.test(ch)) out.words.push(runOf(LETTER).slice(0, 200));
     else if (DIGIT.test(ch)) {
       const runs = [runOf(DIGIT)];
       for (;;) {
@@ -60,7 +63,9 @@ function termsOf(text: string): Terms {
           runs.push(runOf(DIGIT));
         } else break;
       }
-      out.numbers.push({ digits: runs.join(''), runs });
+      const read: string[] = [];
+      for (let room = 32, k = 0; room > 0 && k < runs.length; room -= runs[k]!.length, k++) read.push(runs[k]!.slice(0, room));
+      out.numbers.push({ digits: read.join(''), runs: read });
     } else i++;
   }
   return out;
@@ -76,6 +81,9 @@ function stem(w: string): string {
 
 /** Does `text` match the query (unquoted part `terms`, quoted `fragments`)? */
 function matches(text: string, terms: string, fragments: readonly string[]): boolean {
+  // The query's unpaired surrogates are read as U+FFFD, as the stored text's are.
+  terms = terms.toWellFormed();
+  fragments = fragments.map((f) => f.toWellFormed());
   const have = termsOf(text);
   const want = termsOf(terms);
   const cjkOk = want.cjk.every((q) => have.cjk.some((r) => r.includes(q)));
@@ -101,7 +109,19 @@ const PIECES = [
   '8440000002', '84400', '00002', '+91', '918440000002@c.us', '@g.us', 'us', 'c', '12', '123', '2024-01-05', '3.5', '(021)', '7',
   ' ', ' ', ' ', '-', '.', ',', '，', '。', '/', '😀', '📦', '👍🏽', '!', '\n',
 ];
-const textArb = fc.array(fc.constantFrom(...PIECES), { maxLength: 14 }).map((p) => p.join(''));
+// Characters that normalise, case or encode oddly (ligatures, roman numerals, circled and full-width digits, Arabic-Indic
+// digits, Kelvin and Angstrom signs, dotted and dotless i, final sigma, squared and half-width CJK forms, bidi and
+// zero-width marks, a lone combining accent, an unpaired surrogate, ZWJ emoji), and tokens past the index's bounds
+// (a word of over 200 letters, a number of over 32 digits, a long CJK run).
+const ODD = [
+  'ﬁ', 'Ⅻ', '①', '²', '０９', '٣٤', '\u212a', '\u212b', 'İ', 'ı', 'ς', 'Σ', '㍻', '㈱', 'ｶﾀ', '\u200f', '\u200b', '\ufeff', '\u0301', '\ud800', '\u3000',
+  '👨‍👩‍👧', '\t', '\r\n', 'Straße', 'ÆØ', 'æø',
+  'ab'.repeat(110), 'ab'.repeat(110) + 'cd', '1234567890'.repeat(4), '12345 67890 12345 67890 12345 67890 12345', '退款'.repeat(60),
+];
+// Any code point, a few at a time (NUL aside: ingest refuses it, tested apart).
+const anyChars = fc.string({ unit: 'binary', maxLength: 3 }).map((x) => x.replaceAll('\u0000', ' '));
+const pieceArb = fc.oneof({ weight: 8, arbitrary: fc.constantFrom(...PIECES) }, { weight: 1, arbitrary: fc.constantFrom(...ODD) }, { weight: 1, arbitrary: anyChars });
+const textArb = fc.array(pieceArb, { maxLength: 14 }).map((p) => p.join(''));
 
 /** A query: terms and fragments, cut mostly from one of the texts (so that many cases find something), some from the alphabet. */
 const caseArb = fc.array(textArb, { minLength: 1, maxLength: 12 }).chain((texts) =>
@@ -113,7 +133,7 @@ const caseArb = fc.array(textArb, { minLength: 1, maxLength: 12 }).chain((texts)
         const start = chars.length ? from % chars.length : 0;
         return chars.slice(start, start + len).join('');
       });
-    const term = fc.oneof({ weight: 3, arbitrary: cut }, { weight: 1, arbitrary: fc.constantFrom(...PIECES) });
+    const term = fc.oneof({ weight: 3, arbitrary: cut }, { weight: 1, arbitrary: pieceArb });
     // Blank cuts are dropped, not retried: fc's filter retries forever, and every cut of texts that are all blank
     // (e.g. [""]) is blank (that hung a quarter of the random seeds).
     const fragments = fc.array(cut, { maxLength: 2 }).map((x) => x.filter((f) => f.trim() !== '' && !/["“”「」『』]/.test(f)));
@@ -172,7 +192,11 @@ test(`searchMessages returns exactly the messages matching by the documented rul
       assert.equal(res.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT', `no term in ${JSON.stringify(query)}: ${JSON.stringify(res.body)}`);
       return;
     }
-    if (query.length > 200) return;
+    if (query.length > 200) {
+      assert.match(res.body.errors?.[0]?.message ?? '', /^text must be at most 200 characters/, JSON.stringify(res.body));
+      assert.equal(res.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+      return;
+    }
     assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
     const expected = rows.filter((r) => matches(r.searchText, terms, fragments)).map((r) => r.whatsMessageId).sort();
     const got = res.body.data!.searchMessages.edges.map((e) => e.node.whatsMessageId).sort();
@@ -250,6 +274,43 @@ test('examples of the rule: Chinese words, plurals, phone numbers written any wa
   assert.deepEqual(snippet.body.data!.searchMessages.edges, []);
   const none = await t.graphql(SEARCH, { text: '😀 !', where: { friendWhatsId: friend } });
   assert.equal(none.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+});
+
+test('bounds: long words, numbers and texts index in bounded time; a query has at most 16 terms, each counted once', async () => {
+  const long = {
+    word: `${'ab'.repeat(1500)}z`, // 3,001 letters: over a tsvector lexeme's 2 KB, it failed the ingest
+    number: '7'.repeat(20_000), // its every ending was indexed: 6.5 s, then too big
+    cjk: `${'退款'.repeat(20_000)}`, // positions and pairs by substr: 26 s
+    tail: `${'好'.repeat(16_383)} 发票 order 12345`, // terms past the first 16,383 characters
+    digits: 'call 1111111111 2222222222 3333333333 4444444444 now', // one number of 40 digits
+  };
+  const texts = Object.values(long);
+  const started = performance.now();
+  const friend = await ingest(texts);
+  const ms = performance.now() - started;
+  assert.ok(ms < 20_000, `ingest of the long texts took ${ms.toFixed(0)} ms`);
+  const search = async (text: string) => {
+    const res = await t.graphql<SearchData>(SEARCH, { text, where: { friendWhatsId: friend } });
+    assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
+    return res.body.data!.searchMessages.edges.map((e) => Object.keys(long)[Number(e.node.whatsMessageId.split('-').pop())]).sort();
+  };
+  assert.deepEqual(await search('ab'.repeat(99)), ['word'], 'a word by its first 200 letters');
+  assert.deepEqual(await search('777'), ['number']);
+  assert.deepEqual(await search('退款退'), ['cjk']);
+  assert.deepEqual(await search('好好好'), ['tail']);
+  assert.deepEqual(await search('发票'), [], 'past the first 16,383 characters');
+  assert.deepEqual(await search('1111 2222'), ['digits'], 'a number by its first 32 digits');
+  assert.deepEqual(await search('333-44'), ['digits']);
+  assert.deepEqual(await search('3444'), [], 'digits past the 32nd are not read');
+  assert.deepEqual(await search('1111111111 2222222222 3333333333 4444444444'), ['digits'], 'the query number read the same');
+  // Each term and fragment once: 30 times one of them is one condition.
+  assert.deepEqual(await search(Array(30).fill('"ab"').join(' ')), ['word']);
+  assert.deepEqual(await search(Array(60).fill('好').join(' ')), ['tail']);
+  const many = await t.graphql(SEARCH, { text: 'a b c d e f g h i j k l m n o p "q"', where: { friendWhatsId: friend } });
+  assert.equal(many.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+  assert.equal(many.body.errors?.[0]?.message, 'text must have at most 16 terms and quoted fragments, got 17');
+  const nul = await t.graphql(SEARCH, { text: 'order\u0000', where: { friendWhatsId: friend } });
+  assert.equal(nul.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
 });
 
 test('contacts: by name part, tag (any case) or phone digits written any way; a bad phone is BAD_USER_INPUT', async () => {
