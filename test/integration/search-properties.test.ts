@@ -243,8 +243,8 @@ test(`searchMessages returns exactly the messages matching by the documented rul
     { numRuns: NUM_RUNS, seed, path: process.env.FC_PATH, endOnFailure: true },
   );
   ctx.diagnostic(`seed ${seed}: ${runs} cases run (${nonEmpty} found something); slowest ${slowest.ms.toFixed(0)} ms: ${JSON.stringify(slowest.c)}`);
-  // Not a vacuous property: most cases must find something.
-  assert.ok(nonEmpty >= runs / 5, `only ${nonEmpty} of ${runs} cases found anything`);
+  // Not a vacuous property: many cases must find something (8 to 25 of 40 over 300 seeds, the median 15).
+  assert.ok(nonEmpty >= runs / 8, `only ${nonEmpty} of ${runs} cases found anything`);
 });
 
 
