@@ -2,7 +2,7 @@
 // highlighted snippet. The rule a term follows is in prisma/sql/search.sql;
 // the query syntax and snippets in src/read/search.ts.
 import type { MessageRow } from '../read/messages.ts';
-import { searchQuery, snippetHtml, snippetOf, type SearchQuery, type Snippet } from '../read/search.ts';
+import { MAX_SEARCH_LENGTH, MAX_SEARCH_TERMS, searchQuery, snippetHtml, snippetOf, type SearchQuery, type Snippet } from '../read/search.ts';
 import { builder } from './builder.ts';
 import { MessageWhere, rootMessages } from './message.ts';
 import { MessageRef } from './refs.ts';
@@ -11,7 +11,7 @@ export const SEARCH_RULE = `Terms are read from the text: runs of Chinese, Japan
 - a CJK run matches where the text contains it (你好 finds 你好吗 but not 你们好; 你 好 with a space finds both);
 - a word of 3 or more letters matches words starting with it, after a plural ending (-ies, -es, -s) or a final -y is dropped (orders finds order, ordered; company finds companies); a shorter word matches that word only;
 - a number of 3 or more digits matches numbers containing it (8440000002 finds +91 84400 00002 and 918440000002@c.us); 1 or 2 digits match a number, or a run of digits in one, equal to it.
-A fragment in double quotes ("…", “…” or 「…」) matches where the text contains it as written, ignoring case, also inside words ("rder" finds order); a query with no term must quote one. Messages stored before the search index existed are found once \`chatgraph search-reindex\` has run.`;
+A fragment in double quotes ("…", “…” or 「…」) matches where the text contains it as written, ignoring case, also inside words ("rder" finds order); a query with no term must quote one. A query has at most ${MAX_SEARCH_LENGTH} characters and ${MAX_SEARCH_TERMS} terms and quoted fragments (one given twice counts once). Terms are read from a message's first 16,383 characters, a word by its first 200 letters and a number by its first 32 digits (in query and text alike). Messages stored before the search index existed are found once \`chatgraph search-reindex\` has run.`;
 
 const MessageSearchOrderEnum = builder.enumType('MessageSearchOrder', {
   values: {
@@ -73,7 +73,7 @@ builder.queryFields((t) => ({
       description: `Messages whose text or caption matches \`text\`, newest first unless ordered otherwise, with the same filters as \`messages\`. ${SEARCH_RULE}`,
       authScopes: { read: true },
       args: {
-        text: t.arg.string({ required: true, description: 'Terms and "quoted fragments", at most 200 characters.' }),
+        text: t.arg.string({ required: true, description: `Terms and "quoted fragments": at most ${MAX_SEARCH_LENGTH} characters, ${MAX_SEARCH_TERMS} terms and fragments.` }),
         where: t.arg({ type: MessageWhere }),
         orderBy: t.arg({ type: MessageSearchOrderEnum }),
       },

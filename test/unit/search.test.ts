@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fragmentIndexParts, parseSearch, queryLexemes, snippetHtml, snippetOf } from '../../src/read/search.ts';
+import { fragmentIndexParts, isCompoundSearch, parseSearch, queryLexemes, snippetHtml, snippetOf } from '../../src/read/search.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -28,6 +28,18 @@ test('parseSearch: quoted fragments (straight, typographic, corner brackets) apa
   assert.deepEqual(parseSearch('“你好吗”「退款」a'), { terms: '  a', fragments: ['你好吗', '退款'] });
   assert.deepEqual(parseSearch('x "unclosed rest'), { terms: 'x  ', fragments: ['unclosed rest'] });
   assert.deepEqual(parseSearch('"" "  " y'), { terms: '    y', fragments: [] });
+  assert.deepEqual(parseSearch('"ab" "ab" “ab” "Ab"').fragments, ['ab', 'Ab'], 'a fragment given twice is one');
+});
+
+test('isCompoundSearch: more than one term, a phrase or a fragment beside a term', () => {
+  const q = (tsquery: string | null, patterns: string[] = []) => ({ tsquery, patterns, fragments: patterns });
+  assert.equal(isCompoundSearch(q("'退款'")), false);
+  assert.equal(isCompoundSearch(q("'order':*")), false);
+  assert.equal(isCompoundSearch(q(null, ['%rd%'])), false);
+  assert.equal(isCompoundSearch(q("'想要' <-> '要退'")), true);
+  assert.equal(isCompoundSearch(q("('好') & ('您')")), true);
+  assert.equal(isCompoundSearch(q("'好'", ['%好%'])), true);
+  assert.equal(isCompoundSearch(q(null, ['%a%', '%e%'])), true);
 });
 
 test('fragmentIndexParts: only chunks between spaces are whole words; edge chunks give their CJK runs', () => {
