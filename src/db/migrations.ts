@@ -2,6 +2,11 @@
 // applied by Prisma's own schema engine compiled to WebAssembly (the native
 // engine cannot be downloaded here). Its `_prisma_migrations` bookkeeping is
 // Prisma's, so `prisma migrate deploy` agrees with it where the native engine exists.
+//
+// The database functions, which schema.prisma cannot describe, have one
+// source each under prisma/sql/; a migration installs them by carrying a
+// copy of the file between `-- BEGIN <file>` and `-- END <file>` lines, and
+// createMigration writes the next one when a file changed.
 import { readFile, readdir, mkdir, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -16,6 +21,7 @@ import { resource } from '../paths.ts';
 
 export const schemaPath = resource('prisma/schema.prisma');
 export const migrationsDir = resource('prisma/migrations');
+export const sqlSourcesDir = resource('prisma/sql');
 const filters = { externalTables: [], externalEnums: [] };
 
 let wasmLoaded = false;
@@ -48,23 +54,23 @@ export async function readSchema(): Promise<string> {
   return readFile(schemaPath, 'utf8');
 }
 
-export async function readMigrationsList(): Promise<MigrationList> {
-  const entries = existsSync(migrationsDir) ? await readdir(migrationsDir, { withFileTypes: true }) : [];
+export async function readMigrationsList(dir = migrationsDir): Promise<MigrationList> {
+  const entries = existsSync(dir) ? await readdir(dir, { withFileTypes: true }) : [];
   const dirs = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
-  const lockPath = path.join(migrationsDir, 'migration_lock.toml');
+  const lockPath = path.join(dir, 'migration_lock.toml');
   return {
-    baseDir: migrationsDir,
+    baseDir: dir,
     lockfile: {
       path: 'migration_lock.toml',
       content: existsSync(lockPath) ? await readFile(lockPath, 'utf8') : null,
     },
     shadowDbInitScript: '',
     migrationDirectories: await Promise.all(
-      dirs.map(async (dir) => ({
-        path: dir,
+      dirs.map(async (name) => ({
+        path: name,
         migrationFile: {
           path: 'migration.sql',
-          content: { tag: 'ok' as const, value: await readFile(path.join(migrationsDir, dir, 'migration.sql'), 'utf8') },
+          content: { tag: 'ok' as const, value: await readFile(path.join(dir, name, 'migration.sql'), 'utf8') },
         },
       })),
     ),
@@ -187,8 +193,8 @@ async function withEngine<T>(target: EngineTarget, run: (engine: SchemaEngine) =
 }
 
 /** Applies every migration not yet applied; returns the names applied now. */
-export async function applyMigrations(connectionString: string): Promise<string[]> {
-  const migrationsList = await readMigrationsList();
+export async function applyMigrations(connectionString: string, dir = migrationsDir): Promise<string[]> {
+  const migrationsList = await readMigrationsList(dir);
   return withEngine({ connectionString }, async (engine) => {
     const out = await engine.applyMigrations({ migrationsList, filters });
     return out.appliedMigrationNames;
@@ -225,19 +231,62 @@ export async function diffMigrationsToSchema(): Promise<string> {
   );
 }
 
+/** A file of prisma/sql/: `file` as the markers name it (`prisma/sql/x.sql`). */
+export interface SqlSource {
+  file: string;
+  text: string;
+}
+
+export async function readSqlSources(dir = sqlSourcesDir): Promise<SqlSource[]> {
+  const names = existsSync(dir) ? (await readdir(dir)).filter((n) => n.endsWith('.sql')).sort() : [];
+  return Promise.all(names.map(async (n) => ({ file: `prisma/sql/${n}`, text: await readFile(path.join(dir, n), 'utf8') })));
+}
+
+/** The copy of `file` a migration carries between its BEGIN and END lines; null when it carries none. */
+export function carriedCopy(migrationSql: string, file: string): string | null {
+  const begin = `-- BEGIN ${file}\n`;
+  const end = `-- END ${file}\n`;
+  const from = migrationSql.indexOf(begin);
+  if (from < 0) return null;
+  const to = migrationSql.indexOf(end, from + begin.length);
+  return to < 0 ? null : migrationSql.slice(from + begin.length, to);
+}
+
+/** The sources whose text differs from the copy in the newest migration carrying them (or that none carries). */
+export async function changedSqlSources(dir = migrationsDir, sources?: SqlSource[]): Promise<SqlSource[]> {
+  const list = await readMigrationsList(dir);
+  const scripts = list.migrationDirectories.map((d) => (d.migrationFile.content as { value: string }).value).reverse();
+  return (sources ?? (await readSqlSources())).filter((source) => {
+    for (const sql of scripts) {
+      const copy = carriedCopy(sql, source.file);
+      if (copy !== null) return copy !== source.text;
+    }
+    return true;
+  });
+}
+
+/** A migration's folder name: the UTC clock at creation (yyyymmddhhmmss), then the name. */
+export function migrationFolderName(name: string, now = new Date()): string {
+  return `${now.toISOString().replace(/\D/g, '').slice(0, 14)}_${name}`;
+}
+
 /**
  * Writes prisma/migrations/<timestamp>_<name>/migration.sql with the SQL that
- * brings the existing migrations up to schema.prisma. Returns its directory,
- * or null when there is nothing to migrate.
+ * brings the existing migrations up to schema.prisma, then a copy of every
+ * prisma/sql/ file that changed since the newest migration carrying it.
+ * Returns its directory, or null when there is nothing to migrate. A change
+ * that CREATE OR REPLACE cannot make (a function's arguments or result
+ * type) needs its DROP FUNCTION added above the copy before committing.
  */
 export async function createMigration(name: string): Promise<string | null> {
   if (!/^[a-z0-9_]+$/.test(name)) throw new Error(`migration name "${name}" must be lower_snake_case`);
   const sql = await diffMigrationsToSchema();
-  if (!sql) return null;
-  const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
-  const dir = path.join(migrationsDir, `${stamp}_${name}`);
+  const sources = await changedSqlSources();
+  if (!sql && !sources.length) return null;
+  const parts = [sql, ...sources.map((s) => `-- BEGIN ${s.file}\n${s.text}${s.text.endsWith('\n') ? '' : '\n'}-- END ${s.file}`)];
+  const dir = path.join(migrationsDir, migrationFolderName(name));
   await mkdir(dir, { recursive: true });
-  await writeFile(path.join(dir, 'migration.sql'), sql + '\n');
+  await writeFile(path.join(dir, 'migration.sql'), parts.filter(Boolean).join('\n\n') + '\n');
   const lockPath = path.join(migrationsDir, 'migration_lock.toml');
   if (!existsSync(lockPath)) {
     await writeFile(
