@@ -52,6 +52,19 @@ AS $fn$
     FROM jsonb_array_elements(p_messages) WITH ORDINALITY AS e(r, o)
 $fn$;
 
+-- A contact of the store call (its keys those of contactRow in
+-- src/ingest/store.ts) as a patch of a "Contact" row: the keys it has,
+-- renamed to the columns'. jsonb_populate_record(row, patch) is the row with
+-- the fields given replaced; a field absent keeps its value.
+CREATE OR REPLACE FUNCTION chatgraph_contact_patch(c JSONB) RETURNS JSONB
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+RETURN (
+  SELECT COALESCE(jsonb_object_agg(k.col, c->k.key), '{}')
+    FROM (VALUES ('name', 'name'), ('whats_id', 'whatsId'), ('whats_id_bare', 'whatsIdBare'), ('owner_name', 'ownerName'),
+                 ('income', 'income'), ('profession', 'profession'), ('description', 'description'), ('email', 'email'),
+                 ('address', 'address'), ('tags', 'tags'), ('custom_fields', 'customFields'), ('extends_map', 'extendsMap')) AS k(key, col)
+   WHERE c ? k.key);
+
 CREATE OR REPLACE FUNCTION chatgraph_store_batch(p_tenant BIGINT, p_messages JSONB, p_contacts JSONB, p_statuses JSONB)
 RETURNS JSONB
 LANGUAGE plpgsql
@@ -88,43 +101,41 @@ BEGIN
   -- Contacts: only missing ones are inserted (an INSERT … ON CONFLICT on a
   -- row another transaction is updating would wait for it, and busy contacts
   -- are in most batches); existing ones are updated only when the profile
-  -- changed. Then each is looked up once: its id, by its position.
+  -- changed. Then each is looked up once: its id, by its position. A key
+  -- absent from a contact's row keeps the stored value (a partial profile,
+  -- chatgraph_contact_patch); a new contact starts without it.
   IF jsonb_array_length(p_contacts) > 0 THEN
     INSERT INTO "Contact" ("tenantId", "externalId", name, "whatsId", "whatsIdBare", "ownerName", income, profession,
                            description, email, address, tags, "customFields", "extendsMap")
     SELECT p_tenant, c.external_id, c.name, c.whats_id, c.whats_id_bare, c.owner_name, c.income, c.profession,
-           c.description, c.email, c.address, c.tags, c.custom_fields, c.extends_map
+           c.description, c.email, c.address, COALESCE(c.tags, '{}'), COALESCE(c.custom_fields, '{}'), c.extends_map
       FROM jsonb_to_recordset(p_contacts) AS c(external_id TEXT, name TEXT, whats_id TEXT, whats_id_bare TEXT, owner_name TEXT,
              income TEXT, profession TEXT, description TEXT, email TEXT, address TEXT, tags TEXT[], custom_fields JSONB, extends_map TEXT)
      WHERE NOT EXISTS (SELECT 1 FROM "Contact" x WHERE x."tenantId" = p_tenant AND x."externalId" = c.external_id OFFSET 0)
      ORDER BY c.external_id
     ON CONFLICT ("tenantId", "externalId") DO NOTHING;
 
-    SELECT array_agg(x.id ORDER BY c.o),
-           array_agg(x.id ORDER BY x.id) FILTER (
-             WHERE x.id IS NOT NULL AND ((x.name, x."whatsId", x."whatsIdBare", x."ownerName", x.income, x.profession, x.description, x.email, x.address, x."extendsMap")
-                   IS DISTINCT FROM (c.name, c.whats_id, c.whats_id_bare, c.owner_name, c.income, c.profession, c.description, c.email, c.address, c.extends_map)
-                OR x.tags IS DISTINCT FROM c.tags OR x."customFields" IS DISTINCT FROM c.custom_fields))
+    SELECT array_agg((s.x).id ORDER BY c.o),
+           array_agg((s.x).id ORDER BY (s.x).id) FILTER (
+             WHERE (s.x).id IS NOT NULL AND jsonb_populate_record(s.x, chatgraph_contact_patch(c.r)) IS DISTINCT FROM s.x)
       INTO v_contact_ids, v_changed
-      FROM ROWS FROM (jsonb_to_recordset(p_contacts) AS (external_id TEXT, name TEXT, whats_id TEXT, whats_id_bare TEXT, owner_name TEXT,
-             income TEXT, profession TEXT, description TEXT, email TEXT, address TEXT, tags TEXT[], custom_fields JSONB, extends_map TEXT))
-           WITH ORDINALITY AS c(external_id, name, whats_id, whats_id_bare, owner_name, income, profession, description, email, address,
-             tags, custom_fields, extends_map, o)
+      FROM jsonb_array_elements(p_contacts) WITH ORDINALITY AS c(r, o)
       LEFT JOIN LATERAL (
-       SELECT x.* FROM "Contact" x WHERE x."tenantId" = p_tenant AND x."externalId" = c.external_id OFFSET 0
-     ) x ON true;
+       SELECT x FROM "Contact" x WHERE x."tenantId" = p_tenant AND x."externalId" = c.r->>'external_id' OFFSET 0
+     ) s ON true;
 
     IF v_changed IS NOT NULL THEN
+      -- The patch is applied to the row as this statement finds it (a
+      -- concurrent update of a field the patch leaves out is kept).
       UPDATE "Contact" x
-         SET name = c.name, "whatsId" = c.whats_id, "whatsIdBare" = c.whats_id_bare, "ownerName" = c.owner_name,
-             income = c.income, profession = c.profession, description = c.description, email = c.email, address = c.address,
-             tags = c.tags, "customFields" = c.custom_fields, "extendsMap" = c.extends_map, "updatedAt" = now()
-        FROM jsonb_to_recordset(p_contacts) AS c(external_id TEXT, name TEXT, whats_id TEXT, whats_id_bare TEXT, owner_name TEXT,
-               income TEXT, profession TEXT, description TEXT, email TEXT, address TEXT, tags TEXT[], custom_fields JSONB, extends_map TEXT)
-       WHERE x.id = ANY(v_changed) AND x."tenantId" = p_tenant AND x."externalId" = c.external_id
-         AND ((x.name, x."whatsId", x."whatsIdBare", x."ownerName", x.income, x.profession, x.description, x.email, x.address, x."extendsMap")
-              IS DISTINCT FROM (c.name, c.whats_id, c.whats_id_bare, c.owner_name, c.income, c.profession, c.description, c.email, c.address, c.extends_map)
-              OR x.tags IS DISTINCT FROM c.tags OR x."customFields" IS DISTINCT FROM c.custom_fields);
+         SET (name, "whatsId", "whatsIdBare", "ownerName", income, profession, description, email, address, tags,
+              "customFields", "extendsMap", "updatedAt")
+           = (SELECT p.name, p."whatsId", p."whatsIdBare", p."ownerName", p.income, p.profession, p.description, p.email, p.address,
+                     p.tags, p."customFields", p."extendsMap", now()
+                FROM jsonb_populate_record(x, chatgraph_contact_patch(c.r)) p)
+        FROM jsonb_array_elements(p_contacts) AS c(r)
+       WHERE x.id = ANY(v_changed) AND x."tenantId" = p_tenant AND x."externalId" = c.r->>'external_id'
+         AND jsonb_populate_record(x, chatgraph_contact_patch(c.r)) IS DISTINCT FROM x;
     END IF;
   END IF;
 
