@@ -11,19 +11,11 @@ import { IngestValidationError, type ContactInput, type MessageInput, type Statu
 
 export const API_MAX_ITEMS = 500;
 
-export interface ApiContactInput {
-  externalId: string;
-  name?: string | null;
-  whatsId?: string | null;
-  ownerName?: string | null;
-  income?: string | null;
-  profession?: string | null;
-  description?: string | null;
-  email?: string | null;
-  address?: string | null;
+/** As the schema types it: the profile's fields, tags and custom fields possibly null (given null: cleared). */
+export type ApiContactInput = Omit<ContactInput, 'whatsIdBare' | 'tags' | 'customFields' | 'extendsMap'> & {
   tags?: string[] | null;
   customFields?: unknown;
-}
+};
 
 export interface ApiMessageInput {
   accountWhatsId: string;
