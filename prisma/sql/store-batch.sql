@@ -119,9 +119,12 @@ BEGIN
            array_agg((s.x).id ORDER BY (s.x).id) FILTER (
              WHERE (s.x).id IS NOT NULL AND jsonb_populate_record(s.x, chatgraph_contact_patch(c.r)) IS DISTINCT FROM s.x)
       INTO v_contact_ids, v_changed
-      FROM jsonb_array_elements(p_contacts) WITH ORDINALITY AS c(r, o)
+      -- The id as a column of its own: planned on empty tables, a probe by
+      -- c.r->>'external_id' went through another index of the tenant's contacts.
+      FROM ROWS FROM (jsonb_to_recordset(p_contacts) AS (external_id TEXT), jsonb_array_elements(p_contacts))
+           WITH ORDINALITY AS c(external_id, r, o)
       LEFT JOIN LATERAL (
-       SELECT x FROM "Contact" x WHERE x."tenantId" = p_tenant AND x."externalId" = c.r->>'external_id' OFFSET 0
+       SELECT x FROM "Contact" x WHERE x."tenantId" = p_tenant AND x."externalId" = c.external_id OFFSET 0
      ) s ON true;
 
     IF v_changed IS NOT NULL THEN
@@ -133,8 +136,8 @@ BEGIN
            = (SELECT p.name, p."whatsId", p."whatsIdBare", p."ownerName", p.income, p.profession, p.description, p.email, p.address,
                      p.tags, p."customFields", p."extendsMap", now()
                 FROM jsonb_populate_record(x, chatgraph_contact_patch(c.r)) p)
-        FROM jsonb_array_elements(p_contacts) AS c(r)
-       WHERE x.id = ANY(v_changed) AND x."tenantId" = p_tenant AND x."externalId" = c.r->>'external_id'
+        FROM ROWS FROM (jsonb_to_recordset(p_contacts) AS (external_id TEXT), jsonb_array_elements(p_contacts)) AS c(external_id, r)
+       WHERE x.id = ANY(v_changed) AND x."tenantId" = p_tenant AND x."externalId" = c.external_id
          AND jsonb_populate_record(x, chatgraph_contact_patch(c.r)) IS DISTINCT FROM x;
     END IF;
   END IF;
