@@ -1,7 +1,7 @@
 // Database commands that Prisma's CLI cannot run here (it needs a native
 // engine that cannot be downloaded):
 //   npm run db:migrate            apply pending migrations to DATABASE_URL or the embedded database
-//   npm run db:migration -- NAME  write the next migration from schema.prisma changes
+//   npm run db:migration -- NAME  write the next migration from schema.prisma changes and changed prisma/sql/ files
 //   npm run db:drift              print the SQL the migrations lack (exit 1 if any)
 import { loadConfig, ConfigError } from '../src/config.ts';
 import { createMigration, diffMigrationsToSchema } from '../src/db/migrations.ts';
@@ -28,7 +28,7 @@ async function main(): Promise<number> {
         return 2;
       }
       const dir = await createMigration(arg);
-      console.log(dir ? `wrote ${dir}/migration.sql` : 'schema.prisma and the migrations agree: nothing to write');
+      console.log(dir ? `wrote ${dir}/migration.sql` : 'schema.prisma, prisma/sql/ and the migrations agree: nothing to write');
       return 0;
     }
     case 'drift': {

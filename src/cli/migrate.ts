@@ -1,5 +1,5 @@
 // chatgraph migrate — apply pending migrations (the server also does it at start-up unless MIGRATE_ON_START=false).
-import { write, type CommandSpec } from './args.ts';
+import { CliError, write, type CommandSpec } from './args.ts';
 import type { Command } from './command.ts';
 import { withContext } from './context.ts';
 
@@ -8,7 +8,9 @@ const spec: CommandSpec = {
   usage: `usage: chatgraph migrate
 
 Applies the pending migrations of prisma/migrations/ to the database:
-DATABASE_URL when set, else the embedded database in DATA_DIR (./data).`,
+DATABASE_URL when set, else the embedded database in DATA_DIR (./data).
+Each runs as one transaction (a failing one leaves nothing behind); a
+database that applied a migration since edited is refused.`,
   options: {},
 };
 
@@ -19,7 +21,14 @@ export const migrateCommand: Command = {
     await withContext(
       io,
       async (ctx) => {
-        const applied = await ctx.db.migrate();
+        let applied: string[];
+        try {
+          applied = await ctx.db.migrate();
+        } catch (err) {
+          const { MigrationFailedError, MigrationHistoryError } = await import('../db/migrations.ts');
+          if (err instanceof MigrationFailedError || err instanceof MigrationHistoryError) throw new CliError(`${ctx.db.location}: ${err.message}`);
+          throw err;
+        }
         write(io.stdout, applied.length ? `${ctx.db.location}: applied ${applied.join(', ')}` : `${ctx.db.location}: up to date`);
       },
       { migrate: false },

@@ -11,7 +11,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../generated/prisma/client.ts';
 import { redact, type Config } from '../config.ts';
 import { EmbeddedInUseError, startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.ts';
-import { applyMigrations, migrationsDir } from './migrations.ts';
+import { applyMigrations, checkMigrationHistory, MigrationFailedError, MigrationHistoryError, migrationsDir } from './migrations.ts';
 
 export type DatabaseKind = 'embedded' | 'postgres';
 
@@ -103,13 +103,14 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     },
   };
 
-  if (options.migrateOnStart) {
-    try {
-      await db.migrate();
-    } catch (err) {
-      await db.close();
-      throw new DatabaseUnavailableError(`migrations failed on ${location}: ${(err as Error).message.split('\n')[0]}`);
-    }
+  // A database whose applied migrations differ from ours is refused, migrating or not.
+  try {
+    if (options.migrateOnStart) await db.migrate();
+    else await checkMigrationHistory(pool);
+  } catch (err) {
+    await db.close();
+    if (err instanceof MigrationHistoryError || err instanceof MigrationFailedError) throw new DatabaseUnavailableError(`${location}: ${err.message}`);
+    throw new DatabaseUnavailableError(`migrations failed on ${location}: ${(err as Error).message.split('\n')[0]}`);
   }
   return db;
 }

@@ -2,6 +2,19 @@
 // applied by Prisma's own schema engine compiled to WebAssembly (the native
 // engine cannot be downloaded here). Its `_prisma_migrations` bookkeeping is
 // Prisma's, so `prisma migrate deploy` agrees with it where the native engine exists.
+//
+// The database functions, which schema.prisma cannot describe, have one
+// source each under prisma/sql/; a migration installs them by carrying a
+// copy of the file between `-- BEGIN <file>` and `-- END <file>` lines, and
+// createMigration writes the next one when a file changed.
+//
+// A migration is never edited once applied: applyMigrations (the start-up,
+// `chatgraph migrate`, `npm run db:migrate`) and openDatabase refuse a
+// database that recorded another checksum for one (checkMigrationHistory).
+// Each migration runs as one simple-protocol script, which PostgreSQL runs as
+// one transaction: a failing one leaves nothing behind, and is recorded as
+// rolled back so that the next start tries it again once fixed.
+import { createHash } from 'node:crypto';
 import { readFile, readdir, mkdir, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -16,6 +29,7 @@ import { resource } from '../paths.ts';
 
 export const schemaPath = resource('prisma/schema.prisma');
 export const migrationsDir = resource('prisma/migrations');
+export const sqlSourcesDir = resource('prisma/sql');
 const filters = { externalTables: [], externalEnums: [] };
 
 let wasmLoaded = false;
@@ -48,23 +62,23 @@ export async function readSchema(): Promise<string> {
   return readFile(schemaPath, 'utf8');
 }
 
-export async function readMigrationsList(): Promise<MigrationList> {
-  const entries = existsSync(migrationsDir) ? await readdir(migrationsDir, { withFileTypes: true }) : [];
+export async function readMigrationsList(dir = migrationsDir): Promise<MigrationList> {
+  const entries = existsSync(dir) ? await readdir(dir, { withFileTypes: true }) : [];
   const dirs = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
-  const lockPath = path.join(migrationsDir, 'migration_lock.toml');
+  const lockPath = path.join(dir, 'migration_lock.toml');
   return {
-    baseDir: migrationsDir,
+    baseDir: dir,
     lockfile: {
       path: 'migration_lock.toml',
       content: existsSync(lockPath) ? await readFile(lockPath, 'utf8') : null,
     },
     shadowDbInitScript: '',
     migrationDirectories: await Promise.all(
-      dirs.map(async (dir) => ({
-        path: dir,
+      dirs.map(async (name) => ({
+        path: name,
         migrationFile: {
           path: 'migration.sql',
-          content: { tag: 'ok' as const, value: await readFile(path.join(migrationsDir, dir, 'migration.sql'), 'utf8') },
+          content: { tag: 'ok' as const, value: await readFile(path.join(dir, name, 'migration.sql'), 'utf8') },
         },
       })),
     ),
@@ -186,13 +200,130 @@ async function withEngine<T>(target: EngineTarget, run: (engine: SchemaEngine) =
   }
 }
 
-/** Applies every migration not yet applied; returns the names applied now. */
-export async function applyMigrations(connectionString: string): Promise<string[]> {
-  const migrationsList = await readMigrationsList();
-  return withEngine({ connectionString }, async (engine) => {
-    const out = await engine.applyMigrations({ migrationsList, filters });
-    return out.appliedMigrationNames;
-  });
+/** The database's migration history disagrees with prisma/migrations/ (an edited migration, a failed one). One line. */
+export class MigrationHistoryError extends Error {
+  override name = 'MigrationHistoryError';
+}
+
+/** A migration failed; its transaction rolled back. One line. */
+export class MigrationFailedError extends Error {
+  override name = 'MigrationFailedError';
+}
+
+/** What Prisma records as a migration's checksum: the SHA-256 of its file, in hex. */
+export function migrationChecksum(sql: string): string {
+  return createHash('sha256').update(sql).digest('hex');
+}
+
+/**
+ * Checksums a migration was applied with before it was edited (before
+ * migrations were refused when edited), kept for edits whose every change
+ * later migrations make again: a database applied with them is accepted.
+ */
+const SUPERSEDED_CHECKSUMS: Readonly<Record<string, readonly string[]>> = {
+  // Edited twice after commit (f6a8f8c, e6415cf): the body of
+  // chatgraph_store_batch and its ALTER FUNCTION settings, which every later
+  // store-batch migration installs again whole.
+  '20261124000000_store_batch_resolve_once': [
+    '57632eb6fc610ee11253b8f488b7c8a59d0ab4821e5bbf04e1b1537f2a4b5d7c',
+    'cb59fe7001db45478dd74bd6bcedc9a535cfabc4cd41cb63a35c465d14128d69',
+  ],
+};
+
+interface HistoryRow {
+  migration_name: string;
+  checksum: string;
+  started_at: Date;
+  finished_at: Date | null;
+  logs: string | null;
+}
+
+type Queryable = Pick<pg.ClientBase, 'query'>;
+
+/** The line of a failed migration's log that says why (the engine writes its error there). */
+function failureOf(logs: string | null): string {
+  const lines = (logs ?? '').split('\n');
+  return (lines.find((l) => l.startsWith('Error querying the database: '))?.slice(29) ?? lines[0]) || 'no reason recorded';
+}
+
+/**
+ * Refuses a database whose history disagrees with the migrations here: an
+ * applied migration whose file changed since (its checksum differs), or one
+ * that started and never finished. Migrations the database has and this
+ * code lacks are fine (a newer release migrated it: rolling upgrades).
+ */
+export async function checkMigrationHistory(db: Queryable, dir = migrationsDir): Promise<void> {
+  let rows: HistoryRow[];
+  try {
+    ({ rows } = await db.query<HistoryRow>(
+      `SELECT migration_name, checksum, started_at, finished_at, logs FROM _prisma_migrations
+        WHERE rolled_back_at IS NULL ORDER BY started_at, migration_name`,
+    ));
+  } catch (err) {
+    if ((err as { code?: string }).code === '42P01') return; // an empty database
+    throw err;
+  }
+  const unfinished = rows.find((r) => r.finished_at === null);
+  if (unfinished) {
+    throw new MigrationHistoryError(
+      `migration ${unfinished.migration_name} started at ${unfinished.started_at.toISOString()} and never finished (${failureOf(unfinished.logs)}): ` +
+        `a migration runs as one transaction, so unless the process stopped between its commit and its record nothing of it is left; ` +
+        `check, then mark it rolled back (UPDATE _prisma_migrations SET rolled_back_at = now() WHERE migration_name = '${unfinished.migration_name}' AND finished_at IS NULL) and start again`,
+    );
+  }
+  const edited: { row: HistoryRow; path: string }[] = [];
+  for (const row of rows) {
+    const file = path.join(dir, row.migration_name, 'migration.sql');
+    if (!existsSync(file)) continue;
+    const checksum = migrationChecksum(await readFile(file, 'utf8'));
+    if (checksum !== row.checksum && !SUPERSEDED_CHECKSUMS[row.migration_name]?.includes(row.checksum)) edited.push({ row, path: file });
+  }
+  if (edited.length) {
+    const [{ row }] = edited as [(typeof edited)[0]];
+    const more = edited.length > 1 ? ` (and ${edited.length - 1} more: ${edited.slice(1).map((e) => e.row.migration_name).join(', ')})` : '';
+    throw new MigrationHistoryError(
+      `migration ${row.migration_name} was edited after this database applied it on ${row.finished_at!.toISOString()}${more}: ` +
+        `restore prisma/migrations/${row.migration_name}/migration.sql as it was (git log -p -- that file) and make the change in a new migration (npm run db:migration -- <name>)`,
+    );
+  }
+}
+
+/**
+ * Applies every migration not yet applied, after checkMigrationHistory;
+ * returns the names applied now. A migration that fails is recorded as
+ * rolled back (its one transaction was) and reported as MigrationFailedError.
+ */
+export async function applyMigrations(connectionString: string, dir = migrationsDir): Promise<string[]> {
+  const client = new pg.Client({ connectionString });
+  await client.connect();
+  try {
+    await checkMigrationHistory(client, dir);
+    const migrationsList = await readMigrationsList(dir);
+    try {
+      return await withEngine({ connectionString }, async (engine) => {
+        const out = await engine.applyMigrations({ migrationsList, filters });
+        return out.appliedMigrationNames;
+      });
+    } catch (err) {
+      // The engine recorded the failure (its error in `logs`) and would
+      // refuse every later start until someone marks it rolled back, as
+      // `prisma migrate resolve --rolled-back` does: the script ran as one
+      // transaction, so it did roll back.
+      const { rows } = await client.query<HistoryRow>(
+        `UPDATE _prisma_migrations SET rolled_back_at = now()
+          WHERE finished_at IS NULL AND rolled_back_at IS NULL AND logs IS NOT NULL
+          RETURNING migration_name, checksum, started_at, finished_at, logs`,
+      ).catch(() => ({ rows: [] as HistoryRow[] }));
+      const [failed] = rows;
+      if (!failed) throw err;
+      throw new MigrationFailedError(
+        `migration ${failed.migration_name} failed and was rolled back, nothing of it applied (${failureOf(failed.logs)}): fix it and start again`,
+        { cause: err },
+      );
+    }
+  } finally {
+    await client.end().catch(() => {});
+  }
 }
 
 /** Runs `fn` with a throwaway in-memory PGlite as the shadow database. */
@@ -225,19 +356,62 @@ export async function diffMigrationsToSchema(): Promise<string> {
   );
 }
 
+/** A file of prisma/sql/: `file` as the markers name it (`prisma/sql/x.sql`). */
+export interface SqlSource {
+  file: string;
+  text: string;
+}
+
+export async function readSqlSources(dir = sqlSourcesDir): Promise<SqlSource[]> {
+  const names = existsSync(dir) ? (await readdir(dir)).filter((n) => n.endsWith('.sql')).sort() : [];
+  return Promise.all(names.map(async (n) => ({ file: `prisma/sql/${n}`, text: await readFile(path.join(dir, n), 'utf8') })));
+}
+
+/** The copy of `file` a migration carries between its BEGIN and END lines; null when it carries none. */
+export function carriedCopy(migrationSql: string, file: string): string | null {
+  const begin = `-- BEGIN ${file}\n`;
+  const end = `-- END ${file}\n`;
+  const from = migrationSql.indexOf(begin);
+  if (from < 0) return null;
+  const to = migrationSql.indexOf(end, from + begin.length);
+  return to < 0 ? null : migrationSql.slice(from + begin.length, to);
+}
+
+/** The sources whose text differs from the copy in the newest migration carrying them (or that none carries). */
+export async function changedSqlSources(dir = migrationsDir, sources?: SqlSource[]): Promise<SqlSource[]> {
+  const list = await readMigrationsList(dir);
+  const scripts = list.migrationDirectories.map((d) => (d.migrationFile.content as { value: string }).value).reverse();
+  return (sources ?? (await readSqlSources())).filter((source) => {
+    for (const sql of scripts) {
+      const copy = carriedCopy(sql, source.file);
+      if (copy !== null) return copy !== source.text;
+    }
+    return true;
+  });
+}
+
+/** A migration's folder name: the UTC clock at creation (yyyymmddhhmmss), then the name. */
+export function migrationFolderName(name: string, now = new Date()): string {
+  return `${now.toISOString().replace(/\D/g, '').slice(0, 14)}_${name}`;
+}
+
 /**
  * Writes prisma/migrations/<timestamp>_<name>/migration.sql with the SQL that
- * brings the existing migrations up to schema.prisma. Returns its directory,
- * or null when there is nothing to migrate.
+ * brings the existing migrations up to schema.prisma, then a copy of every
+ * prisma/sql/ file that changed since the newest migration carrying it.
+ * Returns its directory, or null when there is nothing to migrate. A change
+ * that CREATE OR REPLACE cannot make (a function's arguments or result
+ * type) needs its DROP FUNCTION added above the copy before committing.
  */
 export async function createMigration(name: string): Promise<string | null> {
   if (!/^[a-z0-9_]+$/.test(name)) throw new Error(`migration name "${name}" must be lower_snake_case`);
   const sql = await diffMigrationsToSchema();
-  if (!sql) return null;
-  const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
-  const dir = path.join(migrationsDir, `${stamp}_${name}`);
+  const sources = await changedSqlSources();
+  if (!sql && !sources.length) return null;
+  const parts = [sql, ...sources.map((s) => `-- BEGIN ${s.file}\n${s.text}${s.text.endsWith('\n') ? '' : '\n'}-- END ${s.file}`)];
+  const dir = path.join(migrationsDir, migrationFolderName(name));
   await mkdir(dir, { recursive: true });
-  await writeFile(path.join(dir, 'migration.sql'), sql + '\n');
+  await writeFile(path.join(dir, 'migration.sql'), parts.filter(Boolean).join('\n\n') + '\n');
   const lockPath = path.join(migrationsDir, 'migration_lock.toml');
   if (!existsSync(lockPath)) {
     await writeFile(

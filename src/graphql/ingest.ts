@@ -32,6 +32,10 @@ const IngestPayload = builder.objectRef<IngestPayloadShape>('IngestPayload').imp
 });
 
 const ContactProfileInput = builder.inputType('ContactProfileInput', {
+  description:
+    "The customer's profile, as the CRM knows it. Only the fields given are stored: a field left out keeps the stored value " +
+    '(a new contact starts without it), so `{externalId, tags}` changes the tags alone; a field given as null (or "") clears it ' +
+    '(`tags: null` stores no tags, `customFields: null` an empty object).',
   fields: (t) => ({
     externalId: t.string({ required: true, description: "The CRM's customer id (a Long) as a decimal string." }),
     name: t.string(),
@@ -42,8 +46,8 @@ const ContactProfileInput = builder.inputType('ContactProfileInput', {
     description: t.string(),
     email: t.string(),
     address: t.string(),
-    tags: t.stringList(),
-    customFields: t.field({ type: 'JSON' }),
+    tags: t.stringList({ description: 'Replaces the stored tags (all of them).' }),
+    customFields: t.field({ type: 'JSON', description: 'A JSON object; replaces the stored custom fields (all of them), kept in the order given.' }),
   }),
 });
 
@@ -67,7 +71,7 @@ const MessageInput = builder.inputType('MessageInput', {
     taskId: t.string(),
     taskInfoId: t.string(),
     chatTime: t.field({ type: 'DateTime', required: true }),
-    contact: t.field({ type: ContactProfileInput }),
+    contact: t.field({ type: ContactProfileInput, description: "The customer's profile: created, or updated with the fields given." }),
   }),
 });
 

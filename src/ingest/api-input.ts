@@ -11,19 +11,11 @@ import { IngestValidationError, type ContactInput, type MessageInput, type Statu
 
 export const API_MAX_ITEMS = 500;
 
-export interface ApiContactInput {
-  externalId: string;
-  name?: string | null;
-  whatsId?: string | null;
-  ownerName?: string | null;
-  income?: string | null;
-  profession?: string | null;
-  description?: string | null;
-  email?: string | null;
-  address?: string | null;
+/** As the schema types it: the profile's fields, tags and custom fields possibly null (given null: cleared). */
+export type ApiContactInput = Omit<ContactInput, 'whatsIdBare' | 'tags' | 'customFields' | 'extendsMap'> & {
   tags?: string[] | null;
   customFields?: unknown;
-}
+};
 
 export interface ApiMessageInput {
   accountWhatsId: string;
@@ -54,6 +46,17 @@ export interface ApiStatusUpdateInput {
   agentId?: string | null;
 }
 
+/** The profile's text fields and their longest values (as MSG_SYNC's userProfile). */
+const PROFILE_TEXT = [
+  ['name', 1024],
+  ['ownerName', 1024],
+  ['income', 1024],
+  ['profession', 1024],
+  ['description', 8192],
+  ['email', 1024],
+  ['address', 2048],
+] as const;
+
 function tooMany(count: number): never {
   throw new IngestValidationError([{ index: null, field: 'input', message: `at most ${API_MAX_ITEMS} items per call, got ${count}` }]);
 }
@@ -80,29 +83,28 @@ export function normaliseApiMessages(items: readonly ApiMessageInput[], now = ne
     if (Number.isNaN(item.chatTime.getTime())) r.fail('chatTime', 'must be a valid instant');
     let contact: ContactInput | null = null;
     if (item.contact) {
-      const c = new FieldReader(item.contact as never, `messages[${index}].contact`, index, errors);
+      const given = item.contact as unknown as Record<string, unknown>;
+      const c = new FieldReader(given as never, `messages[${index}].contact`, index, errors);
       const raw = c.string('externalId', { max: 32 });
       const externalId = raw === null ? null : toExactDecimalString(raw);
       if (raw !== null && externalId === null) c.fail('externalId', 'must be a decimal integer id');
-      const whatsId = c.optionalString('whatsId', { max: 256 });
-      const customFields = item.contact.customFields ?? {};
-      if (!isObject(customFields)) c.fail('customFields', 'must be a JSON object');
-      contact = {
-        externalId: externalId ?? '',
-        name: c.optionalString('name', { max: 1024, text: true }),
-        whatsId,
-        whatsIdBare: whatsId ? bareWhatsId(whatsId) : null,
-        ownerName: c.optionalString('ownerName', { max: 1024, text: true }),
-        income: c.optionalString('income', { max: 1024, text: true }),
-        profession: c.optionalString('profession', { max: 1024, text: true }),
-        description: c.optionalString('description', { max: 8192, text: true }),
-        email: c.optionalString('email', { max: 1024, text: true }),
-        address: c.optionalString('address', { max: 2048, text: true }),
-        tags: c.stringArray('tags', { maxItems: 500 }),
-        customFields: isObject(customFields) ? (customFields as Record<string, unknown>) : {},
+      // Only the fields given are stored (a partial profile); null clears one.
+      contact = { externalId: externalId ?? '' };
+      for (const [field, max] of PROFILE_TEXT) {
+        if (Object.hasOwn(given, field)) contact[field] = c.optionalString(field, { max, text: true });
+      }
+      if (Object.hasOwn(given, 'whatsId')) {
+        contact.whatsId = c.optionalString('whatsId', { max: 256 });
+        contact.whatsIdBare = contact.whatsId ? bareWhatsId(contact.whatsId) : null;
+      }
+      if (Object.hasOwn(given, 'tags')) contact.tags = c.stringArray('tags', { maxItems: 500 });
+      if (Object.hasOwn(given, 'customFields')) {
+        const customFields = item.contact.customFields ?? {};
+        if (!isObject(customFields)) c.fail('customFields', 'must be a JSON object');
+        contact.customFields = isObject(customFields) ? (customFields as Record<string, unknown>) : {};
         // The fields' order as given (jsonb keeps its own key order): read back by Contact.customFields.
-        extendsMap: isObject(customFields) ? JSON.stringify(customFields) : null,
-      };
+        contact.extendsMap = JSON.stringify(contact.customFields);
+      }
     }
     if (errors.count > before) return;
     const parsedContent = parseContent(item.contentType, content!, referContent);

@@ -7,22 +7,29 @@ import type { MessageStatus } from '../domain/status.ts';
 
 export type IngestSource = 'MSG_SYNC' | 'CLIENT_SYNC' | 'API' | 'IMPORT';
 
-/** The CRM's profile of a customer (MSG_SYNC_MESSAGE's userProfile). */
+/**
+ * The CRM's profile of a customer. MSG_SYNC_MESSAGE's userProfile gives every
+ * field (one it lacks is stored empty); the GraphQL mutation gives some: a
+ * field absent (undefined) keeps the stored value, and a new contact starts
+ * without it (chatgraph_contact_patch in prisma/sql/store-batch.sql).
+ */
 export interface ContactInput {
   /** userProfile.id as an exact decimal string. */
   externalId: string;
-  name: string | null;
-  whatsId: string | null;
-  whatsIdBare: string | null;
-  ownerName: string | null;
-  income: string | null;
-  profession: string | null;
-  description: string | null;
-  email: string | null;
-  address: string | null;
-  tags: string[];
-  customFields: Record<string, unknown>;
-  extendsMap: string | null;
+  name?: string | null;
+  /** Given together with whatsIdBare. */
+  whatsId?: string | null;
+  whatsIdBare?: string | null;
+  ownerName?: string | null;
+  income?: string | null;
+  profession?: string | null;
+  description?: string | null;
+  email?: string | null;
+  address?: string | null;
+  tags?: string[];
+  /** Given together with extendsMap. */
+  customFields?: Record<string, unknown>;
+  extendsMap?: string | null;
 }
 
 export interface MessageInput {

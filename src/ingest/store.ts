@@ -1,5 +1,5 @@
 // Stores a normalised batch in one statement: the server-side function
-// `chatgraph_store_batch` (prisma/migrations/…_store_batch_function) does the
+// `chatgraph_store_batch` (prisma/sql/store-batch.sql) does the
 // whole write — contacts, conversations, messages, statuses, pending
 // statuses, counters — as one implicit transaction. One round trip per batch
 // instead of a dozen: the statements' per-call costs (protocol, planning,
@@ -74,7 +74,7 @@ function cleanString(s: string): string {
 
 /**
  * A message as chatgraph_store_batch reads it: a positional array, in the
- * order of chatgraph_message_rows (migration …_store_batch_resolve_once).
+ * order of chatgraph_message_rows (prisma/sql/store-batch.sql).
  * Field names would be half the JSON, and jsonb sorts an object's keys.
  * Times are epoch milliseconds. The last two positions number the message's
  * contact (its position in the contacts argument) and its conversation
@@ -130,6 +130,7 @@ function messageRows(merged: readonly MergedMessage[], contacts: readonly Contac
   });
 }
 
+/** A contact as the store function reads it; a field absent (undefined) is left out of the JSON and keeps the stored value. */
 function contactRow(c: ContactInput) {
   return {
     external_id: c.externalId,
@@ -231,7 +232,10 @@ export async function runStore(db: pg.Pool | pg.PoolClient, tenantId: bigint, pr
   const { jobs, merged } = prepared;
   // The last profile of each contact, in a fixed order (rows are locked in it).
   const lastProfiles = new Map<string, ContactInput>();
-  for (const job of jobs) for (const m of job.messages) if (m.contact) lastProfiles.set(m.contact.externalId, m.contact);
+  // A partial profile updates the fields it gives, as if stored one after the other.
+  for (const job of jobs) {
+    for (const m of job.messages) if (m.contact) lastProfiles.set(m.contact.externalId, { ...lastProfiles.get(m.contact.externalId), ...m.contact });
+  }
   const contacts = [...lastProfiles.values()].sort((a, b) => compare(a.externalId, b.externalId));
   const statusUpdates = jobs.flatMap((job) => job.statusUpdates);
   const { rows } = await db.query<{ result: FunctionResult }>(STORE_BATCH, [

@@ -254,3 +254,72 @@ test('ingestMessages: a contact\'s custom fields come back in the order given (j
   assert.deepEqual(res.body.data!.contact.customFields, [{ key: 'zeta', value: 1 }, { key: 'b', value: 'two' }, { key: 'alpha', value: [3] }]);
   assert.deepEqual(Object.keys(res.body.data!.contact.customFieldsJson), ['zeta', 'b', 'alpha']);
 });
+
+// Issue #16: a partial profile updates only the fields it gives.
+const PROFILE = `SELECT name, "whatsId", "whatsIdBare", "ownerName", income, profession, description, email, address, tags,
+                        "customFields", "extendsMap" FROM "Contact" WHERE "tenantId" = 82 AND "externalId" = $1`;
+const profile = async (externalId: string) => (await q(PROFILE, [externalId]))[0];
+const FULL = {
+  externalId: '9001', name: 'Ravi Kumar', whatsId: '919800000001@c.us', ownerName: 'agent7', income: '10-20k', profession: 'Engineer',
+  description: 'Asked for a refund', email: 'ravi@example.com', address: 'Pune', tags: ['vip', 'refund'], customFields: { city: 'Pune', tier: 'gold' },
+};
+const FULL_ROW = {
+  name: 'Ravi Kumar', whatsId: '919800000001@c.us', whatsIdBare: '919800000001', ownerName: 'agent7', income: '10-20k', profession: 'Engineer',
+  description: 'Asked for a refund', email: 'ravi@example.com', address: 'Pune', tags: ['vip', 'refund'], customFields: { city: 'Pune', tier: 'gold' },
+  extendsMap: '{"city":"Pune","tier":"gold"}',
+};
+
+test('ingestMessages: a partial contact ({externalId, tags}) changes the tags alone; the rest of the profile is kept', async () => {
+  assert.equal(payload(await ingest([message('partial-1', { contact: FULL })])).inserted, 1);
+  assert.deepEqual(await profile('9001'), FULL_ROW);
+  assert.equal(payload(await ingest([message('partial-2', { contact: { externalId: '9001', tags: ['paid'] } })])).inserted, 1);
+  assert.deepEqual(await profile('9001'), { ...FULL_ROW, tags: ['paid'] });
+  // Two fields, one of them the WhatsApp id (its bare form follows it); custom fields replace the stored ones whole.
+  await ingest([message('partial-3', { contact: { externalId: '9001', whatsId: '919800000002', customFields: { tier: 'silver' } } })]);
+  assert.deepEqual(await profile('9001'), {
+    ...FULL_ROW, tags: ['paid'], whatsId: '919800000002', whatsIdBare: '919800000002', customFields: { tier: 'silver' }, extendsMap: '{"tier":"silver"}',
+  });
+  // Every message still points at the one contact.
+  const linked = await q<{ n: number }>(
+    `SELECT count(*)::int AS n FROM "Message" m JOIN "Contact" c ON c.id = m."contactId" WHERE m."tenantId" = 82 AND c."externalId" = '9001'`);
+  assert.equal(linked[0]!.n, 3);
+});
+
+test('ingestMessages: a contact field given as null (or "") clears it; tags: null and customFields: null store none', async () => {
+  await ingest([message('null-1', { contact: { ...FULL, externalId: '9002' } })]);
+  await ingest([message('null-2', { contact: { externalId: '9002', name: null, email: '', tags: null, customFields: null, whatsId: null } })]);
+  assert.deepEqual(await profile('9002'), {
+    ...FULL_ROW, name: null, email: null, tags: [], customFields: {}, extendsMap: '{}', whatsId: null, whatsIdBare: null,
+  });
+});
+
+test('ingestMessages: a new contact given in part starts with the rest empty; in one batch the later part adds to the earlier', async () => {
+  const p = payload(await ingest([
+    message('new-part-1', { contact: { externalId: '9003', name: 'Mei' } }),
+    message('new-part-2', { contact: { externalId: '9003', tags: ['cn'] }, chatTime: '2024-03-01T10:01:00.000Z' }),
+  ]));
+  assert.equal(p.inserted, 2);
+  assert.deepEqual(await profile('9003'), {
+    name: 'Mei', whatsId: null, whatsIdBare: null, ownerName: null, income: null, profession: null, description: null, email: null,
+    address: null, tags: ['cn'], customFields: {}, extendsMap: null,
+  });
+});
+
+test('MSG_SYNC_MESSAGE: the userProfile is the whole profile and still replaces every field (absent ones stored empty)', async () => {
+  const { msgSyncAccessToken } = await import('../../src/auth/webhook-signatures.ts');
+  await ingest([message('sync-full-1', { contact: { ...FULL, externalId: '9004' } })]);
+  const timestamp = Date.now();
+  const data = {
+    id: 'sync-9004', messageId: 'sync-full-2', userName: 'agent8', whatsId: '919800000001@c.us', friendWhatsId: '919800000001@c.us',
+    currentWhatsId: ACCOUNT, actionType: 2, chatType: 1, messageStatus: 3, content: 'hi', contentType: 0, originType: 1,
+    sendTime: '2024-03-01 18:00:00',
+    userProfile: { id: 9004, name: 'Ravi K', whatsApp: '919800000001', username: 'agent8', extendsMap: '{"city":"Mumbai"}', tags: ['new'] },
+  };
+  const body = JSON.stringify({ accessToken: msgSyncAccessToken(t.tenant.webhookSecret, '82', timestamp), tenantId: 82, timestamp, data: [data] });
+  const res = await t.app.fetch('http://localhost/webhooks/MSG_SYNC_MESSAGE', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  assert.equal(res.status, 200, await res.text());
+  assert.deepEqual(await profile('9004'), {
+    name: 'Ravi K', whatsId: '919800000001', whatsIdBare: '919800000001', ownerName: 'agent8', income: null, profession: null,
+    description: null, email: null, address: null, tags: ['new'], customFields: { city: 'Mumbai' }, extendsMap: '{"city":"Mumbai"}',
+  });
+});

@@ -1,27 +1,12 @@
 // The roll-up rules' one source is prisma/sql/aggregates.sql; the migration
-// that installs them carries the same text. Which roll-up answers which
-// question, and the range checks, are pure and tested here; the numbers are
-// compared with a GROUP BY recount in test/integration/aggregates.test.ts.
+// that installs them carries the same text (test/unit/sql-sources.test.ts).
+// Which roll-up answers which question, and the range checks, are pure and
+// tested here; the numbers are compared with a GROUP BY recount in
+// test/integration/aggregates.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { checkCountRange, cuboidFor } from '../../src/read/aggregates.ts';
 import { hasWholeHourOffsets } from '../../src/domain/local-time.ts';
-
-const root = path.resolve(import.meta.dirname, '../..');
-
-test('the newest migration that installs the roll-up functions carries prisma/sql/aggregates.sql verbatim', () => {
-  const source = readFileSync(path.join(root, 'prisma/sql/aggregates.sql'), 'utf8');
-  const dirs = readdirSync(path.join(root, 'prisma/migrations')).filter((d) => /^\d/.test(d)).sort();
-  const carrying = dirs
-    .map((d) => readFileSync(path.join(root, 'prisma/migrations', d, 'migration.sql'), 'utf8'))
-    .filter((sql) => sql.includes('chatgraph_add_message_counts'));
-  assert.ok(carrying.length > 0, 'no migration installs the roll-up functions');
-  const copied = /-- BEGIN prisma\/sql\/aggregates\.sql\n([\s\S]*)-- END prisma\/sql\/aggregates\.sql\n/.exec(carrying.at(-1)!);
-  assert.ok(copied, 'the migration marks the copied file with BEGIN/END comments');
-  assert.equal(copied[1], source, 'prisma/sql/aggregates.sql changed: generate a new migration carrying it');
-});
 
 test('cuboidFor: the smallest roll-up holding every split and filtered dimension', () => {
   const table = (...a: Parameters<typeof cuboidFor>) => cuboidFor(...a).table;

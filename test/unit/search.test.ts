@@ -1,27 +1,13 @@
 // The search tokenizer's one source is prisma/sql/search.sql; the migration
-// that installs it carries the same text. The query syntax and snippets
-// (src/read/search.ts) are pure and tested here; what matches is tested on
-// both databases in test/integration/search-properties.test.ts.
+// that installs it carries the same text (test/unit/sql-sources.test.ts).
+// The query syntax and snippets (src/read/search.ts) are pure and tested
+// here; what matches is tested on both databases in
+// test/integration/search-properties.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fragmentIndexParts, isCompoundSearch, parseSearch, queryLexemes, snippetHtml, snippetOf } from '../../src/read/search.ts';
-
-const root = path.resolve(import.meta.dirname, '../..');
-
-test('the newest migration that installs the search functions carries prisma/sql/search.sql verbatim', () => {
-  const source = readFileSync(path.join(root, 'prisma/sql/search.sql'), 'utf8');
-  const dirs = readdirSync(path.join(root, 'prisma/migrations')).filter((d) => /^\d/.test(d)).sort();
-  const carrying = dirs
-    .map((d) => readFileSync(path.join(root, 'prisma/migrations', d, 'migration.sql'), 'utf8'))
-    .filter((sql) => sql.includes('chatgraph_search_vector'));
-  assert.ok(carrying.length > 0, 'no migration installs the search functions');
-  const latest = carrying[carrying.length - 1]!;
-  const copied = /-- BEGIN prisma\/sql\/search\.sql\n([\s\S]*)-- END prisma\/sql\/search\.sql\n/.exec(latest);
-  assert.ok(copied, 'the migration marks the copied file with BEGIN/END comments');
-  assert.equal(copied[1], source, 'prisma/sql/search.sql changed: generate a new migration carrying it');
-});
 
 test('parseSearch: quoted fragments (straight, typographic, corner brackets) apart from the terms', () => {
   assert.deepEqual(parseSearch('退款 "order no" 发票'), { terms: '退款   发票', fragments: ['order no'] });
