@@ -1,10 +1,11 @@
 -- Search tokens: the one source of the search rule (README "Search").
 -- The migration that installs these functions carries the same text
--- (test/unit/search-sql.test.ts checks it). Everything here is IMMUTABLE
+-- (test/unit/sql-sources.test.ts checks it). Everything here is IMMUTABLE
 -- and depends on no locale, so PGlite and PostgreSQL index alike.
 --
--- Text is normalised (compatibility forms folded, accents stripped, A-Z
--- lowered, WhatsApp's @c.us / @g.us / @s.whatsapp.net after digits dropped)
+-- Text is normalised (compatibility forms folded, accents stripped, the
+-- letters of every alphabet read as words lowered, final sigma read as
+-- sigma, WhatsApp's @c.us / @g.us / @s.whatsapp.net after digits dropped)
 -- and read as three kinds of terms:
 --   CJK runs   (Han, kana, Hangul): every character and every pair of
 --              neighbours, with positions, so a query run matches as a phrase;
@@ -25,7 +26,12 @@
 CREATE OR REPLACE FUNCTION chatgraph_search_normalise(t text) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 RETURN regexp_replace(
-  lower(normalize(regexp_replace(normalize(t, NFKD), '[\u0300-\u036f]+', '', 'g'), NFKC) COLLATE "C"),
+  -- lower() under "C" lowers A-Z only; the other letters through translate()
+  -- (the two strings are src/domain/case-fold.ts's CASE_FOLD, checked by a test).
+  translate(
+    lower(normalize(regexp_replace(normalize(t, NFKD), '[\u0300-\u036f]+', '', 'g'), NFKC) COLLATE "C"),
+    'ÆÐØÞĐĦŁŊŒŦƂƄƇƋƎƑƘƢƤƧƬƳƵƸƼǤǶǷȜȠȢȤȻȽɁɃɆɈɊɌɎͰͲͶͿΑΒΓΔΕΖΗΘΙΚΛΜΝΞΟΠΡΣΤΥΦΧΨΩϏϘϚϜϞϠϢϤϦϨϪϬϮϷϺϽϾϿЂЄЅІЈЉЊЋЏАБВГДЕЖЗИКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯѠѢѤѦѨѪѬѮѰѲѴѸѺѼѾҀҊҌҎҐҒҔҖҘҚҜҞҠҢҤҦҨҪҬҮҰҲҴҶҸҺҼҾӀӃӅӇӉӋӍӔӘӠӨӶӺӼӾԀԂԄԆԈԊԌԎԐԒԔԖԘԚԜԞԠԢԤԦԨԪԬԮԱԲԳԴԵԶԷԸԹԺԻԼԽԾԿՀՁՂՃՄՅՆՇՈՉՊՋՌՍՎՏՐՑՒՓՔՕՖᏰᏱᏲᏳᏴᏵᲉᲐᲑᲒᲓᲔᲕᲖᲗᲘᲙᲚᲛᲜᲝᲞᲟᲠᲡᲢᲣᲤᲥᲦᲧᲨᲩᲪᲫᲬᲭᲮᲯᲰᲱᲲᲳᲴᲵᲶᲷᲸᲹᲺᲽᲾᲿẞỺỼỾς',
+    'æðøþđħłŋœŧƃƅƈƌǝƒƙƣƥƨƭƴƶƹƽǥƕƿȝƞȣȥȼƚɂƀɇɉɋɍɏͱͳͷϳαβγδεζηθικλμνξοπρστυφχψωϗϙϛϝϟϡϣϥϧϩϫϭϯϸϻͻͼͽђєѕіјљњћџабвгдежзиклмнопрстуфхцчшщъыьэюяѡѣѥѧѩѫѭѯѱѳѵѹѻѽѿҁҋҍҏґғҕҗҙқҝҟҡңҥҧҩҫҭүұҳҵҷҹһҽҿӏӄӆӈӊӌӎӕәӡөӷӻӽӿԁԃԅԇԉԋԍԏԑԓԕԗԙԛԝԟԡԣԥԧԩԫԭԯաբգդեզէըթժիլխծկհձղճմյնշոչպջռսվտրցւփքօֆᏸᏹᏺᏻᏼᏽᲊაბგდევზთიკლმნოპჟრსტუფქღყშჩცძწჭხჯჰჱჲჳჴჵჶჷჸჹჺჽჾჿßỻỽỿσ'),
   '([0-9])@(?:c\.us|g\.us|s\.whatsapp\.net)(?![a-z0-9])', '\1 ', 'g');
 
 CREATE OR REPLACE FUNCTION chatgraph_search_vector(t text) RETURNS tsvector

@@ -5,6 +5,7 @@
 import { GraphQLError } from 'graphql';
 import type pg from 'pg';
 import type { Params } from './sql.ts';
+import { lowerLetters, stripAccents } from '../domain/case-fold.ts';
 
 export const MAX_SEARCH_LENGTH = 200;
 /**
@@ -165,28 +166,36 @@ const CJK = /[\u1100-\u11ff\u3005-\u3007\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\
 const LETTER = /[a-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u0370-\u10ff\u1200-\u1fff]/u;
 
 function fold(ch: string): string {
-  return ch.normalize('NFKD').replace(/[\u0300-\u036f]+/g, '').normalize('NFKC').replace(/[A-Z]/g, (c) => c.toLowerCase());
+  return lowerLetters(stripAccents(ch));
 }
 
-/** The folded text and, for each of its UTF-16 units, the original offset it came from. */
-function folded(text: string): { s: string; at: number[] } {
+/**
+ * The folded text and, for each of its UTF-16 units, where the original
+ * character it came from starts and ends (a character may fold into several
+ * units: ㈱ is "(株)", so a match inside it spans the whole of ㈱).
+ */
+function folded(text: string): { s: string; at: number[]; endAt: number[] } {
   let s = '';
   const at: number[] = [];
+  const endAt: number[] = [];
   let offset = 0;
   for (const ch of text) {
     const f = fold(ch);
-    for (let k = 0; k < f.length; k++) at.push(offset);
+    for (let k = 0; k < f.length; k++) {
+      at.push(offset);
+      endAt.push(offset + ch.length);
+    }
     s += f;
     offset += ch.length;
   }
   at.push(offset);
-  return { s, at };
+  return { s, at, endAt };
 }
 
 function spans(text: string, lexemes: readonly Lexeme[], fragments: readonly string[]): Highlight[] {
-  const { s, at } = folded(text);
+  const { s, at, endAt } = folded(text);
   const found: Highlight[] = [];
-  const add = (from: number, to: number) => found.push({ start: at[from]!, end: at[to]! });
+  const add = (from: number, to: number) => found.push({ start: at[from]!, end: endAt[to - 1]! });
   const isLetter = (i: number) => i >= 0 && i < s.length && LETTER.test(s[i]!);
   for (const { text: lexeme, prefix } of lexemes) {
     if (!lexeme) continue;

@@ -12,6 +12,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { startTestApp, type TestApp } from '../support/app.ts';
+import { lowerLetters } from '../../src/domain/case-fold.ts';
 
 let t: TestApp;
 before(async () => {
@@ -26,9 +27,9 @@ const LETTER = /[a-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u0370-\u10ff\u1200-\
 const DIGIT = /[0-9]/;
 const JOINER = /[-. ()+/]/;
 
-/** Compatibility forms folded, accents stripped, A-Z lowered, WhatsApp suffixes after digits dropped. */
+/** Compatibility forms folded, accents stripped, letters lowered (src/domain/case-fold.ts: the table is pinned by a unit test), WhatsApp suffixes after digits dropped. */
 function normalise(s: string): string {
-  return s.normalize('NFKD').replace(/[\u0300-\u036f]+/g, '').normalize('NFKC').replace(/[A-Z]+/g, (c) => c.toLowerCase())
+  return lowerLetters(s.normalize('NFKD').replace(/[\u0300-\u036f]+/g, '').normalize('NFKC'))
     .replace(/([0-9])@(?:c\.us|g\.us|s\.whatsapp\.net)(?![a-z0-9])/g, '$1 ');
 }
 
@@ -252,7 +253,7 @@ test(`searchMessages returns exactly the messages matching by the documented rul
 
 
 test('examples of the rule: Chinese words, plurals, phone numbers written any way, quoted fragments inside words', async () => {
-  const texts = ['我想要退款', '你们好', '请发一下发票 invoice', 'Two ORDERS please', 'call +91 84400-00002 today', 'the companies', 'Café au lait'];
+  const texts = ['我想要退款', '你们好', '请发一下发票 invoice', 'Two ORDERS please', 'call +91 84400-00002 today', 'the companies', 'Café au lait', 'ПРИВЕТ, Мир', 'Ο ΔΡΟΜΟΣ', 'Łódź'];
   const friend = await ingest(texts);
   const search = async (text: string) => {
     const res = await t.graphql<SearchData>(SEARCH, { text, where: { friendWhatsId: friend } });
@@ -267,6 +268,13 @@ test('examples of the rule: Chinese words, plurals, phone numbers written any wa
   assert.deepEqual(await search('orders'), ['Two ORDERS please']);
   assert.deepEqual(await search('company'), ['the companies']);
   assert.deepEqual(await search('cafe'), ['Café au lait']);
+  // Letters of every alphabet compare without case (not only A-Z), final sigma as sigma.
+  assert.deepEqual(await search('привет'), ['ПРИВЕТ, Мир']);
+  assert.deepEqual(await search('МИР'), ['ПРИВЕТ, Мир']);
+  assert.deepEqual(await search('δρομος'), ['Ο ΔΡΟΜΟΣ']);
+  assert.deepEqual(await search('łódź'), ['Łódź']);
+  assert.deepEqual(await search('ŁODZ'), ['Łódź']);
+  assert.deepEqual(await search('lodz'), [], 'Ł is a letter of its own, not an accented L');
   for (const phone of ['8440000002', '+918440000002', '+91 84400 00002', '8440000002@c.us', '84400-00002']) {
     assert.deepEqual(await search(phone), ['call +91 84400-00002 today'], phone);
   }

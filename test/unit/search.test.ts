@@ -7,7 +7,24 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { CASE_FOLD, WORD_LETTER, lowerLetters } from '../../src/domain/case-fold.ts';
 import { fragmentIndexParts, isCompoundSearch, parseSearch, queryLexemes, snippetHtml, snippetOf } from '../../src/read/search.ts';
+
+const root = path.resolve(import.meta.dirname, '../..');
+
+test('letters are lowered in every alphabet read as words: search.sql carries case-fold.ts\'s table, exactly', () => {
+  const source = readFileSync(path.join(root, 'prisma/sql/search.sql'), 'utf8');
+  const translated = /translate\(\s*lower\([\s\S]*?\),\s*'([^']*)',\s*'([^']*)'\)/.exec(source);
+  assert.ok(translated, 'chatgraph_search_normalise lowers through translate(lower(…), upper, lower)');
+  assert.equal(translated[1], CASE_FOLD.upper);
+  assert.equal(translated[2], CASE_FOLD.lower);
+  assert.equal([...CASE_FOLD.upper].length, [...CASE_FOLD.lower].length);
+  for (const ch of CASE_FOLD.lower) assert.ok(WORD_LETTER.test(ch), `${ch} is read as a word letter`);
+  assert.equal(lowerLetters('ПРИВЕТ Мир'), 'привет мир');
+  assert.equal(lowerLetters('ΟΔΟΣ οδος'), 'οδοσ οδοσ', 'final sigma is sigma');
+  assert.equal(lowerLetters('ÆØ Łódź ԱՐՄ ᲒᲔ'), 'æø łódź արմ გე');
+  assert.equal(lowerLetters('ABC 退款 123 ①'), 'abc 退款 123 ①');
+});
 
 test('parseSearch: quoted fragments (straight, typographic, corner brackets) apart from the terms', () => {
   assert.deepEqual(parseSearch('退款 "order no" 发票'), { terms: '退款   发票', fragments: ['order no'] });
@@ -49,6 +66,13 @@ test('snippetOf: marks CJK runs, word prefixes (accents and case folded) and dig
   assert.equal(s.text, text);
   assert.deepEqual(s.highlights.map((h) => text.slice(h.start, h.end)), ['Café', 'ORDERS', '要退款', '84400-00', '12']);
   assert.equal(snippetHtml({ text: 'a<b> 退款', highlights: [{ start: 5, end: 7 }] }), 'a&lt;b&gt; <mark>退款</mark>');
+});
+
+test('snippetOf: a match inside a character that folds into several (㈱ is "(株)") marks the whole character; other alphabets fold their case', () => {
+  const text = '𑢦x㈱123 ПРИВЕТ ΔΡΟΜΟΣ';
+  const s = snippetOf(text, { tsquery: "('株') & ('привет':*) & ('δρομοσ':*)", fragments: [] });
+  assert.deepEqual(s.highlights.map((h) => text.slice(h.start, h.end)), ['㈱', 'ПРИВЕТ', 'ΔΡΟΜΟΣ']);
+  for (const h of s.highlights) assert.ok(h.end > h.start);
 });
 
 test('snippetOf: a long text is cut around the first match; quoted fragments are marked as written', () => {
