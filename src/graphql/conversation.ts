@@ -10,7 +10,7 @@ import { builder } from './builder.ts';
 import { ChatTypeEnum } from './enums.ts';
 import { loadedAs, rowIdOf, tenantOf } from './ids.ts';
 import { EMPTY_PAGE, MessageConnection, MessageOrderEnum, MessageWhere, messageCursor, messageFilterOf, messagePageRequest, selectedMessageColumns, selectsPage } from './message.ts';
-import { selects } from './selection.ts';
+import { selects, type SelectionInfo } from './selection.ts';
 import type { Context } from './context.ts';
 import { agentFilterOf } from './agent-filter.ts';
 import { ContactRef, ConversationRef, MessageRef } from './refs.ts';
@@ -19,7 +19,7 @@ export const CONVERSATION_CURSOR = 'C';
 export const conversationCursor = (c: ConversationRow) => encodeCursor(CONVERSATION_CURSOR, { time: c.lastMessageAt ?? new Date(0), id: c.id });
 
 /** The last message's columns the conversations' selection reads, to join into their page; null when not selected. */
-export function lastMessageSelection(info: GraphQLResolveInfo): { columns: MessageColumn[] | undefined } | null {
+export function lastMessageSelection(info: SelectionInfo): { columns: MessageColumn[] | undefined } | null {
   const path = ['edges', 'node', 'lastMessage'];
   return selects(info, path) ? { columns: selectedMessageColumns(info, [path]).columns } : null;
 }
@@ -86,12 +86,12 @@ builder.node(ConversationRef, {
     accountWhatsId: t.exposeString('accountWhatsId', { description: "The agent's WhatsApp account, as first seen." }),
     friendWhatsId: t.exposeString('friendWhatsId', { description: 'The friend or group, as first seen.' }),
     friendName: t.exposeString('friendName', { nullable: true }),
-    chatType: t.field({ type: ChatTypeEnum, resolve: (c) => c.chatType }),
+    chatType: t.expose('chatType', { type: ChatTypeEnum }),
     agentId: t.exposeString('agentId', { nullable: true, description: 'The agent of the newest message.' }),
     agentAccount: t.exposeString('agentAccount', { nullable: true }),
     messageCount: t.exposeInt('messageCount'),
     unreadCount: t.exposeInt('unreadCount', { description: 'Inbound messages not yet READ.' }),
-    lastMessageAt: t.field({ type: 'DateTime', nullable: true, resolve: (c) => c.lastMessageAt }),
+    lastMessageAt: t.expose('lastMessageAt', { type: 'DateTime', nullable: true }),
     lastMessage: t.field({
       type: MessageRef,
       nullable: true,
@@ -108,7 +108,7 @@ builder.node(ConversationRef, {
       description: "The friend's contact profile, if known.",
       resolve: (c, _args, ctx) => (c.contactId ? ctx.loaders.contact.load(c.contactId) : null),
     }),
-    createdAt: t.field({ type: 'DateTime', resolve: (c) => c.createdAt }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
     messages: t.connection(
       {
         type: MessageRef,

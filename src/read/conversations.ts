@@ -4,7 +4,7 @@ import type pg from 'pg';
 import type { ChatType } from '../domain/codes.ts';
 import { parseLocalDay } from '../domain/local-time.ts';
 import { bareWhatsId } from '../domain/whats-id.ts';
-import { fetchPages, type Page, type PageRequest } from './pagination.ts';
+import { fetchPages, type Page, type PageRequest, type PageSpec } from './pagination.ts';
 import { lastMessageJoin, type MessageColumn } from './messages.ts';
 import { Params } from './sql.ts';
 import { agentCondition, type AgentIdentities } from './agents.ts';
@@ -87,27 +87,28 @@ export interface ConversationPageQuery {
   lastMessage?: { columns: MessageColumn[] | undefined } | null;
 }
 
+/** The page statement's spec of a conversation page (fetchPages / pageBody). */
+export function conversationPageSpec(q: ConversationPageQuery, params: Params): PageSpec {
+  const last = q.lastMessage ? lastMessageJoin(q.lastMessage.columns) : null;
+  return {
+    select: last ? `${CONVERSATION_COLUMNS}, ${last.select}` : CONVERSATION_COLUMNS,
+    from: last ? `FROM "Conversation" c ${last.join}` : 'FROM "Conversation" c',
+    conditions: conversationConditions(q.tenantId, q.filter, params, q.timeZone),
+    time: 'c."lastMessageAt"',
+    id: 'c.id',
+    descending: q.order === 'LAST_MESSAGE_DESC',
+    params,
+  };
+}
+
 export async function conversationPages(
   pool: pg.Pool,
   q: ConversationPageQuery,
   parent?: { column: 'contactId'; ids: readonly string[] },
 ): Promise<Map<string, Page<ConversationRow>>> {
-  const params = new Params();
-  const last = q.lastMessage ? lastMessageJoin(q.lastMessage.columns) : null;
-  return fetchPages<ConversationRow>(
-    pool,
-    {
-      select: last ? `${CONVERSATION_COLUMNS}, ${last.select}` : CONVERSATION_COLUMNS,
-      from: last ? `FROM "Conversation" c ${last.join}` : 'FROM "Conversation" c',
-      conditions: conversationConditions(q.tenantId, q.filter, params, q.timeZone),
-      time: 'c."lastMessageAt"',
-      id: 'c.id',
-      descending: q.order === 'LAST_MESSAGE_DESC',
-      params,
-      parent: parent ? { column: `c."${parent.column}"`, ids: parent.ids, type: 'bigint' } : undefined,
-    },
-    q.page,
-  );
+  const spec = conversationPageSpec(q, new Params());
+  if (parent) spec.parent = { column: `c."${parent.column}"`, ids: parent.ids, type: 'bigint' };
+  return fetchPages<ConversationRow>(pool, spec, q.page);
 }
 
 export async function countConversations(pool: pg.Pool, tenantId: string, filter: ConversationFilter, timeZone: string): Promise<number> {
