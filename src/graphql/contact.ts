@@ -6,7 +6,7 @@ import { countConversations } from '../read/conversations.ts';
 import { countMessages } from '../read/messages.ts';
 import { encodeCursor, pageRequest, toConnection, type ConnectionArgs } from '../read/pagination.ts';
 import { builder } from './builder.ts';
-import { CONVERSATION_CURSOR, ConversationConnection, ConversationOrderEnum, ConversationWhere, conversationCursor, conversationFilterOf, lastMessageSelection } from './conversation.ts';
+import { CONVERSATION_CURSOR, ConversationConnection, ConversationOrderEnum, ConversationWhere, conversationCursor, conversationFilterOf, lastMessageSelection, selectedConversationColumns } from './conversation.ts';
 import { loadedAs, tenantOf } from './ids.ts';
 import { EMPTY_PAGE, MessageConnection, MessageOrderEnum, MessageWhere, messageCursor, messageFilterOf, messagePageRequest, selectsPage } from './message.ts';
 import { ContactRef, ConversationRef, MessageRef } from './refs.ts';
@@ -179,6 +179,7 @@ async function contactConversationsQuery(ctx: Context, args: ContactConversation
     page: pageRequest(CONVERSATION_CURSOR, args),
     timeZone: ctx.services.config.legacyTimeZone,
     lastMessage: lastMessageSelection(info),
+    columns: selectedConversationColumns(info),
   };
 }
 

@@ -230,7 +230,8 @@ const CONTACT_FIELD_COLUMNS: Record<string, readonly ContactColumn[]> = {
   customFields: ['customFields', 'extendsMap'], customFieldsJson: ['customFields', 'extendsMap'], createdAt: ['createdAt'], updatedAt: ['updatedAt'],
 };
 
-function columnsFor<C extends string>(fields: Set<string>, table: Record<string, readonly C[]>): C[] | undefined {
+/** The columns the selected fields read (`table`); undefined (all) when a field is not in it. */
+export function columnsFor<C extends string>(fields: Set<string>, table: Record<string, readonly C[]>): C[] | undefined {
   const columns = new Set<C>();
   for (const field of fields) {
     const needs = table[field];

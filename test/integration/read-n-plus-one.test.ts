@@ -94,6 +94,9 @@ test('the conversation list with last message and unread count is one statement,
   assert.equal(statements.length, 1, statements.join('\n---\n'));
   assert.match(statements[0]!, /lm\."content" AS "lastMessage\.content"/);
   assert.doesNotMatch(statements[0]!, /lm\."referContent"|lm\."parsedContent"/);
+  // Nor the conversation columns it does not select.
+  assert.match(statements[0]!, /c\."unreadCount"/);
+  assert.doesNotMatch(statements[0]!, /c\."createdAt"|c\."agentAccount"|c\."friendName"/);
 });
 
 test('totalCount alone reads no page: a conversation\'s and the tenant\'s totals are one statement, from the counters', async () => {
