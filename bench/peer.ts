@@ -29,7 +29,7 @@ import { contentOf } from './floor-server.ts';
 import { QUERY_CONVERSATION, ROOT, cpuSeconds, runWrk, startServer, wrkScript, wrkVersion, type Server, type WrkResult } from './read.ts';
 import { fmtInt, intArg, machineInfo, parseArgs } from './support.ts';
 
-const DEFAULT_URL = 'postgresql://postgres@127.0.0.1:55432/bench_peer_1m';
+export const DEFAULT_URL = 'postgresql://postgres@127.0.0.1:55432/bench_peer_1m';
 const MSG_PAGE_PATH = '/wscrm-bus-api/open/message/msgPage';
 const log = (s: string) => process.stdout.write(s + '\n');
 
@@ -41,7 +41,7 @@ interface Request {
   body: string;
 }
 
-interface Workload {
+export interface Workload {
   name: string;
   key: string;
   requests: Record<Who, Request>;
@@ -190,7 +190,7 @@ const pglMsgPage = (json: unknown) => {
 // Dataset and workloads
 // ---------------------------------------------------------------------------
 
-interface Setup {
+export interface Setup {
   tenantId: string;
   conversationId: string;
   conversationMessages: number;
@@ -202,7 +202,7 @@ interface Setup {
   apiKey: string;
 }
 
-async function prepare(url: string, depth: number, msgPageDepth: number): Promise<Setup> {
+export async function prepare(url: string, depth: number, msgPageDepth: number): Promise<Setup> {
   const db = await openDatabase({ databaseUrl: url, dataDir: '', databasePoolSize: 2, migrateOnStart: false });
   try {
     const q = <T extends pg.QueryResultRow>(sql: string, params: unknown[] = []) => db.pool.query<T>(sql, params).then((r) => r.rows);
@@ -240,7 +240,7 @@ const gql = (query: string, variables: Record<string, unknown>) => {
   return { path: '/graphql', body: JSON.stringify({ query, variables, operationName }) };
 };
 
-async function send(port: number, r: Request, apiKey: string): Promise<unknown> {
+export async function send(port: number, r: Request, apiKey: string): Promise<unknown> {
   const res = await fetch(`http://127.0.0.1:${port}${r.path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
@@ -265,7 +265,7 @@ async function deepCursors(setup: Setup, ports: Record<Who, number>): Promise<{ 
   return { ours, postgraphile };
 }
 
-function workloads(setup: Setup, cursors: { ours: string; postgraphile: string }): Workload[] {
+export function workloads(setup: Setup, cursors: { ours: string; postgraphile: string }): Workload[] {
   const c = Buffer.from(`Conversation:${setup.conversationId}`).toString('base64');
   const t = setup.tenantId;
   const page = (after: string | null) => gql(QUERY_CONVERSATION.replace('query Page', 'query Page'), { c, after });

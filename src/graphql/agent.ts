@@ -27,8 +27,8 @@ AgentAccountRef.implement({
   fields: (t) => ({
     accountWhatsId: t.exposeString('accountWhatsId', { description: 'The account, as first seen.' }),
     seatId: t.exposeString('seatId', { nullable: true, description: 'The seat id the agent used on it (CLIENT_SYNC userId), when seen.' }),
-    firstChatAt: t.field({ type: 'DateTime', resolve: (a) => a.firstChatAt }),
-    lastChatAt: t.field({ type: 'DateTime', resolve: (a) => a.lastChatAt }),
+    firstChatAt: t.expose('firstChatAt', { type: 'DateTime' }),
+    lastChatAt: t.expose('lastChatAt', { type: 'DateTime' }),
   }),
 });
 
@@ -45,7 +45,7 @@ builder.node(AgentRef, {
     login: t.exposeString('login', { nullable: true, description: 'The login account (MSG_SYNC userName); null until tied.' }),
     name: t.exposeString('name', { nullable: true, description: 'The display name, as an admin set it.' }),
     seatIds: t.exposeStringList('seatIds', { description: 'Its seat ids (CLIENT_SYNC userId).' }),
-    accounts: t.field({ type: [AgentAccountRef], description: 'The accounts it served, first served first.', resolve: (a) => a.accounts }),
+    accounts: t.expose('accounts', { type: [AgentAccountRef], description: 'The accounts it served, first served first.' }),
     conversations: t.connection(
       {
         type: ConversationRef,

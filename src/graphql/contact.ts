@@ -1,16 +1,18 @@
 // Contact: the CRM's profile of a customer (userProfile), with its
 // conversations and messages as connections; the root `contacts` connection.
-import { GraphQLError } from 'graphql';
-import { contactPage, countContacts, type ContactRow } from '../read/contacts.ts';
+import { GraphQLError, getArgumentValues, getNamedType, isObjectType, type GraphQLResolveInfo } from 'graphql';
+import { contactPage, contactWithConversations, countContacts, type ContactRow } from '../read/contacts.ts';
 import { countConversations } from '../read/conversations.ts';
 import { countMessages } from '../read/messages.ts';
-import { encodeCursor, pageRequest, toConnection } from '../read/pagination.ts';
+import { encodeCursor, pageRequest, toConnection, type ConnectionArgs } from '../read/pagination.ts';
 import { builder } from './builder.ts';
-import { CONVERSATION_CURSOR, ConversationConnection, ConversationOrderEnum, ConversationWhere, conversationCursor, conversationFilterOf, lastMessageSelection } from './conversation.ts';
+import { CONVERSATION_CURSOR, ConversationConnection, ConversationOrderEnum, ConversationWhere, conversationCursor, conversationFilterOf, lastMessageSelection, selectedConversationColumns } from './conversation.ts';
 import { loadedAs, tenantOf } from './ids.ts';
 import { EMPTY_PAGE, MessageConnection, MessageOrderEnum, MessageWhere, messageCursor, messageFilterOf, messagePageRequest, selectsPage } from './message.ts';
 import { ContactRef, ConversationRef, MessageRef } from './refs.ts';
-import type { ConversationOrder } from '../read/conversations.ts';
+import type { ConversationOrder, ConversationPageQuery } from '../read/conversations.ts';
+import type { Context } from './context.ts';
+import { childFieldNodes, type SelectionInfo } from './selection.ts';
 
 export const CONTACT_CURSOR = 'P';
 const contactCursor = (c: ContactRow) => encodeCursor(CONTACT_CURSOR, { time: new Date(0), id: c.id });
@@ -19,7 +21,7 @@ const CustomField = builder.objectRef<{ key: string; value: unknown }>('CustomFi
   description: 'One custom field of the CRM profile (from extendsMap).',
   fields: (t) => ({
     key: t.exposeString('key'),
-    value: t.field({ type: 'JSON', nullable: true, resolve: (f) => f.value }),
+    value: t.expose('value', { type: 'JSON', nullable: true }),
   }),
 });
 
@@ -98,24 +100,17 @@ builder.node(ContactRef, {
       resolve: (c) => orderedCustomFields(c).map(([key, value]) => ({ key, value })),
     }),
     customFieldsJson: t.field({ type: 'JSON', description: 'The custom fields as one JSON object, in their order.', resolve: (c) => Object.fromEntries(orderedCustomFields(c)) }),
-    createdAt: t.field({ type: 'DateTime', resolve: (c) => c.createdAt }),
-    updatedAt: t.field({ type: 'DateTime', resolve: (c) => c.updatedAt }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
     conversations: t.connection(
       {
         type: ConversationRef,
         args: { where: t.arg({ type: ConversationWhere }), orderBy: t.arg({ type: ConversationOrderEnum }) },
         resolve: async (c, args, ctx, info) => {
-          const tenantId = tenantOf(ctx);
-          const filter = await conversationFilterOf(ctx, args.where);
-          const timeZone = ctx.services.config.legacyTimeZone;
-          const page = await ctx.loaders.contactConversations.load({
-            parentId: c.id,
-            query: {
-              tenantId, filter, order: (args.orderBy as ConversationOrder | null) ?? 'LAST_MESSAGE_DESC', page: pageRequest(CONVERSATION_CURSOR, args), timeZone,
-              lastMessage: lastMessageSelection(info),
-            },
-          });
-          return toConnection(page, conversationCursor, () => countConversations(ctx.services.db.pool, tenantId, { ...filter, contactId: c.id }, timeZone));
+          const query = await contactConversationsQuery(ctx, args, info);
+          // Read with the contact when the root `contact` field planned it (contactConversationsPlan).
+          const page = await ctx.loaders.contactConversations.load({ parentId: c.id, query });
+          return toConnection(page, conversationCursor, () => countConversations(ctx.services.db.pool, query.tenantId, { ...query.filter, contactId: c.id }, query.timeZone));
         },
       },
       ConversationConnection,
@@ -160,12 +155,50 @@ builder.queryFields((t) => ({
     description: "A contact by the CRM's customer id.",
     authScopes: { read: true },
     args: { externalId: t.arg.string({ required: true }) },
-    resolve: async (_root, args, ctx) => {
+    resolve: async (_root, args, ctx, info) => {
       if (!/^-?\d{1,20}$/.test(args.externalId)) {
         throw new GraphQLError(`externalId must be a decimal id, got "${args.externalId.slice(0, 40)}"`, { extensions: { code: 'BAD_USER_INPUT' } });
       }
-      const page = await contactPage(ctx.services.db.pool, tenantOf(ctx), { externalId: args.externalId }, true, pageRequest(CONTACT_CURSOR, { first: 1 }));
-      return page.rows[0] ?? null;
+      const plan = await contactConversationsPlan(ctx, info);
+      const read = await contactWithConversations(ctx.services.db.pool, tenantOf(ctx), { externalId: args.externalId }, plan);
+      // The page its `conversations` field will ask for, under the same key.
+      if (read.contact && plan && read.conversations) ctx.loaders.contactConversations.prime({ parentId: read.contact.id, query: plan }, read.conversations);
+      return read.contact;
     },
   }),
 }));
+
+type ContactConversationsArgs = ConnectionArgs & { where?: typeof ConversationWhere.$inferInput | null; orderBy?: string | null };
+
+/** The page query of Contact.conversations for these arguments and selection (one builder for the field and its plan). */
+async function contactConversationsQuery(ctx: Context, args: ContactConversationsArgs, info: SelectionInfo): Promise<ConversationPageQuery> {
+  return {
+    tenantId: tenantOf(ctx),
+    filter: await conversationFilterOf(ctx, args.where),
+    order: (args.orderBy as ConversationOrder | null) ?? 'LAST_MESSAGE_DESC',
+    page: pageRequest(CONVERSATION_CURSOR, args),
+    timeZone: ctx.services.config.legacyTimeZone,
+    lastMessage: lastMessageSelection(info),
+    columns: selectedConversationColumns(info),
+  };
+}
+
+/**
+ * The conversations page a `contact` field's selection will ask for (its
+ * first `conversations` field), so that the root reads it in the contact's
+ * own statement; null when not selected or when its arguments do not make a
+ * query (the field then says why, at its own path).
+ */
+async function contactConversationsPlan(ctx: Context, info: GraphQLResolveInfo): Promise<ConversationPageQuery | null> {
+  const [nodes] = childFieldNodes(info, 'conversations');
+  const contactType = getNamedType(info.returnType);
+  if (!nodes || !isObjectType(contactType)) return null;
+  const field = contactType.getFields().conversations;
+  if (!field) return null;
+  try {
+    const args = getArgumentValues(field, nodes[0]!, info.variableValues) as ContactConversationsArgs;
+    return await contactConversationsQuery(ctx, args, { fieldNodes: nodes, fragments: info.fragments });
+  } catch {
+    return null;
+  }
+}

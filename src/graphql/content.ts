@@ -30,7 +30,7 @@ const ContactCardRef = builder.objectRef<ContactCard>('ContactCard').implement({
   fields: (t) => ({
     name: t.exposeString('name', { nullable: true }),
     businessName: t.exposeString('businessName', { nullable: true }),
-    phones: t.field({ type: [ContactPhoneRef], resolve: (c) => c.phones }),
+    phones: t.expose('phones', { type: [ContactPhoneRef] }),
   }),
 });
 
@@ -58,8 +58,8 @@ export const QuoteContentRef = builder.objectRef<QuoteContent>('QuoteContent').i
   fields: (t) => ({
     text: t.exposeString('text', { nullable: true }),
     caption: t.exposeString('caption', { nullable: true }),
-    media: t.field({ type: MediaContentRef, nullable: true, resolve: (q) => q.media }),
-    quoted: t.field({ type: QuotedMessageRef, nullable: true, resolve: (q) => q.quoted }),
+    media: t.expose('media', { type: MediaContentRef, nullable: true }),
+    quoted: t.expose('quoted', { type: QuotedMessageRef, nullable: true }),
   }),
 });
 

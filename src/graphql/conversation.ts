@@ -2,15 +2,15 @@
 // the last message kept on write; its messages as a connection; the root
 // `conversations` connection (e.g. today's conversations of an agent).
 import type { ChatType } from '../domain/codes.ts';
-import { countConversations, conversationPages, type ConversationFilter, type ConversationOrder, type ConversationRow } from '../read/conversations.ts';
+import { countConversations, conversationPages, type ConversationColumn, type ConversationFilter, type ConversationOrder, type ConversationRow } from '../read/conversations.ts';
 import type { GraphQLResolveInfo } from 'graphql';
 import { countMessages, joinedLastMessage, type MessageColumn } from '../read/messages.ts';
 import { encodeCursor, pageRequest, toConnection } from '../read/pagination.ts';
 import { builder } from './builder.ts';
 import { ChatTypeEnum } from './enums.ts';
 import { loadedAs, rowIdOf, tenantOf } from './ids.ts';
-import { EMPTY_PAGE, MessageConnection, MessageOrderEnum, MessageWhere, messageCursor, messageFilterOf, messagePageRequest, selectedMessageColumns, selectsPage } from './message.ts';
-import { selects } from './selection.ts';
+import { EMPTY_PAGE, MessageConnection, MessageOrderEnum, MessageWhere, columnsFor, messageCursor, messageFilterOf, messagePageRequest, selectedMessageColumns, selectsPage } from './message.ts';
+import { selectedFieldNames, selects, type SelectionInfo } from './selection.ts';
 import type { Context } from './context.ts';
 import { agentFilterOf } from './agent-filter.ts';
 import { ContactRef, ConversationRef, MessageRef } from './refs.ts';
@@ -19,9 +19,23 @@ export const CONVERSATION_CURSOR = 'C';
 export const conversationCursor = (c: ConversationRow) => encodeCursor(CONVERSATION_CURSOR, { time: c.lastMessageAt ?? new Date(0), id: c.id });
 
 /** The last message's columns the conversations' selection reads, to join into their page; null when not selected. */
-export function lastMessageSelection(info: GraphQLResolveInfo): { columns: MessageColumn[] | undefined } | null {
+export function lastMessageSelection(info: SelectionInfo): { columns: MessageColumn[] | undefined } | null {
   const path = ['edges', 'node', 'lastMessage'];
   return selects(info, path) ? { columns: selectedMessageColumns(info, [path]).columns } : null;
+}
+
+// The columns each field reads (besides the key columns every page row
+// carries); a field missing here makes the page read every column.
+const CONVERSATION_FIELD_COLUMNS: Record<string, readonly ConversationColumn[]> = {
+  __typename: [], id: [], lastMessageAt: [], messageCount: [], lastMessage: [], contact: [], messages: [],
+  accountWhatsId: ['accountWhatsId'], friendWhatsId: ['friendWhatsId'], friendName: ['friendName'], chatType: ['chatType'],
+  agentId: ['agentId'], agentAccount: ['agentAccount'], unreadCount: ['unreadCount'], createdAt: ['createdAt'],
+};
+
+/** The conversation columns a connection's selection of its nodes reads (undefined: all). */
+export function selectedConversationColumns(info: SelectionInfo): ConversationColumn[] | undefined {
+  const fields = new Set([...selectedFieldNames(info, ['edges', 'node']), ...selectedFieldNames(info, ['nodes'])]);
+  return columnsFor(fields, CONVERSATION_FIELD_COLUMNS);
 }
 
 export const ConversationOrderEnum = builder.enumType('ConversationOrder', {
@@ -86,12 +100,12 @@ builder.node(ConversationRef, {
     accountWhatsId: t.exposeString('accountWhatsId', { description: "The agent's WhatsApp account, as first seen." }),
     friendWhatsId: t.exposeString('friendWhatsId', { description: 'The friend or group, as first seen.' }),
     friendName: t.exposeString('friendName', { nullable: true }),
-    chatType: t.field({ type: ChatTypeEnum, resolve: (c) => c.chatType }),
+    chatType: t.expose('chatType', { type: ChatTypeEnum }),
     agentId: t.exposeString('agentId', { nullable: true, description: 'The agent of the newest message.' }),
     agentAccount: t.exposeString('agentAccount', { nullable: true }),
     messageCount: t.exposeInt('messageCount'),
     unreadCount: t.exposeInt('unreadCount', { description: 'Inbound messages not yet READ.' }),
-    lastMessageAt: t.field({ type: 'DateTime', nullable: true, resolve: (c) => c.lastMessageAt }),
+    lastMessageAt: t.expose('lastMessageAt', { type: 'DateTime', nullable: true }),
     lastMessage: t.field({
       type: MessageRef,
       nullable: true,
@@ -108,7 +122,7 @@ builder.node(ConversationRef, {
       description: "The friend's contact profile, if known.",
       resolve: (c, _args, ctx) => (c.contactId ? ctx.loaders.contact.load(c.contactId) : null),
     }),
-    createdAt: t.field({ type: 'DateTime', resolve: (c) => c.createdAt }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
     messages: t.connection(
       {
         type: MessageRef,
@@ -146,7 +160,7 @@ builder.queryFields((t) => ({
         const timeZone = ctx.services.config.legacyTimeZone;
         const pages = await conversationPages(ctx.services.db.pool, {
           tenantId, filter, order: (args.orderBy as ConversationOrder | null) ?? 'LAST_MESSAGE_DESC', page: pageRequest(CONVERSATION_CURSOR, args), timeZone,
-          lastMessage: lastMessageSelection(info),
+          lastMessage: lastMessageSelection(info), columns: selectedConversationColumns(info),
         });
         return toConnection(pages.get('')!, conversationCursor, () => countConversations(ctx.services.db.pool, tenantId, filter, timeZone));
       },

@@ -8,7 +8,7 @@ import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
 import { countMessages, joinedContact, messagePage, type ContactColumn, type MessageColumn, type MessageFilter, type MessageOrder, type MessageRow, type MessageSearchOrder } from '../read/messages.ts';
 import type { SearchQuery } from '../read/search.ts';
 import { encodeCursor, pageRequest, toConnection, type ConnectionArgs, type Page, type PageRequest } from '../read/pagination.ts';
-import { selectedFieldNames, selects } from './selection.ts';
+import { selectedFieldNames, selects, type SelectionInfo } from './selection.ts';
 import { CONTACT_COLUMN_NAMES } from '../read/contacts.ts';
 import { builder } from './builder.ts';
 import { MessageContentUnion, QuotedMessageRef } from './content.ts';
@@ -126,21 +126,21 @@ builder.node(MessageRef, {
     friendName: t.exposeString('friendName', { nullable: true }),
     agentId: t.exposeString('agentId', { nullable: true, description: 'The agent (seat) id.' }),
     agentAccount: t.exposeString('agentAccount', { nullable: true, description: 'The agent login account.' }),
-    direction: t.field({ type: DirectionEnum, resolve: (m) => m.direction }),
-    chatType: t.field({ type: ChatTypeEnum, resolve: (m) => m.chatType }),
-    contentType: t.field({ type: ContentTypeEnum, resolve: (m) => m.contentType }),
+    direction: t.expose('direction', { type: DirectionEnum }),
+    chatType: t.expose('chatType', { type: ChatTypeEnum }),
+    contentType: t.expose('contentType', { type: ContentTypeEnum }),
     msgPageContentType: t.int({ description: "The content type in msgPage's numbering.", resolve: (m) => msgPageCodeOf(m.contentType) }),
     clientContentType: t.int({ description: "The content type in the client's numbering.", resolve: (m) => clientCodeOf(m.contentType) }),
-    status: t.field({ type: MessageStatusEnum, resolve: (m) => m.status }),
-    pendingAt: t.field({ type: 'DateTime', nullable: true, description: "When it was PENDING (not yet on WhatsApp's server): its chat time, whichever webhook brought it (the moment it was written); null when first seen past PENDING.", resolve: (m) => m.pendingAt }),
-    sentAt: t.field({ type: 'DateTime', nullable: true, resolve: (m) => m.sentAt }),
-    deliveredAt: t.field({ type: 'DateTime', nullable: true, resolve: (m) => m.deliveredAt }),
-    readAt: t.field({ type: 'DateTime', nullable: true, resolve: (m) => m.readAt }),
-    origin: t.field({ type: OriginEnum, nullable: true, resolve: (m) => m.origin }),
+    status: t.expose('status', { type: MessageStatusEnum }),
+    pendingAt: t.expose('pendingAt', { type: 'DateTime', nullable: true, description: "When it was PENDING (not yet on WhatsApp's server): its chat time, whichever webhook brought it (the moment it was written); null when first seen past PENDING." }),
+    sentAt: t.expose('sentAt', { type: 'DateTime', nullable: true }),
+    deliveredAt: t.expose('deliveredAt', { type: 'DateTime', nullable: true }),
+    readAt: t.expose('readAt', { type: 'DateTime', nullable: true }),
+    origin: t.expose('origin', { type: OriginEnum, nullable: true }),
     taskId: t.exposeString('taskId', { nullable: true, description: 'Bulk-send task id.' }),
     taskInfoId: t.exposeString('taskInfoId', { nullable: true, description: 'Bulk-send task item id.' }),
-    chatTime: t.field({ type: 'DateTime', resolve: (m) => m.chatTime }),
-    createdAt: t.field({ type: 'DateTime', description: 'When it was stored.', resolve: (m) => m.createdAt }),
+    chatTime: t.expose('chatTime', { type: 'DateTime' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was stored.' }),
     rawContent: t.exposeString('content', { description: 'The content exactly as it came: text, a JSON string or vCard text.' }),
     referContent: t.exposeString('referContent', { nullable: true, description: 'The quoted message as the client sent it (CLIENT_SYNC_MESSAGE).' }),
     content: t.field({ type: MessageContentUnion, description: 'The content, typed.', resolve: (m) => m.parsedContent }),
@@ -198,7 +198,7 @@ export function messagePageRequest(
  * the messages at `paths` below this field reads; undefined columns = all.
  */
 export function selectedMessageColumns(
-  info: GraphQLResolveInfo,
+  info: SelectionInfo,
   paths: readonly (readonly string[])[],
 ): { columns: MessageColumn[] | undefined; contactColumns: ContactColumn[] | null } {
   const fields = new Set(paths.flatMap((p) => [...selectedFieldNames(info, p)]));
@@ -230,7 +230,8 @@ const CONTACT_FIELD_COLUMNS: Record<string, readonly ContactColumn[]> = {
   customFields: ['customFields', 'extendsMap'], customFieldsJson: ['customFields', 'extendsMap'], createdAt: ['createdAt'], updatedAt: ['updatedAt'],
 };
 
-function columnsFor<C extends string>(fields: Set<string>, table: Record<string, readonly C[]>): C[] | undefined {
+/** The columns the selected fields read (`table`); undefined (all) when a field is not in it. */
+export function columnsFor<C extends string>(fields: Set<string>, table: Record<string, readonly C[]>): C[] | undefined {
   const columns = new Set<C>();
   for (const field of fields) {
     const needs = table[field];

@@ -16,7 +16,9 @@ import './contact.ts';
 import './subscription.ts';
 import './aggregate-subscription.ts';
 
-export const schema = builder.toSchema();
+import { slimResolvers } from './plain-fields.ts';
+
+export const schema = slimResolvers(builder.toSchema());
 
 /** The SDL as committed in schema/schema.graphql. */
 export function printSortedSchema(): string {

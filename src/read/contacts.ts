@@ -2,7 +2,8 @@
 import { GraphQLError } from 'graphql';
 import type pg from 'pg';
 import { bareWhatsId } from '../domain/whats-id.ts';
-import { fetchPages, type Page, type PageRequest } from './pagination.ts';
+import { conversationPageSpec, type ConversationPageQuery, type ConversationRow } from './conversations.ts';
+import { fetchPages, pageBody, pagesOf, type Page, type PageRequest } from './pagination.ts';
 import { Params } from './sql.ts';
 
 export interface ContactRow {
@@ -98,6 +99,43 @@ export async function contactPage(pool: pg.Pool, tenantId: string, filter: Conta
     page,
   );
   return pages.get('')!;
+}
+
+/**
+ * The newest contact matching `filter` and, with `conversations`, the page of
+ * its conversations, in one statement: the page joined laterally to the
+ * contact, its first row carrying the contact's columns (prefixed
+ * `_contact.`; null on the other rows, so they are read once).
+ */
+export async function contactWithConversations(
+  pool: pg.Pool,
+  tenantId: string,
+  filter: ContactFilter,
+  conversations: ConversationPageQuery | null,
+): Promise<{ contact: ContactRow | null; conversations: Page<ConversationRow> | null }> {
+  if (!conversations) {
+    const page = await contactPage(pool, tenantId, filter, true, { limit: 1, forward: true, after: null, before: null });
+    return { contact: page.rows[0] ?? null, conversations: null };
+  }
+  const params = new Params();
+  const contact = `SELECT ${CONTACT_COLUMNS} FROM "Contact" ct WHERE ${contactConditions(tenantId, filter, params).join(' AND ')} ORDER BY ct.id DESC LIMIT 1`;
+  const spec = conversationPageSpec(conversations, params);
+  const once = (c: string) => `CASE WHEN p._n IS NULL OR p._n = 1 THEN ct."${c}" END AS "_contact.${c}"`;
+  const sql = `SELECT ${CONTACT_COLUMN_NAMES.map(once).join(', ')}, p.*
+    FROM (${contact}) ct
+    LEFT JOIN LATERAL (SELECT row_number() OVER () AS _n, q.* FROM (${pageBody(spec, conversations.page, ['c."contactId" = ct.id'])}) q) p ON true`;
+  const { rows } = await pool.query<Record<string, unknown>>(sql, params.values);
+  const first = rows.find((r) => r['_contact.id'] != null);
+  if (!first) return { contact: null, conversations: null };
+  const row: Record<string, unknown> = {};
+  for (const c of CONTACT_COLUMN_NAMES) row[c] = first[`_contact.${c}`];
+  // The page's rows without the contact's columns.
+  const pageRows = rows.map((r) => {
+    const out: Record<string, unknown> = {};
+    for (const key in r) if (key !== '_n' && !key.startsWith('_contact.')) out[key] = r[key];
+    return out as unknown as ConversationRow & { _probe: boolean | null };
+  });
+  return { contact: row as unknown as ContactRow, conversations: pagesOf<ConversationRow>(pageRows, conversations.page).get('')! };
 }
 
 export async function countContacts(pool: pg.Pool, tenantId: string, filter: ContactFilter): Promise<number> {

@@ -4,7 +4,7 @@ import type pg from 'pg';
 import type { ChatType } from '../domain/codes.ts';
 import { parseLocalDay } from '../domain/local-time.ts';
 import { bareWhatsId } from '../domain/whats-id.ts';
-import { fetchPages, type Page, type PageRequest } from './pagination.ts';
+import { fetchPages, type Page, type PageRequest, type PageSpec } from './pagination.ts';
 import { lastMessageJoin, type MessageColumn } from './messages.ts';
 import { Params } from './sql.ts';
 import { agentCondition, type AgentIdentities } from './agents.ts';
@@ -25,8 +25,17 @@ export interface ConversationRow {
   createdAt: Date;
 }
 
-export const CONVERSATION_COLUMNS = `c.id, c."accountWhatsId", c."friendWhatsId", c."chatType", c."friendName", c."contactId",
-  c."agentId", c."agentAccount", c."messageCount", c."unreadCount", c."lastMessageId", c."lastMessageAt", c."createdAt"`;
+export const CONVERSATION_COLUMN_NAMES = [
+  'id', 'accountWhatsId', 'friendWhatsId', 'chatType', 'friendName', 'contactId', 'agentId', 'agentAccount',
+  'messageCount', 'unreadCount', 'lastMessageId', 'lastMessageAt', 'createdAt',
+] as const satisfies readonly (keyof ConversationRow)[];
+export type ConversationColumn = (typeof CONVERSATION_COLUMN_NAMES)[number];
+
+/** Columns every conversation page row carries: its identity, its cursor, its links and its unfiltered message total. */
+const KEY_COLUMNS: readonly ConversationColumn[] = ['id', 'lastMessageAt', 'lastMessageId', 'contactId', 'messageCount'];
+
+const columnList = (names: readonly string[]) => names.map((c) => `c."${c}"`).join(', ');
+export const CONVERSATION_COLUMNS = columnList(CONVERSATION_COLUMN_NAMES);
 
 export interface ConversationFilter {
   accountWhatsId?: string | null;
@@ -85,6 +94,23 @@ export interface ConversationPageQuery {
   timeZone: string;
   /** Join each conversation's last message into the same statement, with these columns (undefined: all), when the operation selects it. */
   lastMessage?: { columns: MessageColumn[] | undefined } | null;
+  /** Only these columns (besides the key columns); all when absent. */
+  columns?: readonly ConversationColumn[];
+}
+
+/** The page statement's spec of a conversation page (fetchPages / pageBody). */
+export function conversationPageSpec(q: ConversationPageQuery, params: Params): PageSpec {
+  const last = q.lastMessage ? lastMessageJoin(q.lastMessage.columns) : null;
+  const columns = q.columns ? columnList([...new Set([...KEY_COLUMNS, ...q.columns])]) : CONVERSATION_COLUMNS;
+  return {
+    select: last ? `${columns}, ${last.select}` : columns,
+    from: last ? `FROM "Conversation" c ${last.join}` : 'FROM "Conversation" c',
+    conditions: conversationConditions(q.tenantId, q.filter, params, q.timeZone),
+    time: 'c."lastMessageAt"',
+    id: 'c.id',
+    descending: q.order === 'LAST_MESSAGE_DESC',
+    params,
+  };
 }
 
 export async function conversationPages(
@@ -92,22 +118,9 @@ export async function conversationPages(
   q: ConversationPageQuery,
   parent?: { column: 'contactId'; ids: readonly string[] },
 ): Promise<Map<string, Page<ConversationRow>>> {
-  const params = new Params();
-  const last = q.lastMessage ? lastMessageJoin(q.lastMessage.columns) : null;
-  return fetchPages<ConversationRow>(
-    pool,
-    {
-      select: last ? `${CONVERSATION_COLUMNS}, ${last.select}` : CONVERSATION_COLUMNS,
-      from: last ? `FROM "Conversation" c ${last.join}` : 'FROM "Conversation" c',
-      conditions: conversationConditions(q.tenantId, q.filter, params, q.timeZone),
-      time: 'c."lastMessageAt"',
-      id: 'c.id',
-      descending: q.order === 'LAST_MESSAGE_DESC',
-      params,
-      parent: parent ? { column: `c."${parent.column}"`, ids: parent.ids, type: 'bigint' } : undefined,
-    },
-    q.page,
-  );
+  const spec = conversationPageSpec(q, new Params());
+  if (parent) spec.parent = { column: `c."${parent.column}"`, ids: parent.ids, type: 'bigint' };
+  return fetchPages<ConversationRow>(pool, spec, q.page);
 }
 
 export async function countConversations(pool: pg.Pool, tenantId: string, filter: ConversationFilter, timeZone: string): Promise<number> {

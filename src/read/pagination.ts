@@ -106,17 +106,16 @@ function keysetCondition(spec: PageSpec, key: Keyset, op: '<' | '>' | '<=' | '>=
   return `(${spec.time}, ${spec.id}) ${op} (${spec.params.add(key.time.toISOString())}::timestamptz, ${spec.params.add(key.id)}::bigint)`;
 }
 
-/** Runs the page query (one statement) and returns the page of each parent ('' without parents). */
-export async function fetchPages<Row>(
-  pool: pg.Pool,
-  spec: PageSpec,
-  page: PageRequest,
-): Promise<Map<string, Page<Row>>> {
+/**
+ * The page statement without parents: the page rows (one more than the page,
+ * `_probe` false) and, when a cursor is given, the probe row (`_probe` true),
+ * as `(…) UNION ALL (…)`. `extra` conditions (e.g. a parent's) apply to both.
+ */
+export function pageBody(spec: PageSpec, page: PageRequest, extra: readonly string[] = []): string {
   // In list order, "after c" is past c: smaller keys when newest-first.
   const past = spec.descending ? '<' : '>';
   const ahead = spec.descending ? '>' : '<';
-  const where = [...spec.conditions];
-  if (spec.parent) where.push(`${spec.parent.column} = parent.id`);
+  const where = [...spec.conditions, ...extra];
   const bounded = [...where];
   if (page.after) bounded.push(keysetCondition(spec, page.after, past));
   if (page.before) bounded.push(keysetCondition(spec, page.before, ahead));
@@ -134,23 +133,26 @@ export async function fetchPages<Row>(
     const op = page.forward ? (spec.descending ? '>=' : '<=') : spec.descending ? '<=' : '>=';
     probe = ` UNION ALL (SELECT true AS _probe, ${spec.select} ${spec.from} WHERE ${[...where, keysetCondition(spec, probeCursor, op)].join(' AND ')} LIMIT 1)`;
   }
-  const body = `(${rows})${probe}`;
-  const sql = spec.parent
-    ? `SELECT parent.id::text AS _parent, p.* FROM unnest(${spec.params.add(spec.parent.ids)}::${spec.parent.type}[]) AS parent(id)
-       CROSS JOIN LATERAL (${body}) p`
-    : body;
-  const result = await pool.query<Row & { _probe: boolean; _parent?: string }>(sql, spec.params.values);
+  return `(${rows})${probe}`;
+}
 
+/**
+ * The pages of the rows a page statement returned, by `_parent` ('' without
+ * parents; `keys` are the pages to answer even when empty). Rows whose
+ * `_probe` is null (an outer join that found no row) are no rows.
+ */
+export function pagesOf<Row>(rows: readonly (Row & { _probe: boolean | null; _parent?: string })[], page: PageRequest, keys: readonly string[] = ['']): Map<string, Page<Row>> {
   const pages = new Map<string, Page<Row>>();
   const pageOf = (key: string) => {
     let p = pages.get(key);
     if (!p) pages.set(key, (p = { rows: [], hasNextPage: false, hasPreviousPage: false }));
     return p;
   };
-  for (const id of spec.parent?.ids ?? ['']) pageOf(id);
+  for (const id of keys) pageOf(id);
   const probed = new Set<string>();
-  for (const row of result.rows) {
+  for (const row of rows) {
     const key = row._parent ?? '';
+    if (row._probe === null) continue;
     if (row._probe) probed.add(key);
     else pageOf(key).rows.push(row);
   }
@@ -167,6 +169,21 @@ export async function fetchPages<Row>(
     }
   }
   return pages;
+}
+
+/** Runs the page query (one statement) and returns the page of each parent ('' without parents). */
+export async function fetchPages<Row>(
+  pool: pg.Pool,
+  spec: PageSpec,
+  page: PageRequest,
+): Promise<Map<string, Page<Row>>> {
+  const body = pageBody(spec, page, spec.parent ? [`${spec.parent.column} = parent.id`] : []);
+  const sql = spec.parent
+    ? `SELECT parent.id::text AS _parent, p.* FROM unnest(${spec.params.add(spec.parent.ids)}::${spec.parent.type}[]) AS parent(id)
+       CROSS JOIN LATERAL (${body}) p`
+    : body;
+  const result = await pool.query<Row & { _probe: boolean; _parent?: string }>(sql, spec.params.values);
+  return pagesOf<Row>(result.rows, page, spec.parent?.ids ?? ['']);
 }
 
 export interface ConnectionResult<Node> {

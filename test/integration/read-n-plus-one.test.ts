@@ -94,6 +94,9 @@ test('the conversation list with last message and unread count is one statement,
   assert.equal(statements.length, 1, statements.join('\n---\n'));
   assert.match(statements[0]!, /lm\."content" AS "lastMessage\.content"/);
   assert.doesNotMatch(statements[0]!, /lm\."referContent"|lm\."parsedContent"/);
+  // Nor the conversation columns it does not select.
+  assert.match(statements[0]!, /c\."unreadCount"/);
+  assert.doesNotMatch(statements[0]!, /c\."createdAt"|c\."agentAccount"|c\."friendName"/);
 });
 
 test('totalCount alone reads no page: a conversation\'s and the tenant\'s totals are one statement, from the counters', async () => {
@@ -124,4 +127,41 @@ test('messagePage with totalCount is one statement: the total from the counters 
   assert.equal(p.nodes[0]!.whatsMessageId, 'np1-159');
   assert.equal(statements.length, 1, statements.join('\n---\n'));
   assert.match(statements[0]!, /"TenantMessageCount"/);
+});
+
+test("a contact's profile with its conversations is one statement, and the same answer as the field alone", async () => {
+  const q = `query($x: String!) { contact(externalId: $x) {
+    id externalId name tags createdAt
+    conversations(first: 5) { edges { cursor node { id friendWhatsId messageCount lastMessageAt lastMessage { whatsMessageId } } } pageInfo { hasNextPage endCursor } }
+  } }`;
+  const list = await t.graphql<{ conversations: { edges: { node: { friendWhatsId: string; contact: { externalId: string } } }[] } }>(
+    `{ conversations(first: 1) { edges { node { friendWhatsId contact { externalId } } } } }`,
+  );
+  const newest = list.body.data!.conversations.edges[0]!.node;
+  statements.length = 0;
+  const res = await t.graphql<{ contact: { id: string; conversations: { edges: { node: { friendWhatsId: string } }[] } } }>(q, { x: newest.contact.externalId });
+  assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
+  assert.equal(statements.length, 1, statements.join('\n---\n'));
+  const edges = res.body.data!.contact.conversations.edges;
+  assert.ok(edges.length >= 1);
+  assert.equal(edges[0]!.node.friendWhatsId, newest.friendWhatsId);
+  // The same contact through node(): its conversations read by the field's own statement.
+  const viaNode = await t.graphql<{ node: unknown }>(
+    `query($id: ID!) { node(id: $id) { ... on Contact { id externalId name tags createdAt
+      conversations(first: 5) { edges { cursor node { id friendWhatsId messageCount lastMessageAt lastMessage { whatsMessageId } } } pageInfo { hasNextPage endCursor } } } } }`,
+    { id: res.body.data!.contact.id },
+  );
+  assert.equal(viaNode.body.errors, undefined, JSON.stringify(viaNode.body.errors));
+  assert.deepEqual(viaNode.body.data!.node, res.body.data!.contact);
+  // No such contact: null, still one statement.
+  statements.length = 0;
+  const none = await t.graphql<{ contact: null }>(q, { x: '1' });
+  assert.deepEqual(none.body, { data: { contact: null } });
+  assert.equal(statements.length, 1);
+  // Bad arguments of the nested field: its error, at its path (the contact is still read).
+  const bad = await t.graphql<{ contact: unknown }>(
+    `query($x: String!) { contact(externalId: $x) { externalId conversations(first: 1, after: "nope") { edges { cursor } } } }`,
+    { x: newest.contact.externalId },
+  );
+  assert.deepEqual((bad.body.errors?.[0] as { path?: unknown[] } | undefined)?.path, ['contact', 'conversations']);
 });
