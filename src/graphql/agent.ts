@@ -6,6 +6,7 @@ import { resolveArrayConnection } from '@pothos/plugin-relay';
 import { GraphQLError } from 'graphql';
 import type { Agent, AgentAccount } from '../domain/agent-directory.ts';
 import { seatKey, loginKey } from '../domain/agent-directory.ts';
+import { idProblem } from '../domain/text.ts';
 import { bareWhatsId } from '../domain/whats-id.ts';
 import { identitiesOf, loadAgentDirectory } from '../read/agents.ts';
 import { agentProfileProblem, MAX_SEAT_IDS, setAgentProfile } from '../ingest/agent-profiles.ts';
@@ -106,8 +107,12 @@ builder.queryFields((t) => ({
       if ((args.seatId == null) === (args.login == null)) {
         throw new GraphQLError('give one of seatId or login', { extensions: { code: 'BAD_USER_INPUT' } });
       }
+      // The ids' one rule (src/domain/text.ts): an id that could not be stored names no agent; say why.
+      const [name, value] = args.seatId != null ? ['seatId', args.seatId] : ['login', args.login!];
+      const problem = idProblem(value);
+      if (problem) throw new GraphQLError(`${name} ${problem}`, { extensions: { code: 'BAD_USER_INPUT' } });
       const directory = await ctx.loaders.agentDirectory();
-      return directory.byKey(args.seatId != null ? seatKey(args.seatId) : loginKey(args.login!));
+      return directory.byKey(name === 'seatId' ? seatKey(value) : loginKey(value));
     },
   }),
 }));
