@@ -6,11 +6,12 @@
 // names the item and field in the payload's `errors`.
 import { GraphQLError, Kind, visit, type ASTNode, type DocumentNode, type ExecutionArgs, type FragmentDefinitionNode, type OperationDefinitionNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { badInput } from '../domain/bad-input.ts';
 
 const NUL = '\u0000';
 
 function nulError(where: string): GraphQLError {
-  return new GraphQLError(`${where} must not contain NUL characters (\\u0000)`, { extensions: { code: 'BAD_USER_INPUT' } });
+  return badInput(`${where} must not contain NUL characters (\\u0000)`);
 }
 
 /** The path of the first string holding a NUL in a variables value (`$where.friendWhatsId`), or null. */

@@ -17,8 +17,8 @@ import { parseTenantId } from '../domain/tenant-id.ts';
 import { builder } from './builder.ts';
 import type { Context } from './context.ts';
 import { ApiKeyScopeEnum } from './viewer.ts';
+import { badInput } from '../domain/bad-input.ts';
 
-const badInput = (message: string) => new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
 
 function parseTenantArg(raw: string, field: string): bigint {
   const id = parseTenantId(raw.trim());

@@ -1,13 +1,12 @@
 // An `agent` filter (an Agent id, or a seat id) turned into the identities
 // its messages name, through the request's agent directory.
 import { decodeGlobalID } from '@pothos/plugin-relay';
-import { GraphQLError } from 'graphql';
 import { identitiesOf, type AgentIdentities } from '../read/agents.ts';
 import { seatKey } from '../domain/agent-directory.ts';
 import { idProblem } from '../domain/text.ts';
 import type { Context } from './context.ts';
+import { badInput } from '../domain/bad-input.ts';
 
-const badInput = (message: string) => new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
 
 /** An Agent id's key (AgentDirectory.byKey); BAD_USER_INPUT naming the argument when it is not an Agent id. */
 export function agentKeyOf(globalId: string, argName: string): string {

@@ -3,7 +3,6 @@
 // messages; the root `agents` and `agent` fields; Message.agent and
 // Conversation.agents.
 import { resolveArrayConnection } from '@pothos/plugin-relay';
-import { GraphQLError } from 'graphql';
 import type { Agent, AgentAccount } from '../domain/agent-directory.ts';
 import { seatKey, loginKey } from '../domain/agent-directory.ts';
 import { idProblem } from '../domain/text.ts';
@@ -19,6 +18,7 @@ import { CONVERSATION_CURSOR, ConversationConnection, conversationCursor, lastMe
 import { EMPTY_PAGE, MessageConnection, MessageOrderEnum, MessageWhere, messageCursor, messageFilterOf, messagePageRequest, selectsPage } from './message.ts';
 import { tenantOf } from './ids.ts';
 import { ConversationRef, MessageRef } from './refs.ts';
+import { badInput } from '../domain/bad-input.ts';
 
 export const AgentRef = builder.objectRef<Agent>('Agent');
 const AgentAccountRef = builder.objectRef<AgentAccount>('AgentAccount');
@@ -72,7 +72,7 @@ builder.node(AgentRef, {
         resolve: async (agent, args, ctx, info) => {
           const tenantId = tenantOf(ctx);
           const timeZone = ctx.services.config.legacyTimeZone;
-          if (args.where?.agent != null) throw new GraphQLError('where.agent cannot be given on an Agent\'s messages', { extensions: { code: 'BAD_USER_INPUT' } });
+          if (args.where?.agent != null) throw badInput('where.agent cannot be given on an Agent\'s messages');
           const filter = { ...(await messageFilterOf(ctx, args.where)), agent: identitiesOf(agent) };
           const request = messagePageRequest(args, info);
           const page = selectsPage(info)
@@ -105,12 +105,12 @@ builder.queryFields((t) => ({
     args: { seatId: t.arg.string(), login: t.arg.string() },
     resolve: async (_root, args, ctx) => {
       if ((args.seatId == null) === (args.login == null)) {
-        throw new GraphQLError('give one of seatId or login', { extensions: { code: 'BAD_USER_INPUT' } });
+        throw badInput('give one of seatId or login');
       }
       // The ids' one rule (src/domain/text.ts): an id that could not be stored names no agent; say why.
       const [name, value] = args.seatId != null ? ['seatId', args.seatId] : ['login', args.login!];
       const problem = idProblem(value);
-      if (problem) throw new GraphQLError(`${name} ${problem}`, { extensions: { code: 'BAD_USER_INPUT' } });
+      if (problem) throw badInput(`${name} ${problem}`);
       const directory = await ctx.loaders.agentDirectory();
       return directory.byKey(name === 'seatId' ? seatKey(value) : loginKey(value));
     },
@@ -189,7 +189,7 @@ builder.mutationFields((t) => ({
       const tenantId = targetTenant(ctx, input.tenantId, 'input.tenantId');
       const profile = { login: input.login, ...('name' in input ? { name: input.name ?? null } : {}), ...(input.seatIds != null ? { seatIds: input.seatIds } : {}) };
       const problem = agentProfileProblem(profile, 'input.');
-      if (problem) throw new GraphQLError(problem, { extensions: { code: 'BAD_USER_INPUT' } });
+      if (problem) throw badInput(problem);
       await setAgentProfile(ctx.services.db.pool, tenantId, profile);
       const agent = (await loadAgentDirectory(ctx.services.db.pool, tenantId.toString())).byLogin(input.login)!;
       return { agent };

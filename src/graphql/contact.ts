@@ -1,6 +1,6 @@
 // Contact: the CRM's profile of a customer (userProfile), with its
 // conversations and messages as connections; the root `contacts` connection.
-import { GraphQLError, getArgumentValues, getNamedType, isObjectType, type GraphQLResolveInfo } from 'graphql';
+import { getArgumentValues, getNamedType, isObjectType, type GraphQLResolveInfo } from 'graphql';
 import { contactPage, contactWithConversations, countContacts, type ContactRow } from '../read/contacts.ts';
 import { countConversations } from '../read/conversations.ts';
 import { countMessages } from '../read/messages.ts';
@@ -13,6 +13,7 @@ import { ContactRef, ConversationRef, MessageRef } from './refs.ts';
 import type { ConversationOrder, ConversationPageQuery } from '../read/conversations.ts';
 import type { Context } from './context.ts';
 import { childFieldNodes, type SelectionInfo } from './selection.ts';
+import { badInput } from '../domain/bad-input.ts';
 
 export const CONTACT_CURSOR = 'P';
 const contactCursor = (c: ContactRow) => encodeCursor(CONTACT_CURSOR, { time: new Date(0), id: c.id });
@@ -157,7 +158,7 @@ builder.queryFields((t) => ({
     args: { externalId: t.arg.string({ required: true }) },
     resolve: async (_root, args, ctx, info) => {
       if (!/^-?\d{1,20}$/.test(args.externalId)) {
-        throw new GraphQLError(`externalId must be a decimal id, got "${args.externalId.slice(0, 40)}"`, { extensions: { code: 'BAD_USER_INPUT' } });
+        throw badInput(`externalId must be a decimal id, got "${args.externalId.slice(0, 40)}"`);
       }
       const plan = await contactConversationsPlan(ctx, info);
       const read = await contactWithConversations(ctx.services.db.pool, tenantOf(ctx), { externalId: args.externalId }, plan);

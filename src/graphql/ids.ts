@@ -5,16 +5,17 @@ import { isRowId } from '../domain/ranges.ts';
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import { GraphQLError } from 'graphql';
 import { brandWithType } from '@pothos/core';
+import { badInput } from '../domain/bad-input.ts';
 
 export function rowIdOf(globalId: string, typename: string, argName: string): string {
   let decoded: { typename: string; id: string };
   try {
     decoded = decodeGlobalID(globalId);
   } catch {
-    throw new GraphQLError(`${argName} is not a valid id: "${globalId.slice(0, 64)}"`, { extensions: { code: 'BAD_USER_INPUT' } });
+    throw badInput(`${argName} is not a valid id: "${globalId.slice(0, 64)}"`);
   }
   if (decoded.typename !== typename || !isRowId(decoded.id)) {
-    throw new GraphQLError(`${argName} must be the id of a ${typename}`, { extensions: { code: 'BAD_USER_INPUT' } });
+    throw badInput(`${argName} must be the id of a ${typename}`);
   }
   return decoded.id;
 }

@@ -2,7 +2,6 @@
 // legacy REST adapters (msgPage's `current`, retrievePastRecords' `pageNo`).
 // Same filters, order and Message type as the `messages` connection; deep
 // pages cost about what page 1 does (src/read/messages.ts, messageOffsetPage).
-import { GraphQLError } from 'graphql';
 import { countFromCounters, countMessages, counterTotalSql, messageOffsetPage, type MessageRow } from '../read/messages.ts';
 import { Params } from '../read/sql.ts';
 import { DEFAULT_OFFSET_PAGE_SIZE, MAX_OFFSET_PAGE_SIZE } from '../read/pagination.ts';
@@ -11,6 +10,7 @@ import { tenantOf } from './ids.ts';
 import { MessageOrderEnum, MessageWhere, messageFilterOf, selectedMessageColumns } from './message.ts';
 import { MessageRef } from './refs.ts';
 import { selects } from './selection.ts';
+import { badInput } from '../domain/bad-input.ts';
 
 /** From this many rows deep, a page may walk from the other end of the list. */
 const DEEP_OFFSET = 20_000;
@@ -40,9 +40,6 @@ interface MessagePageShape {
   totalCount: () => Promise<number>;
 }
 
-function badInput(message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
-}
 
 /** Checks page and pageSize (null = the default) and returns them with the rows to skip. */
 export function offsetPageArgs(page: number | null | undefined, pageSize: number | null | undefined): { page: number; pageSize: number; offset: number } {

@@ -4,7 +4,7 @@
 import type { ChatType, Direction } from '../domain/codes.ts';
 import { msgPageCodeOf, clientCodeOf, type ContentType } from '../domain/content-type.ts';
 import type { MessageStatus } from '../domain/status.ts';
-import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
+import type { GraphQLResolveInfo } from 'graphql';
 import { countMessages, joinedContact, messagePage, type ContactColumn, type MessageColumn, type MessageFilter, type MessageOrder, type MessageRow, type MessageSearchOrder } from '../read/messages.ts';
 import type { SearchQuery } from '../read/search.ts';
 import { encodeCursor, pageRequest, toConnection, type ConnectionArgs, type Page, type PageRequest } from '../read/pagination.ts';
@@ -17,6 +17,7 @@ import { loadedAs, rowIdOf, tenantOf } from './ids.ts';
 import { ContactRef, ConversationRef, MessageRef } from './refs.ts';
 import type { Context } from './context.ts';
 import { agentFilterOf } from './agent-filter.ts';
+import { badInput } from '../domain/bad-input.ts';
 
 export const MESSAGE_CURSOR = 'M';
 /** A row's cursor; a search result by relevance carries its rank (`_rank`) in it too. */
@@ -93,7 +94,7 @@ export async function messageFilterOf(ctx: Context, where: MessageWhereShape | n
 function contactExternalIdOf(value: string | null | undefined): string | null {
   if (value == null || value === '') return null;
   if (!/^-?\d{1,20}$/.test(value)) {
-    throw new GraphQLError(`where.contactExternalId must be a decimal id, got "${value.slice(0, 40)}"`, { extensions: { code: 'BAD_USER_INPUT' } });
+    throw badInput(`where.contactExternalId must be a decimal id, got "${value.slice(0, 40)}"`);
   }
   return value;
 }

@@ -18,6 +18,7 @@ import { selects } from './selection.ts';
 import { createLoaders, type Loaders } from '../read/loaders.ts';
 import type { MessageRow } from '../read/messages.ts';
 import type { ConversationRow } from '../read/conversations.ts';
+import { badInput } from '../domain/bad-input.ts';
 
 type Replayed<E> = E & { replayed?: boolean };
 
@@ -41,13 +42,13 @@ function eventFilterOf(where: typeof MessageEventWhere.$inferInput | null | unde
   if (!where) return {};
   for (const name of ['whatsMessageIds', 'messageIds'] as const) {
     if ((where[name]?.length ?? 0) > 1000) {
-      throw new GraphQLError(`where.${name} must list at most 1000 ids`, { extensions: { code: 'BAD_USER_INPUT' } });
+      throw badInput(`where.${name} must list at most 1000 ids`);
     }
   }
   // The ids' one rule (src/domain/text.ts), as where they are stored: a NUL would reach the database, which refuses it.
   const id = <T extends string | null | undefined>(value: T, field: string): T => {
     const problem = value ? idProblem(value) : null;
-    if (problem) throw new GraphQLError(`where.${field} ${problem}`, { extensions: { code: 'BAD_USER_INPUT' } });
+    if (problem) throw badInput(`where.${field} ${problem}`);
     return value;
   };
   return {
@@ -64,7 +65,7 @@ function eventFilterOf(where: typeof MessageEventWhere.$inferInput | null | unde
 function checkSince(since: Date | null | undefined): Date | null {
   if (!since) return null;
   if (since.getTime() > Date.now() + 60_000) {
-    throw new GraphQLError(`since must not be in the future, got ${since.toISOString()}`, { extensions: { code: 'BAD_USER_INPUT' } });
+    throw badInput(`since must not be in the future, got ${since.toISOString()}`);
   }
   return since;
 }

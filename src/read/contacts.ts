@@ -1,10 +1,10 @@
 // Reading contact profiles: newest first, keyset over id.
-import { GraphQLError } from 'graphql';
 import type pg from 'pg';
 import { bareWhatsId } from '../domain/whats-id.ts';
 import { conversationPageSpec, type ConversationPageQuery, type ConversationRow } from './conversations.ts';
 import { fetchPages, pageBody, pagesOf, type Page, type PageRequest } from './pagination.ts';
 import { Params } from './sql.ts';
+import { badInput } from '../domain/bad-input.ts';
 
 export interface ContactRow {
   id: string;
@@ -45,9 +45,6 @@ export interface ContactFilter {
   search?: string | null;
 }
 
-function badInput(message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
-}
 
 const likePattern = (s: string) => `%${s.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
 

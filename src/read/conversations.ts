@@ -1,5 +1,4 @@
 // Reading conversations: newest activity first, keyset over (lastMessageAt, id).
-import { GraphQLError } from 'graphql';
 import type pg from 'pg';
 import type { ChatType } from '../domain/codes.ts';
 import { parseLocalDay } from '../domain/local-time.ts';
@@ -8,6 +7,7 @@ import { fetchPages, type Page, type PageRequest, type PageSpec } from './pagina
 import { lastMessageJoin, type MessageColumn } from './messages.ts';
 import { Params } from './sql.ts';
 import { agentCondition, type AgentIdentities } from './agents.ts';
+import { badInput } from '../domain/bad-input.ts';
 
 export interface ConversationRow {
   id: string;
@@ -56,9 +56,6 @@ export interface ConversationFilter {
 
 export type ConversationOrder = 'LAST_MESSAGE_DESC' | 'LAST_MESSAGE_ASC';
 
-function badInput(message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
-}
 
 export function conversationConditions(tenantId: string, f: ConversationFilter, params: Params, timeZone: string): string[] {
   const t = params.add(tenantId);

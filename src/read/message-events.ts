@@ -4,12 +4,12 @@
 // their messageAdded; messages whose status rose since give one
 // messageStatusChanged each, from the status below the current one to the
 // current one (the state to catch up to, not every step on the way).
-import { GraphQLError } from 'graphql';
 import type pg from 'pg';
 import { bareWhatsId } from '../domain/whats-id.ts';
 import type { MessageStatus } from '../domain/status.ts';
 import type { MessageAddedEvent, MessageStatusChangedEvent } from '../events/pubsub.ts';
 import { Params } from './sql.ts';
+import { badInput } from '../domain/bad-input.ts';
 
 /** What a subscriber listens to; the tenant is implied by the topic. */
 export interface MessageEventFilter {
@@ -71,9 +71,8 @@ async function changedSince(pool: pg.Pool, tenantId: string, since: Date, filter
     params.values,
   );
   if (rows.length > MAX_REPLAY) {
-    throw new GraphQLError(
+    throw badInput(
       `more than ${MAX_REPLAY} events since ${since.toISOString()}: fetch the messages through the read API (messages, conversations) and subscribe without since`,
-      { extensions: { code: 'BAD_USER_INPUT' } },
     );
   }
   return rows;

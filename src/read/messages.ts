@@ -1,6 +1,5 @@
 // Reading messages: the row shape, the `where` filters as SQL, and the pages
 // (root, per conversation, per contact; keyset or offset) as one statement each.
-import { GraphQLError } from 'graphql';
 import type pg from 'pg';
 import type { ChatType, Direction, Origin } from '../domain/codes.ts';
 import type { ContentType } from '../domain/content-type.ts';
@@ -14,6 +13,7 @@ import { fetchPages, type Page, type PageRequest } from './pagination.ts';
 import { isCompoundSearch, rankExpression, searchConditions, type SearchQuery } from './search.ts';
 import { Params } from './sql.ts';
 import { agentCondition, type AgentIdentities } from './agents.ts';
+import { badInput } from '../domain/bad-input.ts';
 
 export interface MessageRow {
   id: string;
@@ -92,9 +92,6 @@ export type MessageOrder = 'CHAT_TIME_DESC' | 'CHAT_TIME_ASC';
 /** Search results may also come most relevant first (then newest first). */
 export type MessageSearchOrder = MessageOrder | 'RELEVANCE';
 
-function badInput(message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
-}
 
 /** `where` → SQL conditions on alias `m`, always scoped to the tenant. */
 export function messageConditions(tenantId: string, filter: MessageFilter, params: Params, timeZone: string): string[] {

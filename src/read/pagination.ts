@@ -2,10 +2,10 @@
 // same at any depth. One SQL statement per page (or per batch of parents):
 // the page rows plus, when a cursor is given, a one-row probe telling whether
 // anything lies beyond the cursor on the other side.
-import { GraphQLError } from 'graphql';
 import type pg from 'pg';
 import { Params } from './sql.ts';
 import { isInstantInRange, isRowId } from '../domain/ranges.ts';
+import { badInput } from '../domain/bad-input.ts';
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
@@ -37,9 +37,6 @@ export interface PageRequest {
   before: Keyset | null;
 }
 
-function badInput(message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
-}
 
 /** Cursors are opaque: a kind letter, the time in ms, the row id and maybe a rank, base64url. */
 export function encodeCursor(kind: string, key: Keyset): string {

@@ -2,10 +2,10 @@
 // the highlighted snippet. Which text a term matches is decided by the SQL
 // functions of prisma/sql/search.sql (the one source of the tokenizer); this
 // module splits the query into the parts those functions read.
-import { GraphQLError } from 'graphql';
 import type pg from 'pg';
 import type { Params } from './sql.ts';
 import { lowerLetters, stripAccents } from '../domain/case-fold.ts';
+import { badInput } from '../domain/bad-input.ts';
 
 export const MAX_SEARCH_LENGTH = 200;
 /**
@@ -16,9 +16,6 @@ export const MAX_SEARCH_LENGTH = 200;
  */
 export const MAX_SEARCH_TERMS = 16;
 
-function badInput(message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
-}
 
 export interface ParsedSearch {
   /** The text outside quotes: its terms must all match. */
