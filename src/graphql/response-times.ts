@@ -2,15 +2,18 @@
 // bucket, agent, account and chat type, read from the histogram kept on write
 // (src/read/response-times.ts, prisma/sql/aggregates.sql). Same range, zone
 // and filter conventions as messageCounts.
+import DataLoader from 'dataloader';
+import { GraphQLError } from 'graphql';
 import type { ChatType } from '../domain/codes.ts';
 import type { CountInterval } from '../read/aggregates.ts';
 import {
-  responseTimes, type ResponseTimeBin, type ResponseTimeDimension, type ResponseTimeMetric, type ResponseTimeRow,
+  firstResponsesOf, repliesOf, responseTimes, type AnsweredStretch, type ResponseTimeBin, type ResponseTimeDimension, type ResponseTimeMetric, type ResponseTimeRow,
 } from '../read/response-times.ts';
 import { CountIntervalEnum, timeZoneArg } from './aggregates.ts';
 import { builder } from './builder.ts';
 import { ChatTypeEnum } from './enums.ts';
 import { tenantOf } from './ids.ts';
+import { ConversationRef } from './refs.ts';
 
 const ResponseTimeMetricEnum = builder.enumType('ResponseTimeMetric', {
   description:
@@ -107,6 +110,48 @@ builder.queryFields((t) => ({
         filter: { agentAccount: where.agentAccount, accountWhatsId: where.accountWhatsId, chatType: where.chatType as ChatType | null | undefined },
       });
       return { ...result, timeZone };
+    },
+  }),
+}));
+
+const AnsweredStretchRef = builder.objectRef<AnsweredStretch>('AnsweredStretch').implement({
+  description: "Inbound messages answered by one outbound message (ResponseTimeMetric): the customer's wait from `since` to `answeredAt`.",
+  fields: (t) => ({
+    since: t.field({ type: 'DateTime', description: 'The oldest inbound message the answer took.', resolve: (r) => r.since }),
+    answeredAt: t.field({ type: 'DateTime', description: "The answer's chat time.", resolve: (r) => r.answeredAt }),
+    replySeconds: t.float({ resolve: (r) => (r.answeredAt.getTime() - r.since.getTime()) / 1000 }),
+    agentAccount: t.exposeString('agentAccount', { nullable: true, description: "The answer's agent." }),
+  }),
+});
+
+const MAX_REPLIES = 100;
+/** Per-request loaders (kept beside the request's own, never module-wide). */
+const stretchLoaders = new WeakMap<object, { first: DataLoader<string, AnsweredStretch | null>; replies: DataLoader<string, AnsweredStretch[]> }>();
+function loadersOf(ctx: { loaders: object; services: { db: { pool: import('pg').Pool } } }, tenantId: string) {
+  let l = stretchLoaders.get(ctx.loaders);
+  if (!l) {
+    const pool = ctx.services.db.pool;
+    l = { first: new DataLoader((ids) => firstResponsesOf(pool, tenantId, ids)), replies: new DataLoader((keys) => repliesOf(pool, tenantId, keys)) };
+    stretchLoaders.set(ctx.loaders, l);
+  }
+  return l;
+}
+
+builder.objectFields(ConversationRef, (t) => ({
+  firstResponse: t.field({
+    type: AnsweredStretchRef,
+    nullable: true,
+    description: 'Its first answered stretch (first-response time = replySeconds); null until a customer message is answered.',
+    resolve: (c, _args, ctx) => loadersOf(ctx, tenantOf(ctx)).first.load(c.id),
+  }),
+  replies: t.field({
+    type: [AnsweredStretchRef],
+    description: 'Its answered stretches (reply times), newest first.',
+    args: { first: t.arg.int({ defaultValue: 20, description: `At most ${MAX_REPLIES}.` }) },
+    resolve: (c, args, ctx) => {
+      const first = args.first ?? 20;
+      if (first < 0 || first > MAX_REPLIES) throw new GraphQLError(`first must be between 0 and ${MAX_REPLIES}, got ${first}`, { extensions: { code: 'BAD_USER_INPUT' } });
+      return loadersOf(ctx, tenantOf(ctx)).replies.load(`${c.id}:${first}`);
     },
   }),
 }));

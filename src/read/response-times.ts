@@ -131,3 +131,43 @@ export async function responseTimes(pool: pg.Pool, q: ResponseTimeQuery): Promis
   });
   return { total, rows: out };
 }
+
+/** One answered stretch of a conversation (README "Response times"). */
+export interface AnsweredStretch {
+  conversationId: string;
+  since: Date;
+  answeredAt: Date;
+  /** '' → null: answered by a message without an agent. */
+  agentAccount: string | null;
+}
+
+/** Each conversation's first response (or null), one query for a batch. */
+export async function firstResponsesOf(pool: pg.Pool, tenantId: string, conversationIds: readonly string[]): Promise<(AnsweredStretch | null)[]> {
+  const { rows } = await pool.query({
+    text: `SELECT "conversationId"::text AS id, since, "answeredAt", "agentAccount" FROM "ConversationFirstReply"
+            WHERE "tenantId" = $1::bigint AND "conversationId" = ANY($2::bigint[])`,
+    values: [tenantId, conversationIds],
+  });
+  const byId = new Map(rows.map((r) => [r.id as string, { conversationId: r.id, since: r.since, answeredAt: r.answeredAt, agentAccount: r.agentAccount || null }]));
+  return conversationIds.map((id) => byId.get(id) ?? null);
+}
+
+/** Each conversation's newest answered stretches, newest first, one query for a batch (keys "id:first"). */
+export async function repliesOf(pool: pg.Pool, tenantId: string, keys: readonly string[]): Promise<AnsweredStretch[][]> {
+  const parsed = keys.map((k) => k.split(':'));
+  const { rows } = await pool.query({
+    text: `SELECT k.key, r."conversationId"::text AS id, r.since, r."answeredAt", r."agentAccount"
+             FROM unnest($2::text[], $3::bigint[], $4::int[]) AS k(key, id, n)
+             JOIN LATERAL (SELECT * FROM "ConversationReply" r WHERE r."conversationId" = k.id AND r."tenantId" = $1::bigint
+                            ORDER BY r."answeredAt" DESC LIMIT k.n) r ON true
+            ORDER BY k.key, r."answeredAt" DESC`,
+    values: [tenantId, keys, parsed.map((p) => p[0]), parsed.map((p) => Number(p[1]))],
+  });
+  const byKey = new Map<string, AnsweredStretch[]>();
+  for (const r of rows) {
+    const list = byKey.get(r.key) ?? [];
+    list.push({ conversationId: r.id, since: r.since, answeredAt: r.answeredAt, agentAccount: r.agentAccount || null });
+    byKey.set(r.key, list);
+  }
+  return keys.map((k) => byKey.get(k) ?? []);
+}

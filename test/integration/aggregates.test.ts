@@ -522,6 +522,21 @@ test('responseTimes: stretches answered in order or late, ties, first responses,
   const first = await t.graphql<{ responseTimes: { total: number; rows: { agentAccount: string; count: number }[] } }>(query, { m: 'FIRST_RESPONSE' }, tenant.adminKey);
   assert.deepEqual(first.body.data!.responseTimes.rows.map((row) => [row.agentAccount, row.count]), [['alice', 2]], 'each conversation\'s first stretch was answered by alice');
 
+  // Per conversation: its first response and its replies, newest first.
+  const convs = await t.graphql<{ conversations: { edges: { node: { friendWhatsId: string; firstResponse: unknown; replies: unknown[] } }[] } }>(
+    `{ conversations(first: 10) { edges { node { friendWhatsId firstResponse { replySeconds agentAccount } replies { since answeredAt replySeconds agentAccount } } } } }`, {}, tenant.adminKey);
+  assert.equal(convs.body.errors, undefined, JSON.stringify(convs.body.errors));
+  const byFriend = Object.fromEntries(convs.body.data!.conversations.edges.map((e) => [e.node.friendWhatsId.replace(/@.*/, ''), e.node]));
+  assert.deepEqual(byFriend['447700000031'], {
+    friendWhatsId: byFriend['447700000031']!.friendWhatsId,
+    firstResponse: { replySeconds: 120, agentAccount: 'alice' },
+    replies: [
+      { since: at(200).toISOString(), answeredAt: at(200).toISOString(), replySeconds: 0, agentAccount: 'bob' },
+      { since: at(0).toISOString(), answeredAt: at(120).toISOString(), replySeconds: 120, agentAccount: 'alice' },
+    ],
+  });
+  assert.deepEqual(byFriend['447700000032']!.replies.map((r) => (r as { replySeconds: number }).replySeconds), [200, 100]);
+
   const bad = await t.graphql(`{ responseTimes(from: "2024-05-01T10:05:00Z", to: "2024-05-01T11:00:00Z") { total } }`, {}, tenant.adminKey);
   assert.equal(bad.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
   assert.match(bad.body.errors![0]!.message, /from must be on a quarter hour/);
