@@ -54,6 +54,10 @@ const USAGE = `usage: npx tsx bench/ingest.ts [options]
   --max-seconds S      stop sending webhook bodies after S seconds (default 100); the raw path then inserts
                        the same bodies' rows (the first ones, as many as the webhook path stored)
   --only webhook|raw   run one path
+  --rollups all|counts|none
+                       the dashboard roll-up triggers on "Message" (prisma/sql/aggregates.sql): all of them
+                       (default, as migrated), counts without response times, or none (dropped), to
+                       measure what they cost ingest
   --keep               keep the databases
   --out FILE           JSON results (default bench/results/latest-ingest.json)`;
 
@@ -143,9 +147,10 @@ async function webhookPath(url: string, batches: Batch[], concurrency: number, p
     const secrets = new Map<number, string>();
     for (const t of tenants) secrets.set(t.id, (await createTenant(db.prisma, services.secrets, { id: BigInt(t.id), name: t.name })).webhookSecret);
     // The server's first request pays for lazy set-up (Yoga, the schema): one empty body, not counted.
+    const warmAt = Date.now();
     {
       const t = tenants[0]!;
-      const ts = Date.now();
+      const ts = warmAt;
       const warmUp = await LoadConnection.open(server.port);
       connections.push(warmUp);
       const warm = await warmUp.send(prepareJsonPost('/webhooks/MSG_SYNC_MESSAGE', server.port,
@@ -155,7 +160,8 @@ async function webhookPath(url: string, batches: Batch[], concurrency: number, p
     // The requests, signed and written out before the clock starts (the
     // signatures stay valid for 300 s, longer than --max-seconds allows): the
     // senders' work is not the server's (bench/load-connection.ts).
-    const signedAt = Date.now();
+    // Below the warm-up's timestamp: its token must not sign a batch too (401 "already used with another body").
+    const signedAt = Math.min(Date.now(), warmAt - 1);
     // Each batch under its own timestamp (a millisecond apart): an accessToken is good for one body.
     const requests = batches.map((b, i) =>
       prepareJsonPost('/webhooks/MSG_SYNC_MESSAGE', server.port,
@@ -294,7 +300,7 @@ async function rawPath(url: string, batches: Batch[], concurrency: number, tenan
 let currentDataset: ReturnType<typeof createDataset> | null = null;
 
 async function main(): Promise<void> {
-  const { values, flags } = parseArgs(process.argv.slice(2), { values: ['database-url', 'messages', 'concurrency', 'seed', 'pool', 'only', 'out', 'max-seconds'], flags: ['keep'] }, USAGE);
+  const { values, flags } = parseArgs(process.argv.slice(2), { values: ['database-url', 'messages', 'concurrency', 'seed', 'pool', 'only', 'out', 'max-seconds', 'rollups'], flags: ['keep'] }, USAGE);
   const serverUrl = values.get('database-url') ?? process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:55432/postgres';
   const messages = intArg(values, 'messages', 200_000);
   const concurrency = intArg(values, 'concurrency', 8);
@@ -303,6 +309,8 @@ async function main(): Promise<void> {
   const only = values.get('only');
   const maxSeconds = intArg(values, 'max-seconds', 100);
   if (only && only !== 'webhook' && only !== 'raw') throw new Error(`--only must be webhook or raw\n${USAGE}`);
+  const rollups = values.get('rollups') ?? 'all';
+  if (!['all', 'counts', 'none'].includes(rollups)) throw new Error(`--rollups must be all, counts or none\n${USAGE}`);
   const outFile = values.get('out') ?? path.join(BENCH_DIR, 'results', 'latest-ingest.json');
 
   const machine: MachineInfo = await machineInfo(serverUrl);
@@ -310,7 +318,7 @@ async function main(): Promise<void> {
   log(`postgres: ${Object.entries(machine.postgresSettings).map(([k, v]) => `${k}=${v}`).join(' ')}`);
   const loadAverageBefore = os.loadavg();
   log(`load average before the run: ${loadAverageBefore.map((x) => x.toFixed(2)).join(' ')} (other work on the machine skews the figures)`);
-  log(`settings: ${fmtInt(messages)} messages per path, batches of 50, concurrency ${concurrency}, server pool ${poolSize}, seed ${String(seed)}`);
+  log(`settings: ${fmtInt(messages)} messages per path, batches of 50, concurrency ${concurrency}, server pool ${poolSize}, seed ${String(seed)}, roll-up triggers: ${rollups}`);
 
   // The same bodies for both paths.
   const t = process.hrtime.bigint();
@@ -330,6 +338,13 @@ async function main(): Promise<void> {
     // One migrated template, cloned twice: the two paths start from identical schemas.
     await freshDatabase(templateUrl);
     const tdb = await openDatabase({ databaseUrl: templateUrl, dataDir: '', databasePoolSize: 2, migrateOnStart: true });
+    if (rollups === 'none') {
+      for (const op of ['insert', 'update', 'delete']) await tdb.pool.query(`DROP TRIGGER "Message_aggregates_${op}" ON "Message"`);
+    } else if (rollups === 'counts') {
+      // The triggers stay; the step that keeps the response times does nothing.
+      await tdb.pool.query(`CREATE OR REPLACE FUNCTION chatgraph_refresh_response_times(p_conversation BIGINT[], p_from TIMESTAMPTZ[], p_to TIMESTAMPTZ[], p_changed BIGINT[])
+                              RETURNS void LANGUAGE plpgsql AS $$ BEGIN END $$`);
+    }
     await tdb.close();
     await cloneDatabase(templateUrl, webhookUrl);
     await cloneDatabase(templateUrl, rawUrl);
@@ -383,7 +398,7 @@ async function main(): Promise<void> {
     benchmark: 'ingest',
     date: new Date().toISOString(),
     machine,
-    settings: { messages, maxSeconds, batchSize: 50, concurrency, serverPoolSize: poolSize, seed, tenants: tenants.length },
+    settings: { messages, maxSeconds, batchSize: 50, concurrency, serverPoolSize: poolSize, seed, tenants: tenants.length, rollups },
     results,
     ratioWebhookToRaw: ratio,
     loadAverageBefore,

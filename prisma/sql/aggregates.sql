@@ -1,6 +1,8 @@
 -- Dashboard roll-ups (README "Dashboard aggregates"): the one source of the
 -- rules that keep "MessageCountByDirection", "MessageCountByKind" (and their
--- hourly copies "…Hour"), "MessageCountFull" and "ConversationAwaitingReply" exact. The migration
+-- hourly copies "…Hour"), "MessageCountFull", "ConversationAwaitingReply" and the
+-- response times ("ConversationReply", "ConversationFirstReply",
+-- "ResponseTimeHistogram") exact. The migration
 -- that installs them carries this text verbatim (test/unit/aggregates.test.ts).
 -- Statement-level triggers on "Message" see each statement's rows at once
 -- (transition tables), so a batch of the store function costs one upsert per
@@ -114,6 +116,8 @@ BEGIN
     FROM new_rows
   HAVING count(*) > 0;
   PERFORM chatgraph_refresh_awaiting_reply(ARRAY(SELECT DISTINCT "conversationId" FROM new_rows));
+  PERFORM chatgraph_refresh_response_times(array_agg(c), array_agg(t0), array_agg(t1), ARRAY(SELECT id FROM new_rows))
+    FROM (SELECT "conversationId" AS c, min("chatTime") AS t0, max("chatTime") AS t1 FROM new_rows GROUP BY 1 ORDER BY 1) x;
   RETURN NULL;
 END
 $fn$;
@@ -148,6 +152,17 @@ BEGIN
   WHERE EXISTS (SELECT 1 FROM old_rows o JOIN new_rows n ON n.id = o.id
                  WHERE (o."conversationId", o."chatTime", o.direction, o."agentAccount")
                        IS DISTINCT FROM (n."conversationId", n."chatTime", n.direction, n."agentAccount"));
+  -- Stretches: the span of each conversation's moved messages, where they were and where they are.
+  PERFORM chatgraph_refresh_response_times(array_agg(c), array_agg(t0), array_agg(t1),
+      ARRAY(SELECT n.id FROM old_rows o JOIN new_rows n ON n.id = o.id
+             WHERE (o."conversationId", o."chatTime", o.direction, o."agentAccount", o."whatsMessageId", o."accountWhatsIdBare", o."chatType")
+             IS DISTINCT FROM (n."conversationId", n."chatTime", n.direction, n."agentAccount", n."whatsMessageId", n."accountWhatsIdBare", n."chatType")))
+    FROM (SELECT c, min(t) AS t0, max(t) AS t1
+            FROM old_rows o JOIN new_rows n ON n.id = o.id
+            CROSS JOIN LATERAL (VALUES (o."conversationId", o."chatTime"), (n."conversationId", n."chatTime")) AS v(c, t)
+           WHERE (o."conversationId", o."chatTime", o.direction, o."agentAccount", o."whatsMessageId", o."accountWhatsIdBare", o."chatType")
+             IS DISTINCT FROM (n."conversationId", n."chatTime", n.direction, n."agentAccount", n."whatsMessageId", n."accountWhatsIdBare", n."chatType")
+           GROUP BY 1 ORDER BY 1) x;
   RETURN NULL;
 END
 $fn$;
@@ -163,6 +178,165 @@ BEGIN
     FROM old_rows
   HAVING count(*) > 0;
   PERFORM chatgraph_refresh_awaiting_reply(ARRAY(SELECT DISTINCT "conversationId" FROM old_rows));
+  PERFORM chatgraph_refresh_response_times(array_agg(c), array_agg(t0), array_agg(t1), '{}')
+    FROM (SELECT "conversationId" AS c, min("chatTime") AS t0, max("chatTime") AS t1 FROM old_rows GROUP BY 1 ORDER BY 1) x;
   RETURN NULL;
+END
+$fn$;
+
+-- Response times (README "Response times"; the rule is stated on model
+-- "ConversationReply" in schema.prisma). Reply times fall in fixed
+-- log-scale bins: bin 0 is [0, 1 s), bin k (1..96) is [2^((k-1)/4) s,
+-- 2^(k/4) s) — each bound about 19% above the last, rounded to the
+-- millisecond — and bin 97 is [2^24 s ≈ 194 days, ∞). These are the bins'
+-- lower bounds in milliseconds (bin k starts at element k).
+CREATE OR REPLACE FUNCTION chatgraph_response_bounds() RETURNS bigint[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN ARRAY(SELECT round(1000 * power(2::numeric, (k - 1) / 4.0))::bigint FROM generate_series(1, 97) AS k ORDER BY k);
+
+-- The bin of a reply time (integer comparisons with the bounds: no rounding at the edges).
+CREATE OR REPLACE FUNCTION chatgraph_response_bin(waited interval) RETURNS smallint
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+RETURN width_bucket(round(extract(epoch FROM waited) * 1000)::bigint, chatgraph_response_bounds());
+
+-- Recomputes the answered stretches of each conversation given between the
+-- chat times its changed messages had or have (p_from..p_to). Only stretches
+-- answered after the last outbound message before p_from and up to the first
+-- unchanged outbound message at or after p_to can differ (an unchanged
+-- outbound message bounds the stretches on both sides), so the work is the
+-- messages of that window, read through the ("conversationId", "chatTime")
+-- index, whatever order messages arrive in. Rows are written only where they
+-- change (the histogram's triggers then move only what moved).
+CREATE OR REPLACE FUNCTION chatgraph_refresh_replies(p_conversation BIGINT[], p_from TIMESTAMPTZ[], p_to TIMESTAMPTZ[], p_changed BIGINT[])
+RETURNS void
+LANGUAGE sql
+AS $fn$
+  WITH w AS (
+    SELECT c.id, lo.at AS lo, hi.at AS hi
+      FROM unnest(p_conversation, p_from, p_to) AS c(id, t0, t1)
+      LEFT JOIN LATERAL (
+        SELECT m."chatTime" AS at FROM "Message" m
+         WHERE m."conversationId" = c.id AND m."chatTime" < c.t0 AND m.direction = 'OUTBOUND'
+         ORDER BY m."chatTime" DESC LIMIT 1
+      ) lo ON true
+      LEFT JOIN LATERAL (
+        SELECT m."chatTime" AS at FROM "Message" m
+         WHERE m."conversationId" = c.id AND m."chatTime" >= c.t1 AND m.direction = 'OUTBOUND' AND m.id <> ALL(p_changed)
+         ORDER BY m."chatTime" LIMIT 1
+      ) hi ON true
+  ), msgs AS (
+    SELECT w.id AS conversation, m."chatTime", m.direction,
+           -- the first outbound message at this instant or later (peers included: a tie is answered),
+           -- as a running minimum from the end (a frame from UNBOUNDED PRECEDING is one pass)
+           min(m."chatTime") FILTER (WHERE m.direction = 'OUTBOUND')
+             OVER (PARTITION BY w.id ORDER BY m."chatTime" DESC RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS answer
+      FROM w
+      JOIN LATERAL (
+        SELECT m."chatTime", m.direction FROM "Message" m
+         WHERE m."conversationId" = w.id AND (w.lo IS NULL OR m."chatTime" > w.lo) AND (w.hi IS NULL OR m."chatTime" <= w.hi)
+      ) m ON true
+  ), stretches AS (
+    -- The answer's details: one index probe per stretch (of outbound messages at that instant, the smallest whatsMessageId).
+    SELECT s.conversation, s.answer, s.since, a."tenantId", a.agent, a."accountWhatsIdBare", a."chatType"
+      FROM (SELECT conversation, answer, min("chatTime") AS since FROM msgs
+             WHERE direction = 'INBOUND' AND answer IS NOT NULL GROUP BY 1, 2) s
+      JOIN LATERAL (
+        SELECT m."tenantId", coalesce(m."agentAccount", '') AS agent, m."accountWhatsIdBare", m."chatType" FROM "Message" m
+         WHERE m."conversationId" = s.conversation AND m."chatTime" = s.answer AND m.direction = 'OUTBOUND'
+         ORDER BY m."whatsMessageId" LIMIT 1
+      ) a ON true
+  ), removed AS (
+    DELETE FROM "ConversationReply" r USING w
+     WHERE r."conversationId" = w.id AND (w.lo IS NULL OR r."answeredAt" > w.lo) AND (w.hi IS NULL OR r."answeredAt" <= w.hi)
+       AND NOT EXISTS (SELECT 1 FROM stretches s WHERE s.conversation = r."conversationId" AND s.answer = r."answeredAt")
+  )
+  INSERT INTO "ConversationReply" AS r ("conversationId", "answeredAt", "tenantId", since, "agentAccount", "accountWhatsIdBare", "chatType")
+  SELECT conversation, answer, "tenantId", since, agent, "accountWhatsIdBare", "chatType" FROM stretches ORDER BY 1, 2
+  ON CONFLICT ("conversationId", "answeredAt") DO UPDATE
+     SET "tenantId" = EXCLUDED."tenantId", since = EXCLUDED.since, "agentAccount" = EXCLUDED."agentAccount",
+         "accountWhatsIdBare" = EXCLUDED."accountWhatsIdBare", "chatType" = EXCLUDED."chatType"
+   WHERE (r."tenantId", r.since, r."agentAccount", r."accountWhatsIdBare", r."chatType")
+         IS DISTINCT FROM (EXCLUDED."tenantId", EXCLUDED.since, EXCLUDED."agentAccount", EXCLUDED."accountWhatsIdBare", EXCLUDED."chatType");
+$fn$;
+
+-- Copies each given conversation's earliest answered stretch (the primary
+-- key's first entry) into "ConversationFirstReply", or removes it.
+CREATE OR REPLACE FUNCTION chatgraph_refresh_first_replies(p_conversations BIGINT[])
+RETURNS void
+LANGUAGE sql
+AS $fn$
+  WITH c AS (
+    SELECT DISTINCT u.id FROM unnest(p_conversations) AS u(id) WHERE u.id IS NOT NULL
+  ), firsts AS (
+    SELECT f.* FROM c JOIN LATERAL (
+      SELECT * FROM "ConversationReply" r WHERE r."conversationId" = c.id ORDER BY r."answeredAt" LIMIT 1
+    ) f ON true
+  ), removed AS (
+    DELETE FROM "ConversationFirstReply" f
+     WHERE f."conversationId" IN (SELECT id FROM c) AND f."conversationId" NOT IN (SELECT "conversationId" FROM firsts)
+  )
+  INSERT INTO "ConversationFirstReply" AS f ("conversationId", "answeredAt", "tenantId", since, "agentAccount", "accountWhatsIdBare", "chatType")
+  SELECT "conversationId", "answeredAt", "tenantId", since, "agentAccount", "accountWhatsIdBare", "chatType" FROM firsts ORDER BY 1
+  ON CONFLICT ("conversationId") DO UPDATE
+     SET "answeredAt" = EXCLUDED."answeredAt", "tenantId" = EXCLUDED."tenantId", since = EXCLUDED.since, "agentAccount" = EXCLUDED."agentAccount",
+         "accountWhatsIdBare" = EXCLUDED."accountWhatsIdBare", "chatType" = EXCLUDED."chatType"
+   WHERE (f."answeredAt", f."tenantId", f.since, f."agentAccount", f."accountWhatsIdBare", f."chatType")
+         IS DISTINCT FROM (EXCLUDED."answeredAt", EXCLUDED."tenantId", EXCLUDED.since, EXCLUDED."agentAccount", EXCLUDED."accountWhatsIdBare", EXCLUDED."chatType");
+$fn$;
+
+-- Statement-level triggers on "ConversationReply" (TG_ARGV[0] = 'REPLY') and
+-- "ConversationFirstReply" ('FIRST_RESPONSE') add their changed rows to the
+-- histogram, signed, in key order.
+CREATE OR REPLACE FUNCTION chatgraph_add_response_times(
+  p_metric "ResponseTimeMetric", p_tenant BIGINT[], p_answered TIMESTAMPTZ[], p_since TIMESTAMPTZ[], p_agent TEXT[], p_account TEXT[],
+  p_chat "ChatType"[], p_n INTEGER[])
+RETURNS void
+LANGUAGE sql
+AS $fn$
+  INSERT INTO "ResponseTimeHistogram" AS h ("tenantId", metric, slot, "agentAccount", "accountWhatsIdBare", "chatType", bin, n)
+  SELECT tenant, p_metric, chatgraph_count_slot(answered), agent, account, chat, chatgraph_response_bin(answered - since), sum(n)
+    FROM unnest(p_tenant, p_answered, p_since, p_agent, p_account, p_chat, p_n) AS d(tenant, answered, since, agent, account, chat, n)
+   GROUP BY 1, 3, 4, 5, 6, 7 HAVING sum(n) <> 0 ORDER BY 1, 3, 4, 5, 6, 7
+  ON CONFLICT ("tenantId", metric, slot, "agentAccount", "accountWhatsIdBare", "chatType", bin) DO UPDATE SET n = h.n + EXCLUDED.n;
+$fn$;
+
+CREATE OR REPLACE FUNCTION chatgraph_response_times_changed() RETURNS trigger
+LANGUAGE plpgsql
+AS $fn$
+BEGIN
+  -- Each branch names only the transition tables its event has.
+  IF TG_OP = 'INSERT' THEN
+    PERFORM chatgraph_add_response_times(TG_ARGV[0]::"ResponseTimeMetric", array_agg("tenantId"), array_agg("answeredAt"), array_agg(since),
+      array_agg("agentAccount"), array_agg("accountWhatsIdBare"), array_agg("chatType"), array_agg(1))
+      FROM new_rows HAVING count(*) > 0;
+  ELSIF TG_OP = 'DELETE' THEN
+    PERFORM chatgraph_add_response_times(TG_ARGV[0]::"ResponseTimeMetric", array_agg("tenantId"), array_agg("answeredAt"), array_agg(since),
+      array_agg("agentAccount"), array_agg("accountWhatsIdBare"), array_agg("chatType"), array_agg(-1))
+      FROM old_rows HAVING count(*) > 0;
+  ELSE
+    PERFORM chatgraph_add_response_times(TG_ARGV[0]::"ResponseTimeMetric", array_agg(d."tenantId"), array_agg(d."answeredAt"), array_agg(d.since),
+      array_agg(d."agentAccount"), array_agg(d."accountWhatsIdBare"), array_agg(d."chatType"), array_agg(d.sign))
+      FROM (SELECT "tenantId", "answeredAt", since, "agentAccount", "accountWhatsIdBare", "chatType", -1 AS sign FROM old_rows
+            UNION ALL
+            SELECT "tenantId", "answeredAt", since, "agentAccount", "accountWhatsIdBare", "chatType", 1 FROM new_rows) d
+      HAVING count(*) > 0;
+  END IF;
+  RETURN NULL;
+END
+$fn$;
+
+-- The stretches of the conversations a statement on "Message" changed
+-- (p_conversation with the chat-time span of its changed rows, old and
+-- new), then their first responses.
+CREATE OR REPLACE FUNCTION chatgraph_refresh_response_times(p_conversation BIGINT[], p_from TIMESTAMPTZ[], p_to TIMESTAMPTZ[], p_changed BIGINT[])
+RETURNS void
+LANGUAGE plpgsql
+AS $fn$
+BEGIN
+  IF cardinality(p_conversation) > 0 THEN
+    -- Two statements: the first responses are read from the stretches as the first one left them.
+    PERFORM chatgraph_refresh_replies(p_conversation, p_from, p_to, p_changed);
+    PERFORM chatgraph_refresh_first_replies(p_conversation);
+  END IF;
 END
 $fn$;

@@ -212,7 +212,7 @@ function App({ store }) {
       ${[['overview', 'Overview'], ['live', 'Live feed']].map(([v, label]) => html`<button type="button" role="tab" data-tab=${v} aria-selected=${view === v} onClick=${() => setView(v)}>${label}</button>`)}
     </nav>
     ${open && client && html`<${ConversationView} id=${open} query=${query} live=${store.conversations.get(open)} onClose=${() => setOpen(null)} />`}
-    ${view === 'overview' && key && client && connection.state !== 'error' && html`<main><${Overview} query=${query} version=${store.version} store=${store} onOpenConversation=${setOpen} /></main>`}
+    ${view === 'overview' && key && client && connection.state !== 'error' && html`<main><${Overview} query=${query} client=${client} version=${store.version} store=${store} onOpenConversation=${setOpen} /></main>`}
     ${view === 'live' && html`<main>
       <section class="summary" aria-label="Messages by status">
         <div class="tile" data-count="TOTAL"><b>${store.messageCount}</b><span>Messages</span></div>

@@ -1,8 +1,9 @@
 // The supervisor's overview: totals, messages per hour by direction, the
 // status funnel, the awaiting-reply queue with wait times, per-agent load,
 // search, and one conversation's full history. Everything is read from the
-// aggregate fields (messageCounts, awaitingReply, agentLoad: roll-ups kept on
-// write), and read again shortly after each live event.
+// aggregate fields (messageCounts, agentLoad, responseTimes: roll-ups kept on
+// write), and read again shortly after each live event; the queue is the
+// awaitingReplyChanged subscription's, pushed as it changes.
 import { h } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import htm from 'htm';
@@ -21,18 +22,29 @@ const STATUSES = ['PENDING', 'SENT', 'DELIVERED', 'READ'];
 
 const OVERVIEW = /* GraphQL */ `
   query DashboardOverview($from: DateTime!, $to: DateTime!, $tz: String, $interval: CountInterval, $where: MessageCountWhere,
-                          $queue: AwaitingReplyWhere, $accounts: [String!]) {
+                          $accounts: [String!], $response: ResponseTimeWhere) {
     perBucket: messageCounts(from: $from, to: $to, timeZone: $tz, interval: $interval, groupBy: [DIRECTION], where: $where) {
       total rows { bucketStart bucketLocal direction count }
     }
     byStatus: messageCounts(from: $from, to: $to, timeZone: $tz, interval: RANGE, groupBy: [DIRECTION, STATUS], where: $where) {
       rows { direction status count }
     }
-    awaitingReply(first: 50, where: $queue) {
+    agentLoad(from: $from, to: $to, accountWhatsId: $accounts) { agentAccount messagesSent messagesReceived awaitingReply oldestAwaitingSince }
+    responseAll: responseTimes(from: $from, to: $to, timeZone: $tz, interval: RANGE, where: $response) {
+      total rows { count p50Seconds p90Seconds bins { fromSeconds toSeconds count } }
+    }
+    responseByAgent: responseTimes(from: $from, to: $to, timeZone: $tz, interval: RANGE, groupBy: [AGENT], where: $response) {
+      rows { agentAccount count p50Seconds p90Seconds bins { fromSeconds toSeconds count } }
+    }
+  }
+`;
+
+const LIVE_QUEUE = /* GraphQL */ `
+  subscription DashboardQueue($where: AwaitingReplyWhere) {
+    awaitingReplyChanged(first: 50, where: $where) {
       total oldestSince
       items { since agentAccount accountWhatsId conversation { id friendName friendWhatsId chatType contact { name tags } } }
     }
-    agentLoad(from: $from, to: $to, accountWhatsId: $accounts) { agentAccount messagesSent messagesReceived awaitingReply oldestAwaitingSince }
   }
 `;
 
@@ -245,9 +257,56 @@ function SearchResults({ text, query, onOpen, agent }) {
       <span class="snippet">${e.snippet.text}</span><time>${when(e.node.chatTime)}</time></li>`)}</ul></section>`;
 }
 
+/** A reply time's bin as words: "< 1 s", "2–3 min"… (the bins' bounds, rounded for reading). */
+const binText = (b) => (b.toSeconds === null ? `≥ ${waitText(Math.round(b.fromSeconds))}` : b.fromSeconds === 0 ? `< ${waitText(Math.round(b.toSeconds))}` : `${waitText(Math.round(b.fromSeconds))}–${waitText(Math.round(b.toSeconds))}`);
+/** p50/p90 are bins: shown as "≤ upper bound" (the value is below it, and within 19% of it). */
+const percentileText = (seconds) => `≤ ${waitText(Math.max(1, Math.round(seconds)))}`;
+
+/** A bin's number from its lower bound: bin 0 is [0, 1 s), bin k starts at 2^((k−1)/4) s (ResponseTimeBin). */
+const binNumber = (b) => (b.fromSeconds === 0 ? 0 : Math.round(4 * Math.log2(b.fromSeconds)) + 1);
+/** The axis: from under a second to the slowest bin, at least up to a day (bin 66 starts at 2^16.25 s ≈ 22 h). */
+const axisEnd = (rows) => Math.max(66, ...rows.flatMap((r) => r.bins.map(binNumber)));
+const TICKS = [[1, '1 s'], [60, '1 min'], [3600, '1 h'], [86_400, '1 d'], [7 * 86_400, '7 d']];
+
+/** Bars per log-scale bin on a shared axis (empty bins too), coloured by where p50 and p90 fall. */
+function Bins({ row, end, width, height, label }) {
+  const counts = new Map(row.bins.map((b) => [binNumber(b), b]));
+  const max = Math.max(...row.bins.map((b) => b.count), 1);
+  const step = width / (end + 1);
+  const p50 = row.p50Seconds, p90 = row.p90Seconds;
+  return html`<svg class="chart response" viewBox="0 0 ${width} ${height}" preserveAspectRatio="none" role="img" aria-label=${label}>
+    ${[...counts.values()].map((b) => {
+      const h = Math.max(1, (b.count / max) * (height - 2));
+      return html`<g key=${b.fromSeconds} data-response-bin=${b.fromSeconds} data-count=${b.count}><title>${binText(b)}: ${b.count}</title>
+        <rect class=${b.fromSeconds < p50 ? 'fast' : b.fromSeconds < p90 ? 'mid' : 'slow'} x=${binNumber(b) * step} y=${height - h} width=${Math.max(1.5, step - 1)} height=${h} /></g>`;
+    })}
+  </svg>`;
+}
+
+/** The reply-time histogram of the range, with a time axis. */
+function ResponseChart({ row, end }) {
+  if (!row) return html`<p class="empty small">No answered messages in this range.</p>`;
+  return html`<${Bins} row=${row} end=${end} width=${720} height=${120} label="Reply times: answered conversations per reply-time bin (log scale)" />
+  <p class="axis ticks">${TICKS.filter(([s]) => 4 * Math.log2(s) + 1 <= end).map(([s, t]) => html`<span style=${`left:${(100 * (4 * Math.log2(s) + 1)) / (end + 1)}%`}>${t}</span>`)}</p>
+  <ul class="legend" aria-label="Reply-time legend">
+    <li><span class="swatch fast"></span>up to the median (p50 ${percentileText(row.p50Seconds)})</li>
+    <li><span class="swatch mid"></span>up to p90 (${percentileText(row.p90Seconds)})</li><li><span class="swatch slow"></span>slowest 10%</li>
+  </ul>`;
+}
+
+function ResponseByAgent({ rows, end, onPick }) {
+  if (!rows.length) return null;
+  return html`<table class="agents response"><thead><tr><th>Agent</th><th>Replies</th><th>Median (p50)</th><th>p90</th><th>Distribution</th></tr></thead><tbody>
+    ${rows.map((r) => html`<tr key=${r.agentAccount ?? ''} data-response-agent=${r.agentAccount ?? ''} data-count=${r.count} data-p50-seconds=${r.p50Seconds}>
+      <td>${r.agentAccount ? html`<button type="button" class="link" onClick=${() => onPick(r.agentAccount)}>${r.agentAccount}</button>` : '(no agent)'}</td>
+      <td>${r.count}</td><td>${percentileText(r.p50Seconds)}</td><td>${percentileText(r.p90Seconds)}</td>
+      <td class="spark"><${Bins} row=${r} end=${end} width=${240} height=${24} label=${`Reply times of ${r.agentAccount ?? 'no agent'}`} /></td></tr>`)}
+  </tbody></table>`;
+}
+
 // ---- The view --------------------------------------------------------------
 
-export function Overview({ query, version, store, onOpenConversation }) {
+export function Overview({ query, client, version, store, onOpenConversation }) {
   const [range, setRange] = useState('24h');
   const [agent, setAgent] = useState('');
   const [account, setAccount] = useState('');
@@ -258,6 +317,18 @@ export function Overview({ query, version, store, onOpenConversation }) {
   const [error, setError] = useState(null);
   const [now, setNow] = useState(Date.now());
   const loading = useRef(0);
+  const [queue, setQueue] = useState(null);
+
+  // The waiting queue comes pushed: at once, then each time stored messages change it (same filters).
+  useEffect(() => {
+    setQueue(null);
+    const where = { ...(agent ? { agentAccount: [agent === '(none)' ? '' : agent] } : {}), ...(account ? { accountWhatsId: [account] } : {}), ...(tag ? { contactTag: tag } : {}) };
+    return client.subscribe({ query: LIVE_QUEUE, variables: { where } }, {
+      next: (r) => (r.errors?.length ? setError(r.errors.map((e) => e.message).join('; ')) : setQueue(r.data.awaitingReplyChanged)),
+      error: (e) => setError(e?.message ?? String(e)),
+      complete: () => {},
+    });
+  }, [client, agent, account, tag]);
 
   // Wait times tick on their own; the numbers are read again after events (at most every second).
   useEffect(() => { const t = setInterval(() => setNow(Date.now()), 15_000); return () => clearInterval(t); }, []);
@@ -266,13 +337,13 @@ export function Overview({ query, version, store, onOpenConversation }) {
     const timer = setTimeout(() => {
       const { from, to } = bounds(range);
       const where = { ...(agent ? { agentAccount: [agent === '(none)' ? '' : agent] } : {}), ...(account ? { accountWhatsId: [account] } : {}), ...(status ? { status: [status] } : {}) };
-      const queue = { ...(agent ? { agentAccount: [agent === '(none)' ? '' : agent] } : {}), ...(account ? { accountWhatsId: [account] } : {}), ...(tag ? { contactTag: tag } : {}) };
-      query(OVERVIEW, { from, to, tz: ZONE, interval: RANGES[range].interval, where, queue, accounts: account ? [account] : null })
+      const response = { ...(agent ? { agentAccount: [agent === '(none)' ? '' : agent] } : {}), ...(account ? { accountWhatsId: [account] } : {}) };
+      query(OVERVIEW, { from, to, tz: ZONE, interval: RANGES[range].interval, where, response, accounts: account ? [account] : null })
         .then((d) => { if (mine === loading.current) { setData({ ...d, from, to, interval: RANGES[range].interval }); setError(null); setNow(Date.now()); } })
         .catch((e) => mine === loading.current && setError(e.message));
     }, data ? 1000 : 0);
     return () => clearTimeout(timer);
-  }, [range, agent, account, status, tag, version]);
+  }, [range, agent, account, status, version]);
 
   const agents = data ? data.agentLoad.map((a) => a.agentAccount ?? '(none)') : [];
   const totals = data ? Object.fromEntries(['OUTBOUND', 'INBOUND'].map((d) => [d, data.byStatus.rows.filter((r) => r.direction === d).reduce((n, r) => n + r.count, 0)])) : null;
@@ -295,15 +366,20 @@ export function Overview({ query, version, store, onOpenConversation }) {
         <div class="tile" data-total="messages"><b>${data.perBucket.total}</b><span>Messages</span></div>
         <div class="tile" data-total="outbound"><b>${totals.OUTBOUND}</b><span>Sent by agents</span></div>
         <div class="tile" data-total="inbound"><b>${totals.INBOUND}</b><span>From customers</span></div>
-        <div class="tile" data-total="awaiting"><b>${data.awaitingReply.total}</b><span>Awaiting reply</span></div>
-        <div class="tile"><b>${data.awaitingReply.oldestSince ? waitText(Math.max(0, Math.floor((now - Date.parse(data.awaitingReply.oldestSince)) / 1000))) : '—'}</b><span>Longest wait</span></div>
+        <div class="tile" data-total="awaiting"><b>${queue ? queue.total : '…'}</b><span>Awaiting reply</span></div>
+        <div class="tile"><b>${queue?.oldestSince ? waitText(Math.max(0, Math.floor((now - Date.parse(queue.oldestSince)) / 1000))) : '—'}</b><span>Longest wait</span></div>
+        <div class="tile" data-total="reply-p50"><b>${data.responseAll.rows[0] ? percentileText(data.responseAll.rows[0].p50Seconds) : '—'}</b><span>Median reply time</span></div>
       </div>
       <div class="panels">
         <section class="panel wide"><h3>Messages per ${data.interval === 'DAY' ? 'day' : 'hour'} (${ZONE})</h3>
           <${PerHourChart} rows=${data.perBucket.rows} interval=${data.interval} from=${data.from} to=${data.to} /><${Legend} /></section>
         <section class="panel"><h3>Status funnel (outbound)</h3><${StatusFunnel} rows=${data.byStatus.rows} /></section>
-        <section class="panel"><h3>Awaiting a reply (${data.awaitingReply.total})</h3><${Queue} queue=${data.awaitingReply} onOpen=${onOpenConversation} now=${now} /></section>
+        <section class="panel" data-live-queue=${queue ? 'live' : 'waiting'}><h3>Awaiting a reply (${queue ? queue.total : '…'}) <span class="live-mark" title="Pushed as messages arrive">live</span></h3>
+          ${queue ? html`<${Queue} queue=${queue} onOpen=${onOpenConversation} now=${now} />` : html`<p class="empty small">Loading…</p>`}</section>
         <section class="panel"><h3>Agents</h3><${Agents} rows=${data.agentLoad} onPick=${setAgent} /></section>
+        <section class="panel wide" data-panel="response-times"><h3>Reply times (${data.responseAll.total} answered): from a customer's first unanswered message to the reply</h3>
+          <${ResponseChart} row=${data.responseAll.rows[0]} end=${axisEnd(data.responseAll.rows)} />
+          <${ResponseByAgent} rows=${data.responseByAgent.rows} end=${axisEnd(data.responseAll.rows)} onPick=${setAgent} /></section>
       </div>` : !error && html`<p class="empty">Loading…</p>`}
   </section>`;
 }

@@ -7,9 +7,12 @@
 // the tenant).
 import { Repeater } from '@graphql-yoga/subscription';
 import { GraphQLError } from 'graphql';
-import { messageCounts, type CountDimension, type CountRow } from '../read/aggregates.ts';
+import { awaitingReply, messageCounts, type CountDimension, type CountRow } from '../read/aggregates.ts';
 import { builder } from './builder.ts';
-import { CountIntervalEnum, DIMENSION_OF, MessageCountDimensionEnum, MessageCountRowRef, MessageCountWhere, countFilterOf, timeZoneArg } from './aggregates.ts';
+import {
+  AwaitingReplyQueue, AwaitingReplyWhere, CountIntervalEnum, DIMENSION_OF, MessageCountDimensionEnum, MessageCountRowRef, MessageCountWhere,
+  awaitingFilterOf, awaitingFirstArg, countFilterOf, timeZoneArg,
+} from './aggregates.ts';
 import { tenantOf } from './ids.ts';
 
 /** Events arriving within this window are answered together. */
@@ -89,5 +92,56 @@ builder.subscriptionFields((t) => ({
       });
     },
     resolve: (update) => update,
+  }),
+}));
+
+// awaitingReplyChanged: the waiting queue (awaitingReply, same filter and
+// page), pushed when the subscription starts and again whenever stored
+// messages change it: messages of a quarter second are answered together
+// by one read of "ConversationAwaitingReply", and a read that finds the page
+// and total as they were pushes nothing.
+builder.subscriptionFields((t) => ({
+  awaitingReplyChanged: t.field({
+    type: AwaitingReplyQueue,
+    description:
+      'The awaitingReply queue (same filter and page), pushed at once and then each time stored messages change it ' +
+      '(a conversation starts or stops waiting, its oldest unanswered message or its agent changes; events of a quarter second are answered together).',
+    authScopes: { read: true },
+    args: {
+      where: t.arg({ type: AwaitingReplyWhere }),
+      first: t.arg.int({ defaultValue: 50, description: 'At most 500.' }),
+    },
+    subscribe: (_root, args, ctx) => {
+      const tenantId = tenantOf(ctx);
+      const filter = awaitingFilterOf(args.where);
+      const first = awaitingFirstArg(args.first);
+      const pool = ctx.services.db.pool;
+      type Queue = Awaited<ReturnType<typeof awaitingReply>>;
+
+      return new Repeater<Queue>(async (push, stop) => {
+        let last = '';
+        let timer: NodeJS.Timeout | null = null;
+        const read = async () => {
+          const queue = await awaitingReply(pool, tenantId, filter, first);
+          const key = JSON.stringify([queue.total, queue.items]);
+          if (key === last) return;
+          last = key;
+          await push(queue);
+        };
+        // Reads one after another, so pushes come in the order the queue changed.
+        let reading = read().catch((err) => stop(err));
+        const onEvent = () => {
+          timer ??= setTimeout(() => {
+            timer = null;
+            reading = reading.then(read).catch((err) => stop(err));
+          }, GATHER_MS);
+        };
+        const unlisten = ctx.services.events.listen('messageAdded', tenantId, onEvent);
+        await stop;
+        if (timer) clearTimeout(timer);
+        unlisten();
+      });
+    },
+    resolve: (queue) => queue,
   }),
 }));

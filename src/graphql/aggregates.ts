@@ -7,7 +7,7 @@ import type { ContentType } from '../domain/content-type.ts';
 import { isValidTimeZone } from '../domain/local-time.ts';
 import type { MessageStatus } from '../domain/status.ts';
 import {
-  agentLoad, awaitingReply, messageCounts, type AgentLoadRow, type AwaitingRow, type CountDimension, type CountFilter,
+  agentLoad, awaitingReply, messageCounts, type AgentLoadRow, type AwaitingFilter, type AwaitingRow, type CountDimension, type CountFilter,
   type CountInterval, type CountResult, type CountRow,
 } from '../read/aggregates.ts';
 import { builder } from './builder.ts';
@@ -121,7 +121,7 @@ const AwaitingConversation = builder.objectRef<AwaitingRow>('AwaitingConversatio
   }),
 });
 
-const AwaitingReplyQueue = builder
+export const AwaitingReplyQueue = builder
   .objectRef<{ total: number; oldestSince: Date | null; items: AwaitingRow[] }>('AwaitingReplyQueue')
   .implement({
     fields: (t) => ({
@@ -151,6 +151,19 @@ const AgentLoad = builder.objectRef<AgentLoadRow>('AgentLoad').implement({
 });
 
 const MAX_AWAITING_PAGE = 500;
+
+export function awaitingFirstArg(first: number | null | undefined): number {
+  const n = first ?? 50;
+  if (n < 0 || n > MAX_AWAITING_PAGE) {
+    throw new GraphQLError(`first must be between 0 and ${MAX_AWAITING_PAGE}, got ${n}`, { extensions: { code: 'BAD_USER_INPUT' } });
+  }
+  return n;
+}
+
+export function awaitingFilterOf(where: typeof AwaitingReplyWhere.$inferInput | null | undefined): AwaitingFilter {
+  const w = where ?? {};
+  return { agentAccount: w.agentAccount, accountWhatsId: w.accountWhatsId, chatType: w.chatType as ChatType | null | undefined, contactTag: w.contactTag };
+}
 
 builder.queryFields((t) => ({
   messageCounts: t.field({
@@ -185,17 +198,7 @@ builder.queryFields((t) => ({
       where: t.arg({ type: AwaitingReplyWhere }),
       first: t.arg.int({ defaultValue: 50, description: `At most ${MAX_AWAITING_PAGE}.` }),
     },
-    resolve: async (_root, args, ctx) => {
-      const first = args.first ?? 50;
-      if (first < 0 || first > MAX_AWAITING_PAGE) {
-        throw new GraphQLError(`first must be between 0 and ${MAX_AWAITING_PAGE}, got ${first}`, { extensions: { code: 'BAD_USER_INPUT' } });
-      }
-      const where = args.where ?? {};
-      return awaitingReply(ctx.services.db.pool, tenantOf(ctx), {
-        agentAccount: where.agentAccount, accountWhatsId: where.accountWhatsId,
-        chatType: where.chatType as ChatType | null | undefined, contactTag: where.contactTag,
-      }, first);
-    },
+    resolve: (_root, args, ctx) => awaitingReply(ctx.services.db.pool, tenantOf(ctx), awaitingFilterOf(args.where), awaitingFirstArg(args.first)),
   }),
   agentLoad: t.field({
     type: [AgentLoad],

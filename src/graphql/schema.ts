@@ -10,6 +10,7 @@ import './message.ts';
 import './message-page.ts';
 import './search.ts';
 import './aggregates.ts';
+import './response-times.ts';
 import './conversation.ts';
 import './agent.ts';
 import './contact.ts';

@@ -88,6 +88,10 @@ function badInput(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
 }
 
+export function countRowLimitError(): GraphQLError {
+  return badInput(`the split gives more than ${MAX_COUNT_ROWS} rows: group by fewer dimensions, filter, or use a coarser interval`);
+}
+
 /** The range's checks: quarter-hour bounds (the roll-ups' grain), from < to, a bounded bucket count. */
 export function checkCountRange(from: Date, to: Date, interval: CountInterval, argPrefix = ''): void {
   for (const [name, d] of [['from', from], ['to', to]] as const) {
@@ -161,9 +165,7 @@ export async function messageCounts(pool: pg.Pool, q: CountQuery): Promise<Count
      LIMIT ${MAX_COUNT_ROWS + 1}`;
   // Not a named prepared statement: the embedded database serves every pool connection from one session.
   const { rows } = await pool.query({ text, values: params.values });
-  if (rows.length > MAX_COUNT_ROWS) {
-    throw badInput(`the split gives more than ${MAX_COUNT_ROWS} rows: group by fewer dimensions, filter, or use a coarser interval`);
-  }
+  if (rows.length > MAX_COUNT_ROWS) throw countRowLimitError();
   let total = 0;
   const out = rows.map((r): CountRow => {
     const row: CountRow = {

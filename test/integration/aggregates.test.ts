@@ -36,7 +36,8 @@ interface Spec { account: number; friend: number; inbound: boolean; content: num
 type Step =
   | { kind: 'messages'; msgs: number[] }
   | { kind: 'status'; updates: { msg: number; status: number }[] }
-  | { kind: 'deleteConversation'; msg: number };
+  | { kind: 'deleteConversation'; msg: number }
+  | { kind: 'retime'; msg: number; at: number; inbound: boolean };
 
 const specArb = fc.record({
   account: fc.integer({ min: 0, max: 1 }), friend: fc.integer({ min: 0, max: 2 }), inbound: fc.boolean(),
@@ -51,6 +52,8 @@ const scenarioArb = fc.array(specArb, { minLength: 1, maxLength: 40 }).chain((sp
     { weight: 4, arbitrary: fc.record({ kind: fc.constant('messages' as const), msgs: fc.array(msg, { minLength: 1, maxLength: 8 }) }) },
     { weight: 3, arbitrary: fc.record({ kind: fc.constant('status' as const), updates: fc.array(fc.record({ msg, status: fc.integer({ min: 1, max: 3 }) }), { minLength: 1, maxLength: 5 }) }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('deleteConversation' as const), msg }) },
+    // A stored message corrected in place (chat time and direction): the update triggers' path.
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('retime' as const), msg, at: fc.integer({ min: 0, max: SPAN_S - 1 }), inbound: fc.boolean() }) },
   );
   return fc.record({ specs: fc.constant(specs), steps: fc.array(step, { minLength: 1, maxLength: 10 }) });
 });
@@ -74,6 +77,9 @@ async function deliver(tenantId: bigint, specs: Spec[], steps: Step[]): Promise<
       await t.services.ingest.store(tenantId, {
         statusUpdates: normaliseApiStatusUpdates(step.updates.map((u) => ({ whatsMessageId: wid(u.msg), status: MESSAGE_STATUSES[u.status] as MessageStatus, reachedAt: new Date(BASE + SPAN_S * 1000) }))),
       });
+    } else if (step.kind === 'retime') {
+      await q(`UPDATE "Message" SET "chatTime" = $3, direction = $4::"Direction" WHERE "tenantId" = $1 AND "whatsMessageId" = $2`,
+        [tenantId.toString(), wid(step.msg), new Date(BASE + step.at * 1000), step.inbound ? 'INBOUND' : 'OUTBOUND']);
     } else {
       await q(`DELETE FROM "Conversation" WHERE id IN (SELECT "conversationId" FROM "Message" WHERE "tenantId" = $1 AND "whatsMessageId" = $2)`, [tenantId.toString(), wid(step.msg)]);
     }
@@ -164,18 +170,184 @@ async function countsRecount(tenantId: string, c: CountsQuery) {
   return rows.map((r) => [r.local, ...c.groupBy.map((_, i) => r[`d${i}`]), r.n]);
 }
 
+
+/**
+ * Answered stretches restated over "Message": each inbound message is
+ * answered by the first outbound one at the same instant or later; the
+ * stretch is the inbound messages one answer takes, since = the oldest. The
+ * answer's agent is that of the outbound message at that instant with the
+ * smallest whatsMessageId. Keyed by account and friend (not ids), so that two
+ * tenants can be compared.
+ */
+const STRETCHES_SQL = `
+  WITH i AS (
+    SELECT m."conversationId" AS c, m."chatTime" AS t,
+           (SELECT min(o."chatTime") FROM "Message" o
+             WHERE o."conversationId" = m."conversationId" AND o.direction = 'OUTBOUND' AND o."chatTime" >= m."chatTime") AS a
+      FROM "Message" m WHERE m."tenantId" = $1 AND m.direction = 'INBOUND'
+  ), s AS (
+    SELECT c, a, min(t) AS since FROM i WHERE a IS NOT NULL GROUP BY 1, 2
+  )
+  SELECT s.c, s.a AS "answeredAt", s.since, ans.agent, ans.account, ans.chat, ans.friend,
+         s.a = min(s.a) OVER (PARTITION BY s.c) AS first
+    FROM s JOIN LATERAL (
+      SELECT coalesce(o."agentAccount", '') AS agent, o."accountWhatsIdBare" AS account, o."chatType"::text AS chat, o."friendWhatsIdBare" AS friend
+        FROM "Message" o WHERE o."conversationId" = s.c AND o.direction = 'OUTBOUND' AND o."chatTime" = s.a
+       ORDER BY o."whatsMessageId" LIMIT 1) ans ON true`;
+
+async function assertResponseTimesEqualRecount(tenantId: string): Promise<void> {
+  const recount = await q(`SELECT c::text AS id, "answeredAt", since, agent, account, chat, first FROM (${STRETCHES_SQL}) x ORDER BY c, "answeredAt"`, [tenantId]);
+  const kept = await q(`SELECT r."conversationId"::text AS id, r."answeredAt", r.since, r."agentAccount" AS agent, r."accountWhatsIdBare" AS account,
+                               r."chatType"::text AS chat, f."conversationId" IS NOT NULL AS first
+                          FROM "ConversationReply" r LEFT JOIN "ConversationFirstReply" f ON f."conversationId" = r."conversationId" AND f."answeredAt" = r."answeredAt"
+                         WHERE r."tenantId" = $1 ORDER BY r."conversationId", r."answeredAt"`, [tenantId]);
+  assert.deepEqual(kept, recount, 'the answered stretches differ from a recount');
+  const firsts = await q(`SELECT count(*)::int AS n FROM "ConversationFirstReply" WHERE "tenantId" = $1`, [tenantId]);
+  assert.equal(firsts[0]!.n, recount.filter((r) => r.first).length, 'one first response per answered conversation');
+  const histogram = (sql: string) => q(sql, [tenantId]);
+  const keptBins = await histogram(`SELECT metric::text, slot, "agentAccount" AS agent, "accountWhatsIdBare" AS account, "chatType"::text AS chat, bin, n
+                                      FROM "ResponseTimeHistogram" WHERE "tenantId" = $1 AND n <> 0 ORDER BY 1, 2, 3, 4, 5, 6`);
+  const recountBins = await histogram(`
+    SELECT metric, date_bin('15 minutes', "answeredAt", timestamptz '2000-01-01Z') AS slot, agent, account, chat,
+           chatgraph_response_bin("answeredAt" - since) AS bin, count(*)::int AS n
+      FROM (SELECT 'REPLY' AS metric, * FROM (${STRETCHES_SQL}) a UNION ALL SELECT 'FIRST_RESPONSE', * FROM (${STRETCHES_SQL}) b WHERE first) x
+     GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6`);
+  assert.deepEqual(keptBins, recountBins, 'the response-time histogram differs from a recount');
+  const negatives = await q(`SELECT 1 FROM "ResponseTimeHistogram" WHERE "tenantId" = $1 AND n < 0`, [tenantId]);
+  assert.equal(negatives.length, 0);
+}
+
+/** A tenant's stretches and histogram without ids: equal for two tenants that hold the same messages. */
+async function responseTimesByContent(tenantId: string) {
+  return {
+    stretches: await q(`SELECT account, friend, "answeredAt", since, agent, chat, first FROM (${STRETCHES_SQL}) x ORDER BY 1, 2, 3`, [tenantId]),
+    kept: await q(`SELECT r."accountWhatsIdBare", c."friendWhatsIdBare", r."answeredAt", r.since, r."agentAccount", r."chatType"::text
+                     FROM "ConversationReply" r JOIN "Conversation" c ON c.id = r."conversationId" WHERE r."tenantId" = $1 ORDER BY 1, 2, 3`, [tenantId]),
+    histogram: await q(`SELECT metric::text, slot, "agentAccount", "accountWhatsIdBare", "chatType"::text, bin, n FROM "ResponseTimeHistogram"
+                         WHERE "tenantId" = $1 AND n <> 0 ORDER BY 1, 2, 3, 4, 5, 6`, [tenantId]),
+  };
+}
+
+/** The messages a tenant holds, as stored (chat time and direction after corrections), for another tenant to receive. */
+async function storedMessages(tenantId: string, specs: Spec[]): Promise<ApiMessageInput[]> {
+  const rows = await q<{ w: string; t: Date; d: 'INBOUND' | 'OUTBOUND' }>(`SELECT "whatsMessageId" AS w, "chatTime" AS t, direction AS d FROM "Message" WHERE "tenantId" = $1`, [tenantId]);
+  return rows.map((r) => {
+    const i = Number(r.w.slice('wamid.A'.length));
+    return { ...apiMessage(i, specs[i]!), chatTime: r.t, direction: r.d };
+  });
+}
+
+/** A deterministic shuffle cut into batches (1–6 messages), from a seed. */
+function shuffledBatches<T>(items: T[], seed: number): T[][] {
+  let x = seed >>> 0 || 1;
+  const rand = () => ((x = (x * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  const a = [...items];
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [a[i], a[j]] = [a[j]!, a[i]!];
+  }
+  const out: T[][] = [];
+  for (let i = 0; i < a.length;) {
+    const n = 1 + Math.floor(rand() * 6);
+    out.push(a.slice(i, i + n));
+    i += n;
+  }
+  return out;
+}
+
+interface ResponseQuery { from: number; to: number; zone: string; interval: 'HOUR' | 'DAY' | 'RANGE'; metric: 'REPLY' | 'FIRST_RESPONSE'; groupBy: string[]; where: Record<string, unknown> }
+const RT_GROUPS: Record<string, string> = { AGENT: 'agent', ACCOUNT: 'account', CHAT_TYPE: 'chat' };
+const RT_FIELD: Record<string, string> = { AGENT: 'agentAccount', ACCOUNT: 'accountWhatsId', CHAT_TYPE: 'chatType' };
+
+const responseQueryArb: fc.Arbitrary<ResponseQuery> = fc
+  .record({
+    a: fc.integer({ min: -4, max: SLOTS + 4 }), len: fc.integer({ min: 1, max: SLOTS + 8 }),
+    zone: fc.constantFrom(...ZONES), interval: fc.constantFrom('HOUR' as const, 'DAY' as const, 'RANGE' as const),
+    metric: fc.constantFrom('REPLY' as const, 'FIRST_RESPONSE' as const),
+    groupBy: fc.subarray(Object.keys(RT_GROUPS)),
+    where: fc.oneof({ weight: 2, arbitrary: fc.constant({}) }, fc.record({
+      chatType: fc.constantFrom('PRIVATE', 'GROUP'), agentAccount: fc.subarray(['alice', 'bob', ''], { minLength: 1 }), accountWhatsId: fc.subarray(ACCOUNTS, { minLength: 1 }),
+    }, { requiredKeys: [] })),
+  })
+  .map((r) => ({ from: BASE + r.a * 900_000, to: BASE + (r.a + r.len) * 900_000, zone: r.zone, interval: r.interval, metric: r.metric, groupBy: r.groupBy, where: r.where }));
+
+/** responseTimes restated: stretches by their answer's bucket, nearest-rank percentiles (percentile_disc) and their bins. */
+async function responseTimesRecount(tenantId: string, c: ResponseQuery) {
+  const params: unknown[] = [tenantId, new Date(c.from).toISOString(), new Date(c.to).toISOString(), c.zone];
+  const cond = [`"answeredAt" >= $2::timestamptz`, `"answeredAt" < $3::timestamptz`];
+  if (c.metric === 'FIRST_RESPONSE') cond.push('first');
+  const w = c.where;
+  const add = (sql: string, v: unknown) => { params.push(v); cond.push(sql.replace('?', `$${params.length}`)); };
+  if (w.chatType) add(`chat = ?`, w.chatType);
+  if (w.agentAccount) add(`agent = ANY(?::text[])`, w.agentAccount);
+  if (w.accountWhatsId) add(`account = ANY(?::text[])`, (w.accountWhatsId as string[]).map((a) => a.replace(/@c\.us$/, '')));
+  const bucket = c.interval === 'RANGE' ? `($2::timestamptz AT TIME ZONE $4)` : `date_trunc('${c.interval.toLowerCase()}', "answeredAt" AT TIME ZONE $4)`;
+  const dims = c.groupBy.map((g) => (g === 'AGENT' ? `nullif(agent, '')` : RT_GROUPS[g]!));
+  const rows = await q(`SELECT to_char(b, 'YYYY-MM-DD"T"HH24:MI') AS local, ${dims.map((d, i) => `${d} AS d${i}, `).join('')} count(*)::int AS n,
+                               chatgraph_response_bin(percentile_disc(0.5) WITHIN GROUP (ORDER BY "answeredAt" - since)) AS p50,
+                               chatgraph_response_bin(percentile_disc(0.9) WITHIN GROUP (ORDER BY "answeredAt" - since)) AS p90,
+                               array_agg(chatgraph_response_bin("answeredAt" - since)::int ORDER BY "answeredAt" - since) AS bins
+                          FROM (SELECT ${bucket} AS b, * FROM (${STRETCHES_SQL}) s WHERE ${cond.join(' AND ')}) m
+                         GROUP BY b${dims.map((_, i) => `, ${i + 2}`).join('')} ORDER BY b${dims.map((_, i) => `, ${i + 2}`).join('')}`, params);
+  return rows.map((r) => {
+    const bins = new Map<number, number>();
+    for (const b of r.bins as number[]) bins.set(b, (bins.get(b) ?? 0) + 1);
+    return [r.local, ...c.groupBy.map((_, i) => r[`d${i}`]), r.n, r.p50, r.p90, [...bins]];
+  });
+}
+
 let nextTenant = 5000n;
 
 test('roll-ups and every aggregate query equal a GROUP BY recount after any mix of deliveries', { timeout: 600_000 }, async (ctx) => {
+  // A bin's lower bound (seconds) → its number, from the database's one definition of the bins.
+  const bounds = (await q<{ b: string[] }>('SELECT chatgraph_response_bounds()::text[] AS b'))[0]!.b.map(Number);
+  const binByLower = new Map<number, number>([[0, 0], ...bounds.map((ms, i) => [ms / 1000, i + 1] as [number, number])]);
   let runs = 0;
   let queries = 0;
   await fc.assert(
-    fc.asyncProperty(scenarioArb, fc.array(countsQueryArb, { minLength: 3, maxLength: 6 }), async ({ specs, steps }, countQueries) => {
+    fc.asyncProperty(scenarioArb, fc.array(countsQueryArb, { minLength: 3, maxLength: 6 }), fc.array(responseQueryArb, { minLength: 2, maxLength: 4 }), fc.integer(),
+      async ({ specs, steps }, countQueries, responseQueries, shuffleSeed) => {
       runs++;
       const tenant = await t.createTenant(nextTenant++, 'aggregates');
       const tenantId = tenant.tenantId.toString();
       await deliver(tenant.tenantId, specs, steps);
       await assertRollupsEqualRecount(tenantId);
+
+      await assertResponseTimesEqualRecount(tenantId);
+
+      // The same messages delivered to another tenant in a shuffled order and other batches: the same stretches and histogram.
+      const twin = await t.createTenant(nextTenant++, 'aggregates twin');
+      for (const batch of shuffledBatches(await storedMessages(tenantId, specs), shuffleSeed)) {
+        await t.services.ingest.store(twin.tenantId, { messages: normaliseApiMessages(batch) });
+      }
+      await assertResponseTimesEqualRecount(twin.tenantId.toString());
+      const [mine, theirs] = [await responseTimesByContent(tenantId), await responseTimesByContent(twin.tenantId.toString())];
+      assert.deepEqual(theirs, mine, 'the response times depend on the order messages arrived in');
+
+      for (const c of responseQueries) {
+        queries++;
+        const res = await t.graphql<{ responseTimes: { total: number; rows: Record<string, unknown>[] } }>(
+          `query($from: DateTime!, $to: DateTime!, $tz: String, $i: CountInterval, $m: ResponseTimeMetric, $g: [ResponseTimeDimension!], $w: ResponseTimeWhere) {
+             responseTimes(from: $from, to: $to, timeZone: $tz, interval: $i, metric: $m, groupBy: $g, where: $w) {
+               total rows { bucketLocal agentAccount accountWhatsId chatType count p50Seconds p90Seconds
+                            p50 { fromSeconds toSeconds } bins { fromSeconds toSeconds count } } } }`,
+          { from: new Date(c.from).toISOString(), to: new Date(c.to).toISOString(), tz: c.zone, i: c.interval, m: c.metric, g: c.groupBy, w: c.where },
+          tenant.adminKey,
+        );
+        assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
+        const binOf = (b: { fromSeconds: number }) => binByLower.get(b.fromSeconds)!;
+        const got = res.body.data!.responseTimes.rows.map((r) => {
+          const bins = r.bins as { fromSeconds: number; toSeconds: number | null; count: number }[];
+          const p50 = r.p50 as { fromSeconds: number; toSeconds: number | null };
+          assert.equal(r.p50Seconds, p50.toSeconds ?? p50.fromSeconds);
+          const p90 = bins.find((b) => (b.toSeconds ?? b.fromSeconds) === r.p90Seconds)!;
+          return [r.bucketLocal, ...c.groupBy.map((g) => r[RT_FIELD[g]!]), r.count, binOf(p50), binOf(p90), bins.map((b) => [binOf(b), b.count])];
+        });
+        const expected = await responseTimesRecount(tenantId, c);
+        const canonical = (rows: unknown[][]) => rows.map((r) => JSON.stringify(r)).sort();
+        assert.deepEqual(canonical(got), canonical(expected), `responseTimes ${JSON.stringify(c)}`);
+        assert.equal(res.body.data!.responseTimes.total, expected.reduce((s, r) => s + (r[c.groupBy.length + 1] as number), 0));
+      }
 
       const expectedQueue = await awaitingRecount(tenantId);
       const kept = await q(`SELECT "conversationId"::text AS id, since, "lastInboundAt" AS last_in, "agentAccount" AS agent FROM "ConversationAwaitingReply" WHERE "tenantId" = $1 ORDER BY since, "conversationId"`, [tenantId]);
@@ -202,7 +374,7 @@ test('roll-ups and every aggregate query equal a GROUP BY recount after any mix 
     }),
     { numRuns: Number(process.env.FC_RUNS ?? 60), seed: process.env.FC_SEED ? Number(process.env.FC_SEED) : 21, path: process.env.FC_PATH, endOnFailure: true },
   );
-  ctx.diagnostic(`${runs} scenarios, ${queries} messageCounts queries compared with a recount`);
+  ctx.diagnostic(`${runs} scenarios (each with a twin fed the same messages shuffled), ${queries} messageCounts and responseTimes queries compared with a recount`);
 });
 
 test('awaitingReply and agentLoad over GraphQL: wait times, filters, per-agent counts', async () => {
@@ -310,4 +482,62 @@ test('messageCountsChanged pushes the touched bucket with its new numbers (SSE);
   await t.services.ingest.store(tenant.tenantId, { messages: normaliseApiMessages([msg('l3', true)]) });
   await reading;
   controller.abort();
+});
+
+test('responseTimes: stretches answered in order or late, ties, first responses, per agent; bins by their bounds', async () => {
+  const [b0, b1, b2, b97, bMinus] = (await q<{ a: number; b: number; c: number; d: number; e: number }>(
+    `SELECT chatgraph_response_bin('0.999 s') AS a, chatgraph_response_bin('1 s') AS b, chatgraph_response_bin('1.189 s') AS c,
+            chatgraph_response_bin(interval '1 second' * 2^24) AS d, chatgraph_response_bin('1.188 s') AS e`))
+    .map((r) => [r.a, r.b, r.c, r.d, r.e])[0]!;
+  assert.deepEqual([b0, b1, b2, b97, bMinus], [0, 1, 2, 97, 1], 'bin 0 is [0, 1 s); bin k starts at 2^((k-1)/4) s to the ms; bin 97 at 2^24 s');
+
+  const tenant = await t.createTenant(nextTenant++, 'response times');
+  const at = (s: number) => new Date(Date.UTC(2024, 4, 1, 10, 0, s));
+  const m = (id: string, inbound: boolean, s: number, agent: string | null, friend = '447700000031'): ApiMessageInput => ({
+    accountWhatsId: ACCOUNTS[0]!, whatsMessageId: id, friendWhatsId: friend, agentAccount: agent, direction: inbound ? 'INBOUND' : 'OUTBOUND',
+    chatType: 'PRIVATE', contentType: 'TEXT', content: id, status: 'DELIVERED', chatTime: at(s),
+  });
+  const store = (...msgs: ApiMessageInput[]) => t.services.ingest.store(tenant.tenantId, { messages: normaliseApiMessages(msgs) });
+  // In 1: asks at 0 s and 30 s, alice answers at 120 s (120 s); asks at 200 s, bob answers at the same instant (0 s); asks at 300 s (waiting).
+  await store(m('r1', true, 0, null), m('r2', true, 30, null), m('r3', false, 120, 'alice'), m('r4', true, 200, null), m('r5', false, 200, 'bob'), m('r6', true, 300, null));
+  // In 2, late arrivals: the answer first, then the question it answered, then an earlier answer that splits the stretch.
+  await store(m('s3', false, 600, 'bob', '447700000032'));
+  await store(m('s1', true, 0, null, '447700000032'), m('s2', true, 400, null, '447700000032'));
+  await store(m('s4', false, 100, 'alice', '447700000032'));
+  const query = `query($m: ResponseTimeMetric) { responseTimes(from: "2024-05-01T10:00:00Z", to: "2024-05-01T11:00:00Z", metric: $m, groupBy: [AGENT]) {
+      total rows { agentAccount count p50Seconds p90Seconds bins { fromSeconds toSeconds count } } } }`;
+  const replies = await t.graphql<{ responseTimes: { total: number; rows: { agentAccount: string; count: number; p50Seconds: number; p90Seconds: number; bins: { fromSeconds: number; toSeconds: number; count: number }[] }[] } }>(query, { m: 'REPLY' }, tenant.adminKey);
+  assert.equal(replies.body.errors, undefined, JSON.stringify(replies.body.errors));
+  const r = replies.body.data!.responseTimes;
+  assert.equal(r.total, 4);
+  const byAgent = Object.fromEntries(r.rows.map((row) => [row.agentAccount, row]));
+  // alice: 120 s (In 1) and 100 s (In 2, s1 → s4); bob: 0 s (In 1) and 200 s (In 2, s2 at 400 s → s3 at 600 s).
+  const binHolding = (s: number) => byAgent.alice!.bins.concat(byAgent.bob!.bins).find((b) => b.fromSeconds <= s && s < b.toSeconds)!;
+  assert.deepEqual(byAgent.alice!.bins.map((b) => b.count), [1, 1]);
+  assert.ok(binHolding(100) && binHolding(120) && binHolding(0) && binHolding(200));
+  assert.equal(byAgent.alice!.p50Seconds, binHolding(100).toSeconds, 'nearest rank: the 1st of 2');
+  assert.equal(byAgent.alice!.p90Seconds, binHolding(120).toSeconds);
+  assert.equal(byAgent.bob!.p50Seconds, 1, 'a tie is answered in 0 s: bin [0, 1 s)');
+  assert.equal(byAgent.bob!.p90Seconds, binHolding(200).toSeconds);
+  const first = await t.graphql<{ responseTimes: { total: number; rows: { agentAccount: string; count: number }[] } }>(query, { m: 'FIRST_RESPONSE' }, tenant.adminKey);
+  assert.deepEqual(first.body.data!.responseTimes.rows.map((row) => [row.agentAccount, row.count]), [['alice', 2]], 'each conversation\'s first stretch was answered by alice');
+
+  // Per conversation: its first response and its replies, newest first.
+  const convs = await t.graphql<{ conversations: { edges: { node: { friendWhatsId: string; firstResponse: unknown; replies: unknown[] } }[] } }>(
+    `{ conversations(first: 10) { edges { node { friendWhatsId firstResponse { replySeconds agentAccount } replies { since answeredAt replySeconds agentAccount } } } } }`, {}, tenant.adminKey);
+  assert.equal(convs.body.errors, undefined, JSON.stringify(convs.body.errors));
+  const byFriend = Object.fromEntries(convs.body.data!.conversations.edges.map((e) => [e.node.friendWhatsId.replace(/@.*/, ''), e.node]));
+  assert.deepEqual(byFriend['447700000031'], {
+    friendWhatsId: byFriend['447700000031']!.friendWhatsId,
+    firstResponse: { replySeconds: 120, agentAccount: 'alice' },
+    replies: [
+      { since: at(200).toISOString(), answeredAt: at(200).toISOString(), replySeconds: 0, agentAccount: 'bob' },
+      { since: at(0).toISOString(), answeredAt: at(120).toISOString(), replySeconds: 120, agentAccount: 'alice' },
+    ],
+  });
+  assert.deepEqual(byFriend['447700000032']!.replies.map((r) => (r as { replySeconds: number }).replySeconds), [200, 100]);
+
+  const bad = await t.graphql(`{ responseTimes(from: "2024-05-01T10:05:00Z", to: "2024-05-01T11:00:00Z") { total } }`, {}, tenant.adminKey);
+  assert.equal(bad.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+  assert.match(bad.body.errors![0]!.message, /from must be on a quarter hour/);
 });

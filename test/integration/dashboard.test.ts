@@ -359,11 +359,12 @@ test('the overview: aggregates, a pushed webhook appears live, filters narrow, a
     await row.waitFor({ timeout: 15_000 });
     assert.equal((await row.locator('.avatar').textContent())?.trim(), 'O😀', 'initials keep the emoji whole');
     assert.ok(Number(await row.locator('.wait').getAttribute('data-wait-seconds')) < 120);
+    assert.equal(await page.locator('[data-live-queue]').getAttribute('data-live-queue'), 'live', 'the queue is the subscription\'s');
     const bars = await page.locator('.chart g[data-bucket]').count();
     assert.ok(bars === 24 || bars === 25, `one bar per hour of the last 24 (empty ones too), got ${bars}`);
     const busiest = Math.max(...(await page.locator('.chart g[data-bucket]').evaluateAll((gs) => gs.map((g) => Number(g.getAttribute('data-count'))))));
     assert.ok(busiest >= 2, 'the hour of the new messages has its bar');
-    assert.equal(await page.locator('.legend li').count(), 8, 'a legend for the colours and icons');
+    assert.equal(await page.locator('.legend[aria-label="Legend"] li').count(), 8, 'a legend for the colours and icons');
     await page.screenshot({ path: path.join(shots, 'dashboard-overview.png'), fullPage: true });
 
     // Filters narrow: the agent of the MSG_SYNC messages (the CLIENT_SYNC ones have none), then a contact tag.
@@ -390,6 +391,9 @@ test('the overview: aggregates, a pushed webhook appears live, filters narrow, a
     // Search finds a message; the queue's row opens the conversation with its history, and a new message arrives in it live.
     await page.fill('input[name="search"]', 'parcel');
     await page.locator('.search-results li', { hasText: 'Olga 😀 Petrova' }).waitFor({ timeout: 15_000 });
+    // Reply times per agent: agent1's replies so far, before it answers Olga.
+    const replies = async () => Number((await page.locator('[data-response-agent="agent1"]').getAttribute('data-count', { timeout: 1000 }).catch(() => null)) ?? 0);
+    const repliesBefore = await replies();
     await row.locator('button').click();
     await page.waitForSelector('[data-conversation-view] [data-history-id="dash-o1"]', { timeout: 15_000 });
     const reply = await postWebhook(dev.base, '/webhooks/MSG_SYNC_MESSAGE', msgSyncBody(tenant, [item('dash-o3', 2, '447711000009', 'Olga 😀 Petrova', 'It arrives tomorrow morning')]));
@@ -397,10 +401,15 @@ test('the overview: aggregates, a pushed webhook appears live, filters narrow, a
     await page.waitForSelector('[data-conversation-view] [data-history-id="dash-o3"]', { timeout: 15_000 });
     await page.waitForFunction(() => document.querySelectorAll('tr[data-awaiting]').length === 0, null, { timeout: 15_000 });
     await page.screenshot({ path: path.join(shots, 'dashboard-conversation.png'), fullPage: true });
+    // The answer is one more reply for agent1, in the distribution too (read again after the live event).
+    await page.waitForFunction((n) => Number(document.querySelector('[data-response-agent="agent1"]')?.getAttribute('data-count')) === n, repliesBefore + 1, { timeout: 15_000 });
+    assert.ok(await page.locator('[data-panel="response-times"] [data-response-bin]').count() >= 1, 'the reply-time histogram has its bars');
+    assert.match((await text(page, '[data-response-agent="agent1"] td:nth-child(3)')) ?? '', /^≤ \d/, 'p50 shown as the bound of its bin');
 
     // A wall screen.
     await page.locator('[data-conversation-view] button', { hasText: 'Close' }).click();
     await page.setViewportSize({ width: 1920, height: 1080 });
+    await page.locator('[data-panel="response-times"]').screenshot({ path: path.join(shots, 'dashboard-response-times.png') });
     await page.screenshot({ path: path.join(shots, 'dashboard-wall.png'), fullPage: true });
     assert.deepEqual(problems, []);
   } finally {

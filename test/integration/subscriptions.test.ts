@@ -273,6 +273,41 @@ test('SSE: the same status events over text/event-stream, with the same auth', a
   feed.close();
 });
 
+test('awaitingReplyChanged: the waiting queue pushed at once, then as messages change it, filtered (graphql-ws and SSE alike)', async () => {
+  const tenant = await t.createTenant(84n, 'Queue company');
+  const QUEUE = `subscription Q($where: AwaitingReplyWhere) {
+    awaitingReplyChanged(where: $where, first: 5) { total oldestSince items { since lastInboundAt agentAccount accountWhatsId conversation { friendWhatsId } } }
+  }`;
+  type QueueEvent = { awaitingReplyChanged: { total: number; oldestSince: string | null; items: { since: string; lastInboundAt: string; agentAccount: string; accountWhatsId: string; conversation: { friendWhatsId: string } }[] } };
+  const where = { accountWhatsId: ['8613700000091@c.us'] };
+  const c = connect(tenant.readKey);
+  const wsFeed = c.subscribe<QueueEvent>(QUEUE, { where });
+  const sse = await sseSubscribe<QueueEvent>(`${base}/graphql`, tenant.readKey, QUEUE, { where });
+  const both = async () => [(await wsFeed.next()).awaitingReplyChanged, (await sse.next()).awaitingReplyChanged];
+  for (const q of await both()) assert.deepEqual(q, { total: 0, oldestSince: null, items: [] }, 'the queue as it is, at once');
+  await settled(c);
+
+  const asked = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000);
+  const inbound = (id: string, account: string, chatTime: Date) => ({ ...msgSyncItem(id, 3, { account, friend: '447711000091', chatTime }), actionType: 2 });
+  assert.equal((await msgSync(tenant, [inbound('q-1', '8613700000091', asked)])).status, 200);
+  for (const q of await both()) {
+    assert.deepEqual(q, { total: 1, oldestSince: asked.toISOString(), items: [{ since: asked.toISOString(), lastInboundAt: asked.toISOString(), agentAccount: 'agent1', accountWhatsId: '8613700000091', conversation: { friendWhatsId: '447711000091@c.us' } }] });
+  }
+  // Another account's customer waits too: outside the filter, nothing is pushed.
+  await msgSync(tenant, [inbound('q-2', '8613700000092', asked)]);
+  await Promise.all([wsFeed.none(700), sse.none(100)]);
+  // A second question in the same stretch: the same wait (since), a later lastInboundAt.
+  await msgSync(tenant, [inbound('q-3', '8613700000091', new Date(asked.getTime() + 10_000))]);
+  for (const q of await both()) assert.deepEqual([q.total, q.items[0]!.since, q.items[0]!.lastInboundAt], [1, asked.toISOString(), new Date(asked.getTime() + 10_000).toISOString()]);
+  // The reply empties the filtered queue.
+  await msgSync(tenant, [msgSyncItem('q-4', 2, { account: '8613700000091', friend: '447711000091', chatTime: new Date(asked.getTime() + 30_000) })]);
+  for (const q of await both()) assert.deepEqual(q, { total: 0, oldestSince: null, items: [] });
+  const all = await t.graphql<{ awaitingReply: { total: number } }>('{ awaitingReply { total } }', {}, tenant.readKey);
+  assert.equal(all.body.data!.awaitingReply.total, 1, 'the other account\'s customer still waits');
+  wsFeed.close();
+  sse.close();
+});
+
 test('a read key may subscribe; an ingest-only key may not', async () => {
   const c = connect(t.tenant.ingestKey);
   const feed = c.subscribe(STATUS);
