@@ -8,9 +8,12 @@ export function isTenantId(id: bigint): boolean {
   return id >= 1n && id <= MAX_TENANT_ID;
 }
 
+/** How a tenant id is written: 1 to 19 decimal digits (its range is isTenantId's). */
+export const TENANT_ID_TEXT = /^\d{1,19}$/;
+
 /** The tenant id written as exact decimal digits, or null when `raw` is not one. */
 export function parseTenantId(raw: string): bigint | null {
-  if (!/^\d{1,19}$/.test(raw)) return null;
+  if (!TENANT_ID_TEXT.test(raw)) return null;
   const id = BigInt(raw);
   return isTenantId(id) ? id : null;
 }

@@ -18,7 +18,7 @@ import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { WebhookSecretResolver } from '../auth/webhook-secrets.ts';
 import type { SeenAccessTokens } from '../auth/seen-tokens.ts';
-import { parseTenantId } from '../domain/tenant-id.ts';
+import { TENANT_ID_TEXT, parseTenantId } from '../domain/tenant-id.ts';
 import { legacyError, legacyJson } from './envelope.ts';
 import { DATABASE_UNAVAILABLE_MESSAGE, RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '../db/errors.ts';
 
@@ -57,14 +57,14 @@ async function authenticateArrayWebhook(deps: WebhookDeps, request: Request, raw
   const timestamp = request.headers.get('x-chatgraph-timestamp');
   const signature = request.headers.get('x-chatgraph-signature');
   if (tenant || timestamp || signature) {
-    const tenantId = tenant ? parseTenantId(tenant) : null;
-    if (!tenant || tenantId === null) throw new AuthError(401, 'X-Chatgraph-Tenant must be the tenant id');
+    // A malformed header is named; a well-formed id of no tenant (0, beyond bigint) is answered as a wrong signature.
+    if (!tenant || !TENANT_ID_TEXT.test(tenant)) throw new AuthError(401, 'X-Chatgraph-Tenant must be the tenant id');
     if (!timestamp || !/^\d{1,16}$/.test(timestamp)) throw new AuthError(401, 'X-Chatgraph-Timestamp must be epoch milliseconds');
     if (!signature) throw new AuthError(401, 'X-Chatgraph-Signature is required with X-Chatgraph-Tenant');
     // An unknown tenant is answered as a wrong signature is (webhook-signatures.ts).
     const check = verifyBodySignatureAny(await deps.webhookSecrets.secrets(tenant), tenant, Number(timestamp), rawBody, signature);
     if (!check.ok) throw new AuthError(401, check.reason);
-    return tenantId;
+    return parseTenantId(tenant)!;
   }
   throw new AuthError(401, 'authentication required: an ingest key (Authorization: Bearer, header token, or ?token=) or X-Chatgraph-Signature headers');
 }
