@@ -6,7 +6,6 @@
 // it holds. Events of other tenants never reach the listener (topics carry
 // the tenant).
 import { Repeater } from '@graphql-yoga/subscription';
-import { GraphQLError } from 'graphql';
 import { awaitingReply, messageCounts, type CountDimension, type CountRow } from '../read/aggregates.ts';
 import { builder } from './builder.ts';
 import {
@@ -14,6 +13,7 @@ import {
   awaitingFilterOf, awaitingFirstArg, countFilterOf, timeZoneArg,
 } from './aggregates.ts';
 import { tenantOf } from './ids.ts';
+import { badInput } from '../domain/bad-input.ts';
 
 /** Events arriving within this window are answered together. */
 const GATHER_MS = 250;
@@ -52,7 +52,7 @@ builder.subscriptionFields((t) => ({
       const tenantId = tenantOf(ctx);
       const timeZone = timeZoneArg(args.timeZone, ctx.services.config.legacyTimeZone);
       const interval = args.interval ?? 'HOUR';
-      if (interval === 'RANGE') throw new GraphQLError('interval must be HOUR or DAY for messageCountsChanged', { extensions: { code: 'BAD_USER_INPUT' } });
+      if (interval === 'RANGE') throw badInput('interval must be HOUR or DAY for messageCountsChanged');
       const groupBy = [...new Set((args.groupBy ?? []).map((d) => DIMENSION_OF[d as keyof typeof DIMENSION_OF]))] as CountDimension[];
       const filter = countFilterOf(args.where);
       const pool = ctx.services.db.pool;

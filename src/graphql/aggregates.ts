@@ -1,7 +1,6 @@
 // Supervisor's aggregates: message counts by bucket and dimension, the
 // awaiting-reply queue, per-agent load. All read roll-ups kept on write
 // (src/read/aggregates.ts, prisma/sql/aggregates.sql).
-import { GraphQLError } from 'graphql';
 import type { ChatType, Direction } from '../domain/codes.ts';
 import type { ContentType } from '../domain/content-type.ts';
 import { isValidTimeZone } from '../domain/local-time.ts';
@@ -14,6 +13,7 @@ import { builder } from './builder.ts';
 import { ChatTypeEnum, ContentTypeEnum, DirectionEnum, MessageStatusEnum } from './enums.ts';
 import { tenantOf } from './ids.ts';
 import { ConversationRef } from './refs.ts';
+import { badInput } from '../domain/bad-input.ts';
 
 export const CountIntervalEnum = builder.enumType('CountInterval', {
   values: {
@@ -72,9 +72,7 @@ export function countFilterOf(where: typeof MessageCountWhere.$inferInput | null
 export function timeZoneArg(zone: string | null | undefined, fallback: string): string {
   if (zone == null) return fallback;
   if (!isValidTimeZone(zone)) {
-    throw new GraphQLError(`timeZone must be an IANA zone such as "Asia/Shanghai", got ${JSON.stringify(zone.slice(0, 64))}`, {
-      extensions: { code: 'BAD_USER_INPUT' },
-    });
+    throw badInput(`timeZone must be an IANA zone such as "Asia/Shanghai", got ${JSON.stringify(zone.slice(0, 64))}`);
   }
   return zone;
 }
@@ -155,7 +153,7 @@ const MAX_AWAITING_PAGE = 500;
 export function awaitingFirstArg(first: number | null | undefined): number {
   const n = first ?? 50;
   if (n < 0 || n > MAX_AWAITING_PAGE) {
-    throw new GraphQLError(`first must be between 0 and ${MAX_AWAITING_PAGE}, got ${n}`, { extensions: { code: 'BAD_USER_INPUT' } });
+    throw badInput(`first must be between 0 and ${MAX_AWAITING_PAGE}, got ${n}`);
   }
   return n;
 }

@@ -3,7 +3,6 @@
 // (src/read/response-times.ts, prisma/sql/aggregates.sql). Same range, zone
 // and filter conventions as messageCounts.
 import DataLoader from 'dataloader';
-import { GraphQLError } from 'graphql';
 import type { ChatType } from '../domain/codes.ts';
 import type { CountInterval } from '../read/aggregates.ts';
 import {
@@ -14,6 +13,7 @@ import { builder } from './builder.ts';
 import { ChatTypeEnum } from './enums.ts';
 import { tenantOf } from './ids.ts';
 import { ConversationRef } from './refs.ts';
+import { badInput } from '../domain/bad-input.ts';
 
 const ResponseTimeMetricEnum = builder.enumType('ResponseTimeMetric', {
   description:
@@ -150,7 +150,7 @@ builder.objectFields(ConversationRef, (t) => ({
     args: { first: t.arg.int({ defaultValue: 20, description: `At most ${MAX_REPLIES}.` }) },
     resolve: (c, args, ctx) => {
       const first = args.first ?? 20;
-      if (first < 0 || first > MAX_REPLIES) throw new GraphQLError(`first must be between 0 and ${MAX_REPLIES}, got ${first}`, { extensions: { code: 'BAD_USER_INPUT' } });
+      if (first < 0 || first > MAX_REPLIES) throw badInput(`first must be between 0 and ${MAX_REPLIES}, got ${first}`);
       return loadersOf(ctx, tenantOf(ctx)).replies.load(`${c.id}:${first}`);
     },
   }),

@@ -11,6 +11,7 @@ import type { MessageStatus } from '../domain/status.ts';
 import { hasWholeHourOffsets } from '../domain/local-time.ts';
 import { bareWhatsId } from '../domain/whats-id.ts';
 import { Params } from './sql.ts';
+import { badInput } from '../domain/bad-input.ts';
 
 /** The dimensions a count can be split by or filtered on, with their roll-up columns. */
 export const COUNT_DIMENSIONS = {
@@ -84,8 +85,13 @@ export interface CountResult {
   rows: CountRow[];
 }
 
-function badInput(message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
+
+/** Sets a row's group-by dimensions from the statement's d0, d1, … columns ('' for the agent: none, null). */
+export function setGroupDimensions(row: object, groupBy: readonly string[], r: Record<string, unknown>): void {
+  groupBy.forEach((d, i) => {
+    const v = r[`d${i}`] as string;
+    (row as Record<string, string | null>)[d] = d === 'agentAccount' && v === '' ? null : v;
+  });
 }
 
 export function countRowLimitError(): GraphQLError {
@@ -174,10 +180,7 @@ export async function messageCounts(pool: pg.Pool, q: CountQuery): Promise<Count
       direction: null, status: null, contentType: null, chatType: null, agentAccount: null, accountWhatsId: null,
       count: Number(r.n),
     };
-    q.groupBy.forEach((d, i) => {
-      const v = r[`d${i}`] as string;
-      (row as unknown as Record<string, string | null>)[d] = d === 'agentAccount' && v === '' ? null : v;
-    });
+    setGroupDimensions(row, q.groupBy, r);
     total += row.count;
     return row;
   });

@@ -8,7 +8,7 @@
 import type pg from 'pg';
 import type { ChatType } from '../domain/codes.ts';
 import { bareWhatsId } from '../domain/whats-id.ts';
-import { MAX_COUNT_ROWS, checkCountRange, countRowLimitError, type CountInterval } from './aggregates.ts';
+import { MAX_COUNT_ROWS, checkCountRange, countRowLimitError, setGroupDimensions, type CountInterval } from './aggregates.ts';
 import { Params } from './sql.ts';
 
 export type ResponseTimeMetric = 'REPLY' | 'FIRST_RESPONSE';
@@ -122,10 +122,7 @@ export async function responseTimes(pool: pg.Pool, q: ResponseTimeQuery): Promis
       agentAccount: null, accountWhatsId: null, chatType: null,
       count: Number(r.total), p50: at(r.p50 as number), p90: at(r.p90 as number), bins,
     };
-    q.groupBy.forEach((d, i) => {
-      const v = r[`d${i}`] as string;
-      (row as unknown as Record<string, string | null>)[d] = d === 'agentAccount' && v === '' ? null : v;
-    });
+    setGroupDimensions(row, q.groupBy, r);
     total += row.count;
     return row;
   });
