@@ -75,7 +75,7 @@ async function main(): Promise<void> {
   if (hostReason) log.info({ host }, hostReason);
   let server;
   try {
-    server = await listen(app, config.port, host, { requestTimeoutMs: config.httpRequestTimeoutMs, headersTimeoutMs: config.httpHeadersTimeoutMs });
+    server = await listen(app, config.port, host, { requestTimeoutMs: config.httpRequestTimeoutMs, headersTimeoutMs: config.httpHeadersTimeoutMs, bufferBodyBytes: config.graphqlLimits.maxBodyBytes });
   } catch (err) {
     await db.close();
     const code = (err as { code?: string }).code;
