@@ -7,6 +7,7 @@ import path from 'node:path';
 import { readdir } from 'node:fs/promises';
 import { existsSync, mkdirSync } from 'node:fs';
 import pg from 'pg';
+import { rowTypes } from './row-types.ts';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../generated/prisma/client.ts';
 import { redact, type Config } from '../config.ts';
@@ -56,9 +57,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     location = `embedded PGlite in ${dir}`;
   }
 
-  // int8 and numeric stay strings (pg's default): ids beyond 2^53 stay exact.
+  // int8 and numeric stay strings (pg's default): ids beyond 2^53 stay exact;
+  // int8, timestamptz and text[] parsed by faster equivalents (src/db/row-types.ts).
   const pool = new pg.Pool({
     connectionString,
+    types: rowTypes,
     max: options.databasePoolSize,
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,

@@ -1,0 +1,62 @@
+// How our pool turns PostgreSQL's text values into JavaScript: pg's own
+// parsers (pg-types), with a faster path for the three types every page of
+// messages carries per row — int8 (ids), timestamptz (times) and text[]
+// (contact tags). pg-types runs a regular expression per int8 only to return
+// the same string, parses each timestamp with three regular expressions and
+// a Date set twice, and each text[] with a character-by-character parser:
+// about 5 % of the server's CPU on the peer benchmark's page of 50 messages
+// (bench/results/profile-read.md). Each fast path takes only the common
+// shape and gives exactly what pg-types gives (test/unit/row-types.test.ts
+// compares them on generated values); anything else goes to pg-types.
+// Prisma's adapter parses its own queries with its own parsers: this is for
+// the read path's `pool.query`.
+import pg from 'pg';
+
+type Parser = (value: string) => unknown;
+
+/** int8: pg-types returns the text as is (a string, exact beyond 2^53). */
+const int8: Parser = (value) => value;
+
+const builtin = (oid: number): Parser => pg.types.getTypeParser(oid, 'text') as Parser;
+const pgTimestamptz = builtin(1184);
+const pgTextArray = builtin(1009);
+
+// "2024-01-01 12:00:00.123456+08", "+05:30", "-03": PostgreSQL's ISO
+// DateStyle output of a timestamptz in any session zone, years 1000–9999 AD.
+const TIMESTAMPTZ = /^([1-9]\d{3})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(\.\d{1,6})?([+-])(\d\d)(?::(\d\d))?$/;
+
+/** timestamptz: as postgres-date (its arithmetic, fraction included), for the common shape. */
+export const timestamptz: Parser = (value) => {
+  const m = TIMESTAMPTZ.exec(value);
+  if (!m) return pgTimestamptz(value);
+  const ms = m[7] ? 1000 * parseFloat(m[7]) : 0;
+  const offset = (Number(m[9]) * 60 + (m[10] ? Number(m[10]) : 0)) * 60_000;
+  const utc = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]), ms);
+  return new Date(m[8] === '+' ? utc - offset : utc + offset);
+};
+
+/**
+ * text[]: a one-dimensional array none of whose elements PostgreSQL had to
+ * quote (no quote or backslash in the text) is its elements split on commas,
+ * NULL being null; anything else (quoted elements, several dimensions,
+ * explicit bounds) goes to pg-types.
+ */
+export const textArray: Parser = (value) => {
+  if (value === '{}') return [];
+  if (value.charCodeAt(0) !== 123 /* { */ || value.charCodeAt(1) === 123 || value.includes('"') || value.includes('\\')) return pgTextArray(value);
+  const items: (string | null)[] = value.slice(1, -1).split(',');
+  for (let i = 0; i < items.length; i++) if (items[i] === 'NULL') items[i] = null;
+  return items;
+};
+
+/** The pool's `types`: the fast paths above, pg-types for everything else. */
+export const rowTypes = {
+  getTypeParser(oid: number, format?: 'text' | 'binary'): Parser {
+    if (format !== 'binary') {
+      if (oid === 20) return int8;
+      if (oid === 1184) return timestamptz;
+      if (oid === 1009) return textArray;
+    }
+    return pg.types.getTypeParser(oid, format as 'text') as Parser;
+  },
+};
