@@ -10,7 +10,7 @@ import { builder } from './builder.ts';
 import { ChatTypeEnum } from './enums.ts';
 import { loadedAs, rowIdOf, tenantOf } from './ids.ts';
 import { EMPTY_PAGE, MessageConnection, MessageOrderEnum, MessageWhere, columnsFor, messageCursor, messageFilterOf, messagePageRequest, selectedMessageColumns, selectsPage } from './message.ts';
-import { selectedFieldNames, selects, type SelectionInfo } from './selection.ts';
+import { onSelection, selectedFieldNames, selects, type SelectionInfo } from './selection.ts';
 import type { Context } from './context.ts';
 import { agentFilterOf } from './agent-filter.ts';
 import { ContactRef, ConversationRef, MessageRef } from './refs.ts';
@@ -19,7 +19,7 @@ export const CONVERSATION_CURSOR = 'C';
 export const conversationCursor = (c: ConversationRow) => encodeCursor(CONVERSATION_CURSOR, { time: c.lastMessageAt ?? new Date(0), id: c.id });
 
 /** The last message's columns the conversations' selection reads, to join into their page; null when not selected. */
-export function lastMessageSelection(info: SelectionInfo): { columns: MessageColumn[] | undefined } | null {
+export function lastMessageSelection(info: SelectionInfo): { columns: readonly MessageColumn[] | undefined } | null {
   const path = ['edges', 'node', 'lastMessage'];
   return selects(info, path) ? { columns: selectedMessageColumns(info, [path]).columns } : null;
 }
@@ -33,9 +33,11 @@ const CONVERSATION_FIELD_COLUMNS: Record<string, readonly ConversationColumn[]> 
 };
 
 /** The conversation columns a connection's selection of its nodes reads (undefined: all). */
-export function selectedConversationColumns(info: SelectionInfo): ConversationColumn[] | undefined {
-  const fields = new Set([...selectedFieldNames(info, ['edges', 'node']), ...selectedFieldNames(info, ['nodes'])]);
-  return columnsFor(fields, CONVERSATION_FIELD_COLUMNS);
+export function selectedConversationColumns(info: SelectionInfo): readonly ConversationColumn[] | undefined {
+  return onSelection(info, 'conversationColumns', () => {
+    const fields = new Set([...selectedFieldNames(info, ['edges', 'node']), ...selectedFieldNames(info, ['nodes'])]);
+    return columnsFor(fields, CONVERSATION_FIELD_COLUMNS);
+  });
 }
 
 export const ConversationOrderEnum = builder.enumType('ConversationOrder', {

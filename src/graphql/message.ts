@@ -8,7 +8,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { countMessages, joinedContact, messagePage, type ContactColumn, type MessageColumn, type MessageFilter, type MessageOrder, type MessageRow, type MessageSearchOrder } from '../read/messages.ts';
 import type { SearchQuery } from '../read/search.ts';
 import { encodeCursor, pageRequest, toConnection, type ConnectionArgs, type Page, type PageRequest } from '../read/pagination.ts';
-import { selectedFieldNames, selects, type SelectionInfo } from './selection.ts';
+import { onSelection, selectedFieldNames, selects, type SelectionInfo } from './selection.ts';
 import { CONTACT_COLUMN_NAMES } from '../read/contacts.ts';
 import { builder } from './builder.ts';
 import { MessageContentUnion, QuotedMessageRef } from './content.ts';
@@ -188,7 +188,7 @@ export function selectsPage(info: GraphQLResolveInfo): boolean {
 export function messagePageRequest(
   args: ConnectionArgs,
   info: GraphQLResolveInfo,
-): { page: PageRequest; columns: MessageColumn[] | undefined; contactColumns: ContactColumn[] | null } {
+): { page: PageRequest; columns: readonly MessageColumn[] | undefined; contactColumns: readonly ContactColumn[] | null } {
   const page = pageRequest(MESSAGE_CURSOR, args);
   page.probe = selects(info, ['pageInfo', page.forward ? 'hasPreviousPage' : 'hasNextPage']);
   return { page, ...selectedMessageColumns(info, [['edges', 'node'], ['nodes']]) };
@@ -201,13 +201,15 @@ export function messagePageRequest(
 export function selectedMessageColumns(
   info: SelectionInfo,
   paths: readonly (readonly string[])[],
-): { columns: MessageColumn[] | undefined; contactColumns: ContactColumn[] | null } {
-  const fields = new Set(paths.flatMap((p) => [...selectedFieldNames(info, p)]));
-  const contactFields = new Set(paths.flatMap((p) => [...selectedFieldNames(info, [...p, 'contact'])]));
-  return {
-    columns: columnsFor(fields, MESSAGE_FIELD_COLUMNS),
-    contactColumns: fields.has('contact') ? (columnsFor(contactFields, CONTACT_FIELD_COLUMNS) ?? [...CONTACT_COLUMN_NAMES]) : null,
-  };
+): { readonly columns: readonly MessageColumn[] | undefined; readonly contactColumns: readonly ContactColumn[] | null } {
+  return onSelection(info, `messageColumns:${paths.map((p) => p.join('.')).join('|')}`, () => {
+    const fields = new Set(paths.flatMap((p) => [...selectedFieldNames(info, p)]));
+    const contactFields = new Set(paths.flatMap((p) => [...selectedFieldNames(info, [...p, 'contact'])]));
+    return {
+      columns: columnsFor(fields, MESSAGE_FIELD_COLUMNS),
+      contactColumns: fields.has('contact') ? (columnsFor(contactFields, CONTACT_FIELD_COLUMNS) ?? [...CONTACT_COLUMN_NAMES]) : null,
+    };
+  });
 }
 
 // The columns each field reads (besides the key columns every row carries):
@@ -232,7 +234,7 @@ const CONTACT_FIELD_COLUMNS: Record<string, readonly ContactColumn[]> = {
 };
 
 /** The columns the selected fields read (`table`); undefined (all) when a field is not in it. */
-export function columnsFor<C extends string>(fields: Set<string>, table: Record<string, readonly C[]>): C[] | undefined {
+export function columnsFor<C extends string>(fields: ReadonlySet<string>, table: Record<string, readonly C[]>): C[] | undefined {
   const columns = new Set<C>();
   for (const field of fields) {
     const needs = table[field];

@@ -90,7 +90,7 @@ export interface ConversationPageQuery {
   page: PageRequest;
   timeZone: string;
   /** Join each conversation's last message into the same statement, with these columns (undefined: all), when the operation selects it. */
-  lastMessage?: { columns: MessageColumn[] | undefined } | null;
+  lastMessage?: { columns: readonly MessageColumn[] | undefined } | null;
   /** Only these columns (besides the key columns); all when absent. */
   columns?: readonly ConversationColumn[];
 }
