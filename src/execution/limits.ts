@@ -328,7 +328,11 @@ export function useGraphQLLimits(limits: GraphQLLimitsOptions): Plugin {
     onRequestParse({ request, requestParser, setRequestParser, fetchAPI }) {
       if (request.method !== 'POST') return;
       const declared = request.headers.get('content-length');
-      if (declared !== null && /^\d+$/.test(declared) && Number(declared) > limits.maxBodyBytes) {
+      // Yoga's own body limit is off (src/http/app.ts): this one does its checks.
+      if (declared !== null && !/^\d+$/.test(declared)) {
+        throw createGraphQLError('Content-Length header is invalid.', { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
+      }
+      if (declared !== null && Number(declared) > limits.maxBodyBytes) {
         throw requestTooLarge(Number(declared), limits.maxBodyBytes);
       }
       if (declared === null && requestParser && request.body) {

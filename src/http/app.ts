@@ -66,6 +66,11 @@ export function createApp(services: AppServices, options: AppOptions = {}): App 
     landingPage: false,
     logging: false,
     parserAndValidationCache: parserAndValidationCache(),
+    // Bodies are limited by GRAPHQL_MAX_BODY_BYTES in useGraphQLLimits: by
+    // their Content-Length (HTTP framing holds the body to it), else counted
+    // as they stream. Yoga's own limit would pipe every body through a
+    // stream again, even one read whole already (src/server.ts).
+    maxRequestBodySize: false,
     // Unexpected errors are masked ("Unexpected error.") and logged once; a
     // database outage is said as such, with 503 and Retry-After, so that
     // clients retry (src/execution/graphql-errors.ts).

@@ -157,6 +157,16 @@ describe('body size', () => {
     await stillServing();
   });
 
+  test('/graphql: a Content-Length that is not a number is a 400', async () => {
+    const res = await t.app.fetch('http://localhost/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': '12, 12', authorization: `Bearer ${t.tenant.readKey}` },
+      body: JSON.stringify({ query: '{ viewer { tenantId } }' }),
+    });
+    assert.equal(res.status, 400);
+    assert.equal(((await res.json()) as GraphQLBody).errors![0]!.extensions?.code, 'BAD_REQUEST');
+  });
+
   test('webhook: more than 5 MiB is a 413 in the legacy envelope, with or without Content-Length', async () => {
     for (const body of ['['.padEnd(5 * 1024 * 1024 + 1, ' '), chunked(6 * 1024 * 1024)]) {
       const res = await post('/webhooks/CLIENT_SYNC_MESSAGE_STATUS', body, { authorization: `Bearer ${t.tenant.ingestKey}` });
@@ -407,8 +417,24 @@ describe('over a real socket (HTTP and graphql-ws)', () => {
   let server: RunningServer;
   let ws: WebSocketEndpoint;
   before(async () => {
-    server = await listen(t.app, 0, '127.0.0.1');
+    // As src/main.ts starts it: bodies of declared length read whole first (src/server.ts).
+    server = await listen(t.app, 0, '127.0.0.1', { bufferBodyBytes: 1024 * 1024 });
     ws = attachWebSocket(t.app, server.server, t.services.authenticator, t.services.log, 1000);
+  });
+
+  test('bodies with a Content-Length: answered up to the limit, 413 over it, on /graphql and a webhook', async () => {
+    const at = (padding: number) => JSON.stringify({ query: '{ viewer { tenantId } }', variables: { padding: 'x'.repeat(padding) } });
+    const overhead = Buffer.byteLength(at(0));
+    const send = (path: string, body: string, key: string) =>
+      fetch(`http://127.0.0.1:${server.port}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body });
+    let res = await send('/graphql', at(1024 * 1024 - overhead), t.tenant.readKey);
+    assert.equal(res.status, 200);
+    assert.deepEqual(((await res.json()) as GraphQLBody).data, { viewer: { tenantId: '82' } });
+    res = await send('/graphql', at(1024 * 1024 - overhead + 1), t.tenant.readKey);
+    assert.equal(res.status, 413);
+    assert.match(((await res.json()) as GraphQLBody).errors![0]!.message, /^the request body is 1048577 bytes, more than the 1048576 bytes allowed on \/graphql$/);
+    res = await send('/webhooks/CLIENT_SYNC_MESSAGE_STATUS', '[]', t.tenant.ingestKey);
+    assert.equal(res.status, 200, await res.clone().text());
   });
   after(async () => {
     await ws.close();
