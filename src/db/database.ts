@@ -8,6 +8,7 @@ import { readdir } from 'node:fs/promises';
 import { existsSync, mkdirSync } from 'node:fs';
 import pg from 'pg';
 import { rowTypes } from './row-types.ts';
+import { PreparingClient } from './prepared.ts';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../generated/prisma/client.ts';
 import { redact, type Config } from '../config.ts';
@@ -62,6 +63,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const pool = new pg.Pool({
     connectionString,
     types: rowTypes,
+    // Parameterised statements that come back are prepared once per connection
+    // (src/db/prepared.ts) — not on the embedded database, whose socket server
+    // runs every connection in one PGlite session (a name prepared on one
+    // connection would already exist on the next).
+    ...(embedded ? {} : { Client: PreparingClient }),
     max: options.databasePoolSize,
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
