@@ -24,6 +24,8 @@ export interface Config {
   readonly secretsKey: Buffer | null;
   /** Connections in the database pool (DATABASE_POOL_SIZE). */
   readonly databasePoolSize: number;
+  /** Prepare statements that come back, once per connection (DATABASE_PREPARED_STATEMENTS; off behind a transaction-pooling PgBouncer before 1.21). */
+  readonly databasePreparedStatements: boolean;
   /** Apply pending migrations at start-up (MIGRATE_ON_START). */
   readonly migrateOnStart: boolean;
   /** Redis for events across instances (REDIS_URL); null = in-process events. */
@@ -281,6 +283,7 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir: path.resolve(read(env, 'DATA_DIR') ?? './data'),
     secretsKey,
     databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', databaseUrl ? 10 : 4, 1, 1000),
+    databasePreparedStatements: boolean(env, 'DATABASE_PREPARED_STATEMENTS', true),
     migrateOnStart: boolean(env, 'MIGRATE_ON_START', true),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     legacyTimeZone: timeZone(env, 'LEGACY_TIME_ZONE', 'Asia/Shanghai'),

@@ -35,7 +35,7 @@ export class DatabaseUnavailableError extends Error {
   override name = 'DatabaseUnavailableError';
 }
 
-type DatabaseOptions = Pick<Config, 'databaseUrl' | 'dataDir' | 'databasePoolSize' | 'migrateOnStart'>;
+type DatabaseOptions = Pick<Config, 'databaseUrl' | 'dataDir' | 'databasePoolSize' | 'migrateOnStart'> & Partial<Pick<Config, 'databasePreparedStatements'>>;
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   let embedded: EmbeddedPostgres | null = null;
@@ -67,7 +67,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     // (src/db/prepared.ts) — not on the embedded database, whose socket server
     // runs every connection in one PGlite session (a name prepared on one
     // connection would already exist on the next).
-    ...(embedded ? {} : { Client: PreparingClient }),
+    ...(embedded || options.databasePreparedStatements === false ? {} : { Client: PreparingClient }),
     max: options.databasePoolSize,
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,

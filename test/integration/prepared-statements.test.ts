@@ -52,3 +52,18 @@ test('texts without parameters are never prepared (they may hold several stateme
   for (let i = 0; i < 3; i++) await t.db.pool.query(text);
   assert.equal(await preparedOnConnection(text), 0);
 });
+
+test('DATABASE_PREPARED_STATEMENTS=false: nothing is prepared (transaction-pooling PgBouncer)', { skip: testTarget !== 'postgres' && 'the embedded database never prepares' }, async () => {
+  const { openDatabase } = await import('../../src/db/database.ts');
+  const { loadConfig } = await import('../../src/config.ts');
+  assert.equal(loadConfig({ DATABASE_PREPARED_STATEMENTS: 'false' }).databasePreparedStatements, false);
+  const db = await openDatabase({ databaseUrl: t.url, dataDir: '', databasePoolSize: 1, migrateOnStart: false, databasePreparedStatements: false });
+  try {
+    const text = 'SELECT $1::int - 1 AS n -- unprepared';
+    for (let i = 0; i < 3; i++) assert.equal((await db.pool.query<{ n: number }>(text, [i])).rows[0]!.n, i - 1);
+    const { rows } = await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM pg_prepared_statements');
+    assert.equal(rows[0]!.n, '0');
+  } finally {
+    await db.close();
+  }
+});
