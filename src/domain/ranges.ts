@@ -51,3 +51,34 @@ const INT8_MAX = 9223372036854775807n;
 export function isRowId(digits: string): boolean {
   return /^\d{1,19}$/.test(digits) && BigInt(digits) <= INT8_MAX && BigInt(digits) > 0n;
 }
+
+const DAY_MS = 86_400_000;
+/** 'YYYY-MM-DDT' by day number, for formatInstant; bounded (a page of messages spans a few days). */
+const dayPrefixes = new Map<number, string>();
+const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
+
+/**
+ * `date.toISOString()`, character for character (test/unit/ranges.test.ts),
+ * at a fraction of its cost: the date part is kept per day and the time of
+ * day written from the number. Every DateTime of every answer goes through
+ * it (50 per page of messages); toISOString was 3 % of a page's CPU.
+ */
+export function formatInstant(date: Date): string {
+  const ms = date.getTime();
+  if (!(ms >= EARLIEST_MS && ms <= MAX_INSTANT_MS)) return date.toISOString();
+  const day = Math.floor(ms / DAY_MS);
+  let prefix = dayPrefixes.get(day);
+  if (prefix === undefined) {
+    if (dayPrefixes.size >= 4096) dayPrefixes.clear();
+    prefix = date.toISOString().slice(0, 11);
+    dayPrefixes.set(day, prefix);
+  }
+  let rest = ms - day * DAY_MS;
+  const milli = rest % 1000;
+  rest = (rest - milli) / 1000;
+  const second = rest % 60;
+  rest = (rest - second) / 60;
+  const minute = rest % 60;
+  const hour = (rest - minute) / 60;
+  return `${prefix}${pad2(hour)}:${pad2(minute)}:${pad2(second)}.${milli < 10 ? `00${milli}` : milli < 100 ? `0${milli}` : milli}Z`;
+}

@@ -6,7 +6,7 @@ import RelayPlugin from '@pothos/plugin-relay';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import { GraphQLError } from 'graphql';
 import type { Context } from './context.ts';
-import { isInstantInRange, parseInstant } from '../domain/ranges.ts';
+import { formatInstant, isInstantInRange, parseInstant } from '../domain/ranges.ts';
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -55,7 +55,7 @@ builder.mutationType({});
 
 builder.scalarType('DateTime', {
   description: 'An instant, as an RFC 3339 (ISO-8601) date-time string: written in UTC with milliseconds; read with any zone offset, years 0001–9999.',
-  serialize: (value) => (value as Date).toISOString(),
+  serialize: (value) => formatInstant(value as Date),
   parseValue: (value) => {
     // A Date already: variables coerced once are coerced again for every subscription event.
     if (value instanceof Date && isInstantInRange(value.getTime())) return value;
