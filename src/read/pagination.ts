@@ -40,7 +40,8 @@ export interface PageRequest {
 
 /** Cursors are opaque: a kind letter, the time in ms, the row id and maybe a rank, base64url. */
 export function encodeCursor(kind: string, key: Keyset): string {
-  return Buffer.from(`${kind}:${key.time.getTime()}:${key.id}${key.rank !== undefined ? `:${key.rank}` : ''}`).toString('base64url');
+  // ASCII only (a letter, digits, ':', '.', 'e', '-'): latin1 is the same bytes as UTF-8 here, and cheaper to encode.
+  return Buffer.from(`${kind}:${key.time.getTime()}:${key.id}${key.rank !== undefined ? `:${key.rank}` : ''}`, 'latin1').toString('base64url');
 }
 
 export function decodeCursor(kind: string, cursor: string, argName: string): Keyset {
