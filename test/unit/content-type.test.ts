@@ -6,6 +6,7 @@ import {
   clientCodeOf,
   contentTypeFromClientCode,
   contentTypeFromMsgPageCode,
+  contentTypeFromWrittenMsgPageCode,
   hasMsgPageCode,
   isContentType,
   isMediaType,
@@ -120,4 +121,14 @@ test('isContentType accepts only enum names', () => {
 test('isMediaType: the file-carrying types', () => {
   const media = new Set(['IMAGE', 'VIDEO', 'AUDIO', 'FILE', 'STICKER', 'VOICE_NOTE', 'GIF']);
   for (const t of CONTENT_TYPES) assert.equal(isMediaType(t), media.has(t), t);
+});
+
+test('contentTypeFromWrittenMsgPageCode reads back every code msgPageCodeOf writes, and nothing else', () => {
+  for (const type of CONTENT_TYPES) assert.equal(contentTypeFromWrittenMsgPageCode(msgPageCodeOf(type)), type, type);
+  const written = new Set(CONTENT_TYPES.map(msgPageCodeOf));
+  for (let code = -1; code <= 120; code++) {
+    if (!written.has(code)) assert.equal(contentTypeFromWrittenMsgPageCode(code), null, `code ${code}`);
+  }
+  assert.equal(contentTypeFromWrittenMsgPageCode(5), null, "the client's video is msgPage's 2");
+  assert.equal(contentTypeFromWrittenMsgPageCode('8'), 'CALL');
 });
