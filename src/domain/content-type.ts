@@ -109,23 +109,3 @@ export function msgPageCodeOf(type: ContentType): number {
 export function clientCodeOf(type: ContentType): number {
   return CLIENT_BY_TYPE.get(type) ?? 99;
 }
-
-/** True when msgPage has a code of its own for the type (no client-code fallback needed). */
-export function hasMsgPageCode(type: ContentType): boolean {
-  return MSG_PAGE_BY_TYPE.has(type);
-}
-
-const MEDIA_TYPES: ReadonlySet<ContentType> = new Set<ContentType>([
-  'IMAGE',
-  'VIDEO',
-  'AUDIO',
-  'FILE',
-  'STICKER',
-  'VOICE_NOTE',
-  'GIF',
-]);
-
-/** True for types whose content is a file: `{filename, url, mimeType, caption}`. */
-export function isMediaType(type: ContentType): boolean {
-  return MEDIA_TYPES.has(type);
-}

@@ -11,11 +11,6 @@ export type MessageStatus = (typeof DatabaseStatuses)[keyof typeof DatabaseStatu
  */
 export const MESSAGE_STATUSES: readonly MessageStatus[] = Object.values(DatabaseStatuses);
 
-/** True when the value is one of the unified status names. */
-export function isMessageStatus(value: unknown): value is MessageStatus {
-  return typeof value === 'string' && (MESSAGE_STATUSES as readonly string[]).includes(value);
-}
-
 /** Position on the scale: PENDING 0 … READ 3. */
 export function statusRank(status: MessageStatus): number {
   return MESSAGE_STATUSES.indexOf(status);
@@ -43,34 +38,9 @@ export function statusFromClientCode(code: unknown): MessageStatus | null {
   return decode(code);
 }
 
-/** Unified status → the legacy 1–4 code (the same for both webhooks). */
-export function statusCodeOf(status: MessageStatus): 1 | 2 | 3 | 4 {
-  return (statusRank(status) + 1) as 1 | 2 | 3 | 4;
-}
-
-/** True when moving from `from` to `to` is progress (strictly higher); equal or lower is ignored. */
-export function isStatusForward(from: MessageStatus, to: MessageStatus): boolean {
-  return statusRank(to) > statusRank(from);
-}
-
 /** The further along of two statuses. */
 export function higherStatus(a: MessageStatus, b: MessageStatus): MessageStatus {
   return statusRank(b) > statusRank(a) ? b : a;
-}
-
-/** Column holding when a message reached a status. */
-export type StatusTimeColumn = 'pendingAt' | 'sentAt' | 'deliveredAt' | 'readAt';
-
-const TIME_COLUMN: Readonly<Record<MessageStatus, StatusTimeColumn>> = {
-  PENDING: 'pendingAt',
-  SENT: 'sentAt',
-  DELIVERED: 'deliveredAt',
-  READ: 'readAt',
-};
-
-/** Name of the column recording the time the status was reached. */
-export function statusTimeColumn(status: MessageStatus): StatusTimeColumn {
-  return TIME_COLUMN[status];
 }
 
 /** retrievePastRecords' contReadState: "1" once read, else "0" (a string, as the legacy API sends it). */

@@ -127,16 +127,6 @@ export function jobIds(job: StoreJob): Set<string> {
   return ids;
 }
 
-/** Stores one batch; see storeJobs. */
-export async function storeBatch(
-  db: pg.Pool | pg.PoolClient,
-  tenantId: bigint,
-  messages: readonly MessageInput[],
-  statusUpdates: readonly StatusUpdateInput[],
-): Promise<StoreResult> {
-  return (await storeJobs(db, tenantId, [{ messages, statusUpdates }]))[0]!;
-}
-
 /**
  * Stores several jobs of one tenant in one statement (one transaction) and
  * returns each job's outcome, as if each had been stored alone. The jobs'

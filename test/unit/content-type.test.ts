@@ -7,9 +7,7 @@ import {
   contentTypeFromClientCode,
   contentTypeFromMsgPageCode,
   contentTypeFromWrittenMsgPageCode,
-  hasMsgPageCode,
   isContentType,
-  isMediaType,
   msgPageCodeOf,
 } from '../../src/domain/content-type.ts';
 
@@ -58,7 +56,6 @@ test('msgPage codes decode and encode both ways', () => {
     assert.equal(contentTypeFromMsgPageCode(code), type, `decode ${code}`);
     assert.equal(contentTypeFromMsgPageCode(String(code)), type, `decode "${code}"`);
     assert.equal(msgPageCodeOf(type), code, `encode ${type}`);
-    assert.equal(hasMsgPageCode(type), true);
   }
 });
 
@@ -93,7 +90,6 @@ test('types msgPage cannot name are written with their client code', () => {
     ['UNSUPPORTED', 99],
   ];
   for (const [type, code] of expected) {
-    assert.equal(hasMsgPageCode(type), false, type);
     assert.equal(msgPageCodeOf(type), code, type);
   }
   // Together with the native ones that covers the whole enum.
@@ -116,11 +112,6 @@ test('unknown codes decode to null', () => {
 test('isContentType accepts only enum names', () => {
   for (const t of CONTENT_TYPES) assert.equal(isContentType(t), true);
   for (const v of ['text', 'Image', '', 'MEDIA', 1, null, undefined]) assert.equal(isContentType(v), false);
-});
-
-test('isMediaType: the file-carrying types', () => {
-  const media = new Set(['IMAGE', 'VIDEO', 'AUDIO', 'FILE', 'STICKER', 'VOICE_NOTE', 'GIF']);
-  for (const t of CONTENT_TYPES) assert.equal(isMediaType(t), media.has(t), t);
 });
 
 test('contentTypeFromWrittenMsgPageCode reads back every code msgPageCodeOf writes, and nothing else', () => {
