@@ -1,8 +1,9 @@
 -- The ingest write path: the one source of chatgraph_store_batch and the
 -- helpers it reads its arguments with (README "Database and migrations"); the
 -- caller is src/ingest/store.ts. The newest migration that installs them
--- carries this text verbatim (test/unit/sql-sources.test.ts): after changing
--- it, `npm run db:migration -- <name>` writes that migration.
+-- carries this text, its {{…}} lists expanded (test/unit/sql-sources.test.ts):
+-- after changing it or the Message column table, `npm run db:migration --
+-- <name>` writes that migration.
 
 -- Epoch milliseconds as a timestamp, exactly (whole seconds, then the milliseconds).
 CREATE OR REPLACE FUNCTION chatgraph_epoch_ms(p_ms BIGINT)
@@ -10,45 +11,23 @@ RETURNS TIMESTAMPTZ
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $fn$ SELECT to_timestamp(p_ms / 1000) + (p_ms % 1000) * INTERVAL '1 millisecond' $fn$;
 
--- The batch's messages as rows; mirrors messageRow in src/ingest/store.ts.
--- `ord` is a message's position in the batch, `contact_ord` its contact's in
--- the contacts argument, `conv_ord` its conversation's among the batch's
--- distinct conversations (numbered in order of first appearance).
-CREATE OR REPLACE FUNCTION chatgraph_message_rows(p_messages JSONB)
-RETURNS TABLE (ord INTEGER, whats_message_id TEXT, sync_id TEXT, agent_id TEXT, agent_account TEXT, account TEXT, account_bare TEXT, sender TEXT, friend TEXT, friend_bare TEXT, friend_name TEXT, direction TEXT, chat_type TEXT, content_type TEXT, legacy_content_type INTEGER, content TEXT, refer_content TEXT, parsed_content JSONB, search_text TEXT, status TEXT, pending_at TIMESTAMPTZ, sent_at TIMESTAMPTZ, delivered_at TIMESTAMPTZ, read_at TIMESTAMPTZ, origin TEXT, task_id TEXT, task_info_id TEXT, source TEXT, chat_time TIMESTAMPTZ, contact_ord INTEGER, conv_ord INTEGER)
+-- The batch's messages as rows: the slots of the positional rows written by
+-- messageRow, as the Message column table lists them
+-- (src/domain/message-columns.ts; `npm run db:migration` expands each
+-- {{message_…}} list from it). `ord` is a message's position in the batch,
+-- `contact_ord` its contact's in the contacts argument, `conv_ord` its
+-- conversation's among the batch's distinct conversations (numbered in order
+-- of first appearance). A slot a shorter row (the previous release's) lacks
+-- reads as NULL. Dropped first: a slot added to the table changes the result
+-- type, which CREATE OR REPLACE cannot; the store function's statements
+-- inline this function, so no plan keeps the dropped one.
+DROP FUNCTION IF EXISTS chatgraph_message_rows(JSONB);
+CREATE FUNCTION chatgraph_message_rows(p_messages JSONB)
+RETURNS TABLE (ord INTEGER, {{message_row_columns}})
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $fn$
   SELECT (o - 1)::integer,
-         r->>0,
-         r->>1,
-         r->>2,
-         r->>3,
-         r->>4,
-         r->>5,
-         r->>6,
-         r->>7,
-         r->>8,
-         r->>9,
-         r->>10,
-         r->>11,
-         r->>12,
-         (r->>13)::integer,
-         r->>14,
-         r->>15,
-         r->16,
-         r->>17,
-         r->>18,
-         chatgraph_epoch_ms((r->>19)::bigint),
-         chatgraph_epoch_ms((r->>20)::bigint),
-         chatgraph_epoch_ms((r->>21)::bigint),
-         chatgraph_epoch_ms((r->>22)::bigint),
-         r->>23,
-         r->>24,
-         r->>25,
-         r->>26,
-         chatgraph_epoch_ms((r->>27)::bigint),
-         (r->>28)::integer,
-         (r->>29)::integer
+         {{message_row_values}}
     FROM jsonb_array_elements(p_messages) WITH ORDINALITY AS e(r, o)
 $fn$;
 
@@ -93,7 +72,7 @@ BEGIN
   -- WhatsApp message ids they touch, in order.
   PERFORM pg_advisory_xact_lock(k)
      FROM (SELECT DISTINCT hashtextextended(p_tenant::text || ':' || id, 0) AS k
-             FROM (SELECT m->>0 AS id FROM jsonb_array_elements(p_messages) m
+             FROM (SELECT m.whats_message_id AS id FROM chatgraph_message_rows(p_messages) m
                    UNION ALL
                    SELECT s->>'id' FROM jsonb_array_elements(p_statuses) s) ids) keys
     ORDER BY k;
@@ -189,18 +168,12 @@ BEGIN
         ) p ON true
     ), ins AS (
       INSERT INTO "Message" (
-        "tenantId", "conversationId", "contactId", "whatsMessageId", "syncId", "agentId", "agentAccount",
-        "accountWhatsId", "accountWhatsIdBare", "senderWhatsId", "friendWhatsId", "friendWhatsIdBare", "friendName",
-        direction, "chatType", "contentType", "legacyContentType", content, "referContent", "parsedContent", "searchText",
-        status, "pendingAt", "sentAt", "deliveredAt", "readAt", origin, "taskId", "taskInfoId", source, "chatTime")
+        "tenantId", "conversationId", "contactId", status, "pendingAt", "sentAt", "deliveredAt", "readAt",
+        {{message_insert_columns}})
       SELECT p_tenant, v_conv_ids[m.conv_ord + 1], v_contact_ids[m.contact_ord + 1],
-             m.whats_message_id, m.sync_id, m.agent_id, m.agent_account,
-             m.account, m.account_bare, m.sender, m.friend, m.friend_bare, m.friend_name,
-             m.direction::"Direction", m.chat_type::"ChatType", m.content_type::"ContentType", m.legacy_content_type, m.content, m.refer_content,
-             m.parsed_content, m.search_text,
              GREATEST(m.status::"MessageStatus", m.pending_status), LEAST(m.pending_at, m.p_pending), LEAST(m.sent_at, m.p_sent),
              LEAST(m.delivered_at, m.p_delivered), LEAST(m.read_at, m.p_read),
-             m.origin::"Origin", m.task_id, m.task_info_id, m.source::"IngestSource", m.chat_time
+             {{message_insert_values}}
         FROM batch m
        ORDER BY m.ord
       ON CONFLICT ("tenantId", "accountWhatsIdBare", "whatsMessageId") DO NOTHING

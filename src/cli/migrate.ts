@@ -25,7 +25,7 @@ export const migrateCommand: Command = {
         try {
           applied = await ctx.db.migrate();
         } catch (err) {
-          const { MigrationFailedError, MigrationHistoryError } = await import('../db/migrations.ts');
+          const [{ MigrationFailedError }, { MigrationHistoryError }] = await Promise.all([import('../db/migrations.ts'), import('../db/migration-history.ts')]);
           if (err instanceof MigrationFailedError || err instanceof MigrationHistoryError) throw new CliError(`${ctx.db.location}: ${err.message}`);
           throw err;
         }

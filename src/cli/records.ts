@@ -12,13 +12,11 @@
 // - sender: the account when sent, the friend in a one-to-one chat when
 //   received, unknown in a group (as for CLIENT_SYNC_MESSAGE).
 import { chatTypeFromCode, directionFromActionType } from '../domain/codes.ts';
-import { contentTypeFromClientCode, contentTypeFromMsgPageCode, type ContentType } from '../domain/content-type.ts';
-import { parseContent, searchTextOf } from '../domain/content.ts';
+import { contentTypeFromWrittenMsgPageCode } from '../domain/content-type.ts';
 import type { LosslessJsonValue } from '../domain/lossless-json.ts';
 import { statusFromMsgSyncCode } from '../domain/status.ts';
-import { bareWhatsId } from '../domain/whats-id.ts';
 import { ErrorList, FieldReader, describeJsonType, isObject } from '../ingest/fields.ts';
-import { IngestValidationError, type MessageInput, type StatusUpdateInput } from '../ingest/model.ts';
+import { firstSeenStatus, impliedSender, IngestValidationError, messageInput, type MessageInput, type StatusUpdateInput } from '../ingest/model.ts';
 import { normaliseMsgSync } from '../ingest/msg-sync.ts';
 import { normaliseClientSync } from '../ingest/client-sync.ts';
 import { normaliseStatusSync } from '../ingest/status-sync.ts';
@@ -27,12 +25,6 @@ import { toExactDecimalString } from '../domain/lossless-json.ts';
 /** The synthetic WhatsApp message id of a msgPage record that carries none. */
 export function msgPageMessageId(recordId: string): string {
   return `msgpage:${recordId}`;
-}
-
-// msgPage writes its own codes, and client codes for the types it has none for
-// (8, 10–15, 99); 5 (the client's video) it never writes.
-function msgPageContentType(code: unknown): ContentType | null {
-  return contentTypeFromMsgPageCode(code) ?? (code === 5 ? null : contentTypeFromClientCode(code));
 }
 
 const CONTENT_CODES = '0 text, 1 image, 2 video, 3 audio, 4 file, 6 contact card, 7 sticker, 9 quote; 8, 10–15, 99 for client-only types';
@@ -52,7 +44,7 @@ export function messageFromMsgPageRecord(record: LosslessJsonValue, path = ''): 
   const direction = r.code('actionType', directionFromActionType, '1 sent, 2 received');
   const chatType = r.code('chatType', chatTypeFromCode, '1 private, 2 group');
   const content = r.string('content', { allowEmpty: true, max: 1_000_000, text: true });
-  const contentType = r.code('contentType', msgPageContentType, CONTENT_CODES);
+  const contentType = r.code('contentType', contentTypeFromWrittenMsgPageCode, CONTENT_CODES);
   const friendWhatsId = r.string('friendWhatsId', { max: 256 });
   const friendName = r.optionalString('friendName', { max: 1024, text: true });
   const chatTimeMs = r.integer('chatTime', { min: 0, max: MAX_EPOCH_MS });
@@ -61,35 +53,24 @@ export function messageFromMsgPageRecord(record: LosslessJsonValue, path = ''): 
   if (!errors.empty) throw new IngestValidationError(errors.errors);
 
   const chatTime = new Date(chatTimeMs!);
-  const parsedContent = parseContent(contentType!, content!);
-  return {
+  const fields = {
     whatsMessageId: ownMessageId ?? msgPageMessageId(recordId!),
-    syncId: null,
     agentId: agentId === null ? null : (toExactDecimalString(agentId) ?? agentId),
     agentAccount,
     accountWhatsId: accountWhatsId!,
-    accountWhatsIdBare: bareWhatsId(accountWhatsId),
-    senderWhatsId: direction === 'OUTBOUND' ? accountWhatsId : chatType === 'PRIVATE' ? friendWhatsId : null,
     friendWhatsId: friendWhatsId!,
-    friendWhatsIdBare: bareWhatsId(friendWhatsId),
     friendName,
     direction: direction!,
     chatType: chatType!,
     contentType: contentType!,
     legacyContentType: record.contentType as number,
     content: content!,
-    referContent: null,
-    parsedContent,
-    searchText: searchTextOf(parsedContent),
-    status: ownStatus ?? (direction === 'OUTBOUND' ? 'PENDING' : 'DELIVERED'),
+    status: ownStatus ?? firstSeenStatus(direction!),
     statusAt: chatTime,
-    origin: null,
-    taskId: null,
-    taskInfoId: null,
     source: 'IMPORT',
     chatTime,
-    contact: null,
-  };
+  } as const;
+  return messageInput({ ...fields, senderWhatsId: impliedSender(fields) });
 }
 
 export type LineKind = 'msg-page-record' | 'msg-page-response' | 'msg-sync' | 'client-sync' | 'status';

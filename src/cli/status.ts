@@ -22,7 +22,7 @@ export const statusCommand: Command = {
     const url = optionalString(p, 'url');
     if (url !== undefined && !/^https?:\/\//.test(url)) throw usageError(`status: --url must be an http(s) URL, got "${url}"`);
     // Loaded here, not at the top: `chatgraph --help` need not load the database drivers (src/cli/context.ts).
-    const [{ migrationsDir }, { describePgError }] = await Promise.all([import('../db/migrations.ts'), import('../db/database.ts')]);
+    const [{ migrationsDir }, { describePgError }] = await Promise.all([import('../db/migration-files.ts'), import('../db/database.ts')]);
     const expected = existsSync(migrationsDir) ? readdirSync(migrationsDir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort() : [];
     const report = await withContext(
       io,

@@ -3,8 +3,10 @@
 // status, and the graphql-ws connection that feeds it.
 import { createClient } from 'graphql-ws';
 
+// The API's MessageStatus values, lowest first (a status only rises): the
+// browser's one copy of the order (src/domain/status.ts on the server).
 export const STATUSES = ['PENDING', 'SENT', 'DELIVERED', 'READ'];
-const RANK = { PENDING: 0, SENT: 1, DELIVERED: 2, READ: 3 };
+const RANK = Object.fromEntries(STATUSES.map((s, i) => [s, i]));
 /** Messages kept per conversation for display (counts cover every message seen). */
 const KEEP_PER_CONVERSATION = 50;
 
@@ -45,7 +47,7 @@ const STATUS_CHANGED = /* GraphQL */ `
 
 const VIEWER = /* GraphQL */ `query DashboardViewer { viewer { tenantId tenantName } }`;
 
-const emptyCounts = () => ({ PENDING: 0, SENT: 0, DELIVERED: 0, READ: 0 });
+const emptyCounts = () => Object.fromEntries(STATUSES.map((s) => [s, 0]));
 const higher = (a, b) => (b && RANK[b] > RANK[a] ? b : a);
 
 /** Everything the subscriptions reported; notifies its listeners at most once a frame. */

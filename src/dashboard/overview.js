@@ -7,6 +7,7 @@
 import { h } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import htm from 'htm';
+import { STATUSES } from './live.js';
 
 const html = htm.bind(h);
 
@@ -18,7 +19,6 @@ export const RANGES = {
   '7d': { label: 'Last 7 days', span: 7 * 24 * HOUR, interval: 'HOUR' },
   '30d': { label: 'Last 30 days', span: 30 * 24 * HOUR, interval: 'DAY' },
 };
-const STATUSES = ['PENDING', 'SENT', 'DELIVERED', 'READ'];
 
 const OVERVIEW = /* GraphQL */ `
   query DashboardOverview($from: DateTime!, $to: DateTime!, $tz: String, $interval: CountInterval, $where: MessageCountWhere,

@@ -13,7 +13,9 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../generated/prisma/client.ts';
 import { redact, type Config } from '../config.ts';
 import { EmbeddedInUseError, startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.ts';
-import { applyMigrations, checkMigrationHistory, MigrationFailedError, MigrationHistoryError, migrationsDir } from './migrations.ts';
+import { applyMigrations, MigrationFailedError } from './migrations.ts';
+import { checkMigrationHistory, MigrationHistoryError } from './migration-history.ts';
+import { migrationsDir } from './migration-files.ts';
 
 export type DatabaseKind = 'embedded' | 'postgres';
 

@@ -464,8 +464,6 @@ export interface MessageRow {
   conversationIndex: number;
 }
 
-export type BatchKind = 'msg-sync' | 'client-sync' | 'status';
-
 export interface MsgSyncBatch {
   kind: 'msg-sync';
   tenantId: number;

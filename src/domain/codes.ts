@@ -51,19 +51,8 @@ export function originFromCode(code: unknown): Origin | null {
   return decode(ORIGINS, code);
 }
 
-/** Origin → originType code (1 PC, 2 APP, 3 WEB). */
-export function originCodeOf(origin: Origin): 1 | 2 | 3 {
-  return encode(ORIGINS, origin) as 1 | 2 | 3;
-}
-
 /** retrievePastRecords' sender: 1 when the contact sent it (INBOUND), 0 when the agent did. */
 export function senderCodeOf(direction: Direction): 0 | 1 {
   return direction === 'INBOUND' ? 1 : 0;
 }
 
-/** retrievePastRecords' sender back to a direction (1 INBOUND, 0 OUTBOUND); else null. */
-export function directionFromSenderCode(code: unknown): Direction | null {
-  if (code === 1 || code === '1') return 'INBOUND';
-  if (code === 0 || code === '0') return 'OUTBOUND';
-  return null;
-}

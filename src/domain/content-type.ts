@@ -87,6 +87,18 @@ export function contentTypeFromClientCode(code: unknown): ContentType | null {
   return n === null ? null : (CLIENT_CODES.get(n) ?? null);
 }
 
+/**
+ * A code as msgPage (and MSG_SYNC_MESSAGE) writes it → unified type: its own
+ * codes, and the client code of a type it has none for (8 call, 10–15, 99):
+ * the inverse of msgPageCodeOf. 5 (the client's video, msgPage's 2) is none.
+ */
+export function contentTypeFromWrittenMsgPageCode(code: unknown): ContentType | null {
+  const own = contentTypeFromMsgPageCode(code);
+  if (own) return own;
+  const type = contentTypeFromClientCode(code);
+  return type && !MSG_PAGE_BY_TYPE.has(type) ? type : null;
+}
+
 /** Unified type → msgPage code; types msgPage cannot name are written with their client code. */
 export function msgPageCodeOf(type: ContentType): number {
   // Every type has a client code, so the fallback always exists.
@@ -96,24 +108,4 @@ export function msgPageCodeOf(type: ContentType): number {
 /** Unified type → client code. */
 export function clientCodeOf(type: ContentType): number {
   return CLIENT_BY_TYPE.get(type) ?? 99;
-}
-
-/** True when msgPage has a code of its own for the type (no client-code fallback needed). */
-export function hasMsgPageCode(type: ContentType): boolean {
-  return MSG_PAGE_BY_TYPE.has(type);
-}
-
-const MEDIA_TYPES: ReadonlySet<ContentType> = new Set<ContentType>([
-  'IMAGE',
-  'VIDEO',
-  'AUDIO',
-  'FILE',
-  'STICKER',
-  'VOICE_NOTE',
-  'GIF',
-]);
-
-/** True for types whose content is a file: `{filename, url, mimeType, caption}`. */
-export function isMediaType(type: ContentType): boolean {
-  return MEDIA_TYPES.has(type);
 }

@@ -203,12 +203,6 @@ function checkedTime(date: Date): number {
   return t;
 }
 
-/** The local calendar day of an instant in `zone`, "YYYY-MM-DD". Throws RangeError on an invalid Date. */
-export function formatLocalDay(date: Date, zone: string = DEFAULT_LEGACY_TIME_ZONE): string {
-  const f = zonedFields(checkedTime(date), zone);
-  return `${pad(f.year, 4)}-${pad(f.month)}-${pad(f.day)}`;
-}
-
 /** The local wall-clock time of an instant in `zone`, "YYYY-MM-DD HH:mm:ss" (MSG_SYNC's sendTime form). */
 export function formatLocalDateTime(date: Date, zone: string = DEFAULT_LEGACY_TIME_ZONE): string {
   const f = zonedFields(checkedTime(date), zone);

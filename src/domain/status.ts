@@ -1,36 +1,31 @@
 // One status scale for both webhooks. A status only moves forward: webhooks are
 // at-least-once and unordered, so a late DELIVERED must never undo READ.
+import { MessageStatus as DatabaseStatuses } from '../generated/prisma/enums.ts';
 
-/** The unified statuses, lowest first (the Prisma enum's order). */
-export const MESSAGE_STATUSES = ['PENDING', 'SENT', 'DELIVERED', 'READ'] as const;
+export type MessageStatus = (typeof DatabaseStatuses)[keyof typeof DatabaseStatuses];
 
-export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
-
-/** True when the value is one of the unified status names. */
-export function isMessageStatus(value: unknown): value is MessageStatus {
-  return typeof value === 'string' && (MESSAGE_STATUSES as readonly string[]).includes(value);
-}
+/**
+ * The unified statuses, lowest first: the order of the database enum
+ * (prisma/schema.prisma), on which the store function's GREATEST and max()
+ * rely: one order for both.
+ */
+export const MESSAGE_STATUSES: readonly MessageStatus[] = Object.values(DatabaseStatuses);
 
 /** Position on the scale: PENDING 0 … READ 3. */
 export function statusRank(status: MessageStatus): number {
   return MESSAGE_STATUSES.indexOf(status);
 }
 
-// Both webhooks use 1–4 for the same four steps. MSG_SYNC_MESSAGE calls its 1
-// "sent (from the client)": the client has it but WhatsApp's server does not
-// yet, which is CLIENT_SYNC_MESSAGE_STATUS's 1 — so both map 1 to PENDING.
-// MSG_SYNC documents only 1, 3 and 4; its 2 is taken to mean what the other says.
-const BY_CODE: ReadonlyMap<number, MessageStatus> = new Map<number, MessageStatus>([
-  [1, 'PENDING'],
-  [2, 'SENT'],
-  [3, 'DELIVERED'],
-  [4, 'READ'],
-]);
-
+// Both webhooks use 1–4 for the same four steps, in order. MSG_SYNC_MESSAGE
+// calls its 1 "sent (from the client)": the client has it but WhatsApp's
+// server does not yet, which is CLIENT_SYNC_MESSAGE_STATUS's 1 — so both map
+// 1 to PENDING. MSG_SYNC documents only 1, 3 and 4; its 2 is taken to mean
+// what the other says.
 function decode(code: unknown): MessageStatus | null {
-  if (typeof code === 'number' && Number.isInteger(code)) return BY_CODE.get(code) ?? null;
-  if (typeof code === 'string' && /^\d{1,9}$/.test(code)) return BY_CODE.get(Number(code)) ?? null;
-  return null;
+  let n: number | null = null;
+  if (typeof code === 'number' && Number.isInteger(code)) n = code;
+  else if (typeof code === 'string' && /^\d{1,9}$/.test(code)) n = Number(code);
+  return n !== null && n >= 1 ? (MESSAGE_STATUSES[n - 1] ?? null) : null;
 }
 
 /** MSG_SYNC_MESSAGE messageStatus → unified status; null for an unknown code. */
@@ -43,34 +38,9 @@ export function statusFromClientCode(code: unknown): MessageStatus | null {
   return decode(code);
 }
 
-/** Unified status → the legacy 1–4 code (the same for both webhooks). */
-export function statusCodeOf(status: MessageStatus): 1 | 2 | 3 | 4 {
-  return (statusRank(status) + 1) as 1 | 2 | 3 | 4;
-}
-
-/** True when moving from `from` to `to` is progress (strictly higher); equal or lower is ignored. */
-export function isStatusForward(from: MessageStatus, to: MessageStatus): boolean {
-  return statusRank(to) > statusRank(from);
-}
-
 /** The further along of two statuses. */
 export function higherStatus(a: MessageStatus, b: MessageStatus): MessageStatus {
   return statusRank(b) > statusRank(a) ? b : a;
-}
-
-/** Column holding when a message reached a status. */
-export type StatusTimeColumn = 'pendingAt' | 'sentAt' | 'deliveredAt' | 'readAt';
-
-const TIME_COLUMN: Readonly<Record<MessageStatus, StatusTimeColumn>> = {
-  PENDING: 'pendingAt',
-  SENT: 'sentAt',
-  DELIVERED: 'deliveredAt',
-  READ: 'readAt',
-};
-
-/** Name of the column recording the time the status was reached. */
-export function statusTimeColumn(status: MessageStatus): StatusTimeColumn {
-  return TIME_COLUMN[status];
 }
 
 /** retrievePastRecords' contReadState: "1" once read, else "0" (a string, as the legacy API sends it). */

@@ -12,18 +12,3 @@ export function bareWhatsId(raw: unknown): string {
   return raw.trim().replace(SUFFIX, '').trim();
 }
 
-/** True when there is no id at all (null, undefined, '', whitespace, or only a suffix). */
-export function isBlankWhatsId(raw: unknown): boolean {
-  return bareWhatsId(raw) === '';
-}
-
-/** True when both name the same party; two blank ids never match (blank is "unknown", not an id). */
-export function sameWhatsId(a: unknown, b: unknown): boolean {
-  const x = bareWhatsId(a);
-  return x !== '' && x === bareWhatsId(b);
-}
-
-/** True when the raw id carries the group suffix `@g.us` (bare group ids cannot be told apart here). */
-export function isGroupWhatsId(raw: unknown): boolean {
-  return typeof raw === 'string' && /@g\.us$/i.test(raw.trim());
-}

@@ -18,6 +18,7 @@ import { ContactRef, ConversationRef, MessageRef } from './refs.ts';
 import type { Context } from './context.ts';
 import { agentFilterOf } from './agent-filter.ts';
 import { badInput } from '../domain/bad-input.ts';
+import { MESSAGE_FIELD_COLUMNS } from '../domain/message-columns.ts';
 
 export const MESSAGE_CURSOR = 'M';
 /** A row's cursor; a search result by relevance carries its rank (`_rank`) in it too. */
@@ -211,20 +212,6 @@ export function selectedMessageColumns(
     };
   });
 }
-
-// The columns each field reads (besides the key columns every row carries):
-// a page fetches only what the operation selects, which is most of the cost
-// of reading its rows. A field missing here makes the page fetch everything.
-const MESSAGE_FIELD_COLUMNS: Record<string, readonly MessageColumn[]> = {
-  __typename: [], id: [], recordId: [], chatTime: [], conversation: [], contact: [],
-  whatsMessageId: ['whatsMessageId'], syncId: ['syncId'], accountWhatsId: ['accountWhatsId'], senderWhatsId: ['senderWhatsId'],
-  friendWhatsId: ['friendWhatsId'], friendName: ['friendName'], agentId: ['agentId'], agentAccount: ['agentAccount'],
-  agent: ['agentId', 'agentAccount', 'accountWhatsId'], agentSeatId: ['agentId', 'agentAccount', 'accountWhatsId'], agentLogin: ['agentId', 'agentAccount', 'accountWhatsId'],
-  direction: ['direction'], chatType: ['chatType'], contentType: ['contentType'], msgPageContentType: ['contentType'],
-  clientContentType: ['contentType'], status: ['status'], pendingAt: ['pendingAt'], sentAt: ['sentAt'],
-  deliveredAt: ['deliveredAt'], readAt: ['readAt'], origin: ['origin'], taskId: ['taskId'], taskInfoId: ['taskInfoId'],
-  createdAt: ['createdAt'], rawContent: ['content'], referContent: ['referContent'], content: ['parsedContent'],
-};
 
 const CONTACT_FIELD_COLUMNS: Record<string, readonly ContactColumn[]> = {
   __typename: [], id: [], conversations: [], messages: [],

@@ -2,12 +2,11 @@
 // normalised into the same shape as the webhooks', with the same checks.
 import type { ChatType, Direction, Origin } from '../domain/codes.ts';
 import { clientCodeOf, type ContentType } from '../domain/content-type.ts';
-import { parseContent, searchTextOf } from '../domain/content.ts';
 import type { MessageStatus } from '../domain/status.ts';
 import { toExactDecimalString } from '../domain/lossless-json.ts';
 import { bareWhatsId } from '../domain/whats-id.ts';
 import { ErrorList, FieldReader, isObject } from './fields.ts';
-import { IngestValidationError, type ContactInput, type MessageInput, type StatusUpdateInput } from './model.ts';
+import { IngestValidationError, messageInput, type ContactInput, type MessageInput, type StatusUpdateInput } from './model.ts';
 
 export const API_MAX_ITEMS = 500;
 
@@ -107,35 +106,31 @@ export function normaliseApiMessages(items: readonly ApiMessageInput[], now = ne
       }
     }
     if (errors.count > before) return;
-    const parsedContent = parseContent(item.contentType, content!, referContent);
-    out.push({
-      whatsMessageId: whatsMessageId!,
-      syncId: null,
-      agentId,
-      agentAccount,
-      accountWhatsId: accountWhatsId!,
-      accountWhatsIdBare: bareWhatsId(accountWhatsId),
-      senderWhatsId,
-      friendWhatsId: friendWhatsId!,
-      friendWhatsIdBare: bareWhatsId(friendWhatsId),
-      friendName,
-      direction: item.direction,
-      chatType: item.chatType,
-      contentType: item.contentType,
-      legacyContentType: clientCodeOf(item.contentType),
-      content: content!,
-      referContent,
-      parsedContent,
-      searchText: searchTextOf(parsedContent),
-      status: item.status,
-      statusAt: item.statusAt ?? now,
-      origin: item.origin ?? null,
-      taskId,
-      taskInfoId,
-      source: 'API',
-      chatTime: item.chatTime,
-      contact,
-    });
+    out.push(
+      messageInput({
+        whatsMessageId: whatsMessageId!,
+        agentId,
+        agentAccount,
+        accountWhatsId: accountWhatsId!,
+        senderWhatsId,
+        friendWhatsId: friendWhatsId!,
+        friendName,
+        direction: item.direction,
+        chatType: item.chatType,
+        contentType: item.contentType,
+        legacyContentType: clientCodeOf(item.contentType),
+        content: content!,
+        referContent,
+        status: item.status,
+        statusAt: item.statusAt ?? now,
+        origin: item.origin,
+        taskId,
+        taskInfoId,
+        source: 'API',
+        chatTime: item.chatTime,
+        contact,
+      }),
+    );
   });
   if (!errors.empty) throw new IngestValidationError(errors.errors);
   return out;

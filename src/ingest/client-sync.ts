@@ -3,11 +3,9 @@
 // content item is one message, numbered with the client's content codes.
 import { chatTypeFromCode, directionFromActionType } from '../domain/codes.ts';
 import { contentTypeFromClientCode } from '../domain/content-type.ts';
-import { parseContent, searchTextOf } from '../domain/content.ts';
 import type { LosslessJsonValue } from '../domain/lossless-json.ts';
-import { bareWhatsId } from '../domain/whats-id.ts';
 import { ErrorList, FieldReader, describeJsonType, isObject } from './fields.ts';
-import { IngestValidationError, type MessageInput } from './model.ts';
+import { firstSeenStatus, impliedSender, IngestValidationError, messageInput, type MessageInput } from './model.ts';
 
 export const CLIENT_SYNC_MAX_MESSAGES = 500;
 
@@ -60,38 +58,26 @@ export function normaliseClientSync(body: LosslessJsonValue): MessageInput[] {
       if (errors.count > mark) return;
       // Text travels in `text`; every other type's object is the JSON string in `url`.
       const raw = contentType === 'TEXT' ? (text ?? '') : (url ?? text ?? '');
-      const parsedContent = parseContent(contentType!, raw, referContent);
       const chatTime = new Date(time!);
-      messages.push({
+      const fields = {
         whatsMessageId: whatsMessageId!,
-        syncId: null,
         agentId,
-        agentAccount: null,
         accountWhatsId: accountWhatsId!,
-        accountWhatsIdBare: bareWhatsId(accountWhatsId),
-        senderWhatsId: direction === 'OUTBOUND' ? accountWhatsId : chatType === 'PRIVATE' ? friendWhatsId : null,
         friendWhatsId: friendWhatsId!,
-        friendWhatsIdBare: bareWhatsId(friendWhatsId),
-        friendName: null,
         direction: direction!,
         chatType: chatType!,
         contentType: contentType!,
         legacyContentType: entry.type as number,
         content: raw,
         referContent,
-        parsedContent,
-        searchText: searchTextOf(parsedContent),
-        // The client syncs a message as it sends or receives it: an outgoing one
-        // is not yet on WhatsApp's server, an incoming one has been delivered.
-        status: direction === 'OUTBOUND' ? 'PENDING' : 'DELIVERED',
+        status: firstSeenStatus(direction!),
         statusAt: chatTime,
-        origin: null,
         taskId,
         taskInfoId,
         source: 'CLIENT_SYNC',
         chatTime,
-        contact: null,
-      });
+      } as const;
+      messages.push(messageInput({ ...fields, senderWhatsId: impliedSender(fields) }));
     });
   });
   if (errors.empty && messages.length > CLIENT_SYNC_MAX_MESSAGES) {

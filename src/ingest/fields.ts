@@ -41,14 +41,20 @@ export class ErrorList {
   }
 }
 
-/** Reads the fields of one object of a batch. */
-export class FieldReader {
+/**
+ * Reads the fields of one JSON object, recording each problem against its
+ * path (`data[3].messageStatus`) in a shared ErrorList. The webhooks and
+ * imports read with FieldReader (below); the legacy read endpoints, whose
+ * callers send numbers as strings and "" for "none", with LegacyFields
+ * (src/rest/legacy-operation.ts): one reader, two dialects.
+ */
+export abstract class JsonFields {
   constructor(
-    private readonly object: JsonObject,
+    protected readonly object: JsonObject,
     /** Path of the object itself, e.g. `data[3]`; '' for the top level. */
-    private readonly path: string,
-    private readonly index: number | null,
-    private readonly errors: ErrorList,
+    protected readonly path: string,
+    protected readonly index: number | null,
+    protected readonly errors: ErrorList,
   ) {}
 
   fieldPath(name: string): string {
@@ -60,23 +66,39 @@ export class FieldReader {
     return null;
   }
 
-  has(name: string): boolean {
-    return this.object[name] !== undefined && this.object[name] !== null;
-  }
-
   raw(name: string): Json | undefined {
     return this.object[name];
   }
 
   /**
-   * A string as stored (src/domain/text.ts): an id (the default) must be
-   * well-formed; free text (`text`) has its unpaired surrogates replaced.
-   * NUL is refused in both.
+   * A string value, checked: its type, its length, and what it may hold
+   * (src/domain/text.ts): an id must be well-formed; free text has its
+   * unpaired surrogates replaced; a filter is kept as sent. NUL is refused in all.
    */
-  private storable(name: string, value: string, text: boolean | undefined): string | null {
-    if (text) return storableText(value) ?? this.fail(name, 'must not contain NUL characters (\\u0000)');
+  protected checkedString(name: string, value: Json, options: { max?: number; as: 'id' | 'text' | 'filter' }): string | null {
+    if (typeof value !== 'string') return this.fail(name, `must be a string, got ${describeJsonType(value)}`);
+    const max = options.max ?? 65_536;
+    if (value.length > max) return this.fail(name, `must be at most ${max} characters`);
+    if (options.as === 'text') return storableText(value) ?? this.fail(name, NUL_REFUSED);
+    if (options.as === 'filter') return value.includes('\u0000') ? this.fail(name, NUL_REFUSED) : value;
     const problem = idProblem(value);
     return problem ? this.fail(name, problem) : value;
+  }
+
+  /** The object at `name`: undefined when absent or null, null (recorded) when it is something else. */
+  protected nestedObject(name: string): JsonObject | null | undefined {
+    const value = this.object[name];
+    if (value === undefined || value === null) return undefined;
+    return isObject(value) ? value : this.fail(name, `must be an object, got ${describeJsonType(value)}`);
+  }
+}
+
+const NUL_REFUSED = 'must not contain NUL characters (\\u0000)';
+
+/** Reads the fields of one object of a batch (webhooks, imports, the GraphQL mutations' strings). */
+export class FieldReader extends JsonFields {
+  has(name: string): boolean {
+    return this.object[name] !== undefined && this.object[name] !== null;
   }
 
   /** A required string (an id unless `text`); empty strings are refused unless `allowEmpty`. */
@@ -84,18 +106,15 @@ export class FieldReader {
     const value = this.object[name];
     if (value === undefined || value === null) return this.fail(name, 'is required');
     if (typeof value !== 'string') return this.fail(name, `must be a string, got ${describeJsonType(value)}`);
-    if (!options.allowEmpty && value.trim() === '') return this.fail(name, 'must not be empty');
-    if (value.length > (options.max ?? 65_536)) return this.fail(name, `must be at most ${options.max ?? 65_536} characters`);
-    return this.storable(name, value, options.text);
+    if (typeof value === 'string' && !options.allowEmpty && value.trim() === '') return this.fail(name, 'must not be empty');
+    return this.checkedString(name, value, { max: options.max, as: options.text ? 'text' : 'id' });
   }
 
   /** An optional string (an id unless `text`): absent, null and '' all mean none. */
   optionalString(name: string, options: { max?: number; text?: boolean } = {}): string | null {
     const value = this.object[name];
     if (value === undefined || value === null || value === '') return null;
-    if (typeof value !== 'string') return this.fail(name, `must be a string, got ${describeJsonType(value)}`);
-    if (value.length > (options.max ?? 65_536)) return this.fail(name, `must be at most ${options.max ?? 65_536} characters`);
-    return this.storable(name, value, options.text);
+    return this.checkedString(name, value, { max: options.max, as: options.text ? 'text' : 'id' });
   }
 
   /** A required integer from `codes`, decoded; unknown codes are refused with the list of known ones. */
@@ -136,20 +155,16 @@ export class FieldReader {
   optionalId(name: string): string | null {
     const value = this.object[name];
     if (value === undefined || value === null || value === '' || value === 0) return null;
-    if (typeof value === 'string') {
-      if (value.length > 256) return this.fail(name, 'must be at most 256 characters');
-      return this.storable(name, value, false);
-    }
+    if (typeof value === 'string') return this.checkedString(name, value, { max: 256, as: 'id' });
     const decimal = toExactDecimalString(value);
     return decimal ?? this.fail(name, `must be an id (number or string), got ${describeJsonType(value)}`);
   }
 
   /** A required object, read with its own reader. */
   object_(name: string): FieldReader | null {
-    const value = this.object[name];
-    if (value === undefined || value === null) return this.fail(name, 'is required');
-    if (!isObject(value)) return this.fail(name, `must be an object, got ${describeJsonType(value)}`);
-    return new FieldReader(value, this.fieldPath(name), this.index, this.errors);
+    const value = this.nestedObject(name);
+    if (value === undefined) return this.fail(name, 'is required');
+    return value && new FieldReader(value, this.fieldPath(name), this.index, this.errors);
   }
 
   /** An optional array of strings of free text (tags). */
@@ -160,8 +175,7 @@ export class FieldReader {
     if (value.length > (options.maxItems ?? 1000)) return this.fail(name, `must have at most ${options.maxItems ?? 1000} items`) ?? [];
     const out: string[] = [];
     value.forEach((item, i) => {
-      if (typeof item !== 'string') return void this.fail(`${name}[${i}]`, `must be a string, got ${describeJsonType(item)}`);
-      const text = this.storable(`${name}[${i}]`, item, true);
+      const text = this.checkedString(`${name}[${i}]`, item, { max: Infinity, as: 'text' });
       if (text !== null) out.push(text);
     });
     return out;

@@ -2,8 +2,9 @@
 // service stores it: webhooks, GraphQL mutations and imports alike.
 import type { ChatType, Direction, Origin } from '../domain/codes.ts';
 import type { ContentType } from '../domain/content-type.ts';
-import type { ParsedContent } from '../domain/content.ts';
+import { parseContent, searchTextOf, type ParsedContent } from '../domain/content.ts';
 import type { MessageStatus } from '../domain/status.ts';
+import { bareWhatsId } from '../domain/whats-id.ts';
 
 export type IngestSource = 'MSG_SYNC' | 'CLIENT_SYNC' | 'API' | 'IMPORT';
 
@@ -61,6 +62,56 @@ export interface MessageInput {
   source: IngestSource;
   chatTime: Date;
   contact: ContactInput | null;
+}
+
+/** What follows from a message's other fields: its bare ids, typed content and search text. */
+type Derived = 'accountWhatsIdBare' | 'friendWhatsIdBare' | 'parsedContent' | 'searchText';
+/** Fields an entry point may leave out: none (null). */
+type Optional = 'syncId' | 'agentId' | 'agentAccount' | 'senderWhatsId' | 'friendName' | 'referContent' | 'origin' | 'taskId' | 'taskInfoId' | 'contact';
+
+/** What an entry point says of a message. */
+export type MessageFields = Omit<MessageInput, Derived | Optional> & Partial<Pick<MessageInput, Optional>>;
+
+/**
+ * The one way a message is built: the fields left out are null, the bare
+ * ids, typed content (with its quoted message) and search text follow from
+ * the rest.
+ */
+export function messageInput(fields: MessageFields): MessageInput {
+  const referContent = fields.referContent ?? null;
+  const parsedContent = parseContent(fields.contentType, fields.content, referContent);
+  return {
+    ...fields,
+    syncId: fields.syncId ?? null,
+    agentId: fields.agentId ?? null,
+    agentAccount: fields.agentAccount ?? null,
+    senderWhatsId: fields.senderWhatsId ?? null,
+    friendName: fields.friendName ?? null,
+    referContent,
+    origin: fields.origin ?? null,
+    taskId: fields.taskId ?? null,
+    taskInfoId: fields.taskInfoId ?? null,
+    contact: fields.contact ?? null,
+    accountWhatsIdBare: bareWhatsId(fields.accountWhatsId),
+    friendWhatsIdBare: bareWhatsId(fields.friendWhatsId),
+    parsedContent,
+    searchText: searchTextOf(parsedContent),
+  };
+}
+
+/** Who sent a message that does not say (CLIENT_SYNC, msgPage records): the account when sent, the friend in a one-to-one chat when received, unknown in a group. */
+export function impliedSender(m: Pick<MessageInput, 'direction' | 'chatType' | 'accountWhatsId' | 'friendWhatsId'>): string | null {
+  return m.direction === 'OUTBOUND' ? m.accountWhatsId : m.chatType === 'PRIVATE' ? m.friendWhatsId : null;
+}
+
+/**
+ * The status of a message first seen without one (CLIENT_SYNC, msgPage
+ * records): the client syncs a message as it sends or receives it, so an
+ * outgoing one is not yet on WhatsApp's server, an incoming one has been
+ * delivered. Statuses only rise: a later webhook still raises it.
+ */
+export function firstSeenStatus(direction: Direction): MessageStatus {
+  return direction === 'OUTBOUND' ? 'PENDING' : 'DELIVERED';
 }
 
 /** A message's status moved (CLIENT_SYNC_MESSAGE_STATUS); matched on the WhatsApp message id within the tenant. */

@@ -2,14 +2,13 @@
 // The same message is pushed again whenever its status changes, so this
 // webhook is both insert and status update.
 import { chatTypeFromCode, directionFromActionType, originFromCode } from '../domain/codes.ts';
-import { contentTypeFromMsgPageCode, contentTypeFromClientCode, type ContentType } from '../domain/content-type.ts';
-import { parseContent, searchTextOf } from '../domain/content.ts';
+import { contentTypeFromWrittenMsgPageCode } from '../domain/content-type.ts';
 import { parseLocalDateTime } from '../domain/local-time.ts';
 import type { LosslessJsonValue } from '../domain/lossless-json.ts';
 import { statusFromMsgSyncCode } from '../domain/status.ts';
 import { bareWhatsId } from '../domain/whats-id.ts';
 import { ErrorList, FieldReader, describeJsonType, isObject } from './fields.ts';
-import { IngestValidationError, type ContactInput, type MessageInput } from './model.ts';
+import { IngestValidationError, messageInput, type ContactInput, type MessageInput } from './model.ts';
 
 export const MSG_SYNC_MAX_ITEMS = 50;
 
@@ -36,12 +35,6 @@ export function readMsgSyncEnvelope(body: LosslessJsonValue): MsgSyncEnvelope {
   else if (data.length > MSG_SYNC_MAX_ITEMS) r.fail('data', `must have at most ${MSG_SYNC_MAX_ITEMS} items, got ${data.length}`);
   if (!errors.empty) throw new IngestValidationError(errors.errors);
   return { tenantId: BigInt(tenantId!), timestamp: timestamp!, accessToken: accessToken!, data: data as LosslessJsonValue[] };
-}
-
-// MSG_SYNC uses msgPage's numbering; the client-only types that msgPage writes
-// with their client code (8 call, 10–15, 99) are accepted back the same way.
-function msgSyncContentType(code: unknown): ContentType | null {
-  return contentTypeFromMsgPageCode(code) ?? (code === 5 ? null : contentTypeFromClientCode(code));
 }
 
 function readContact(p: FieldReader): ContactInput | null {
@@ -99,7 +92,7 @@ export function normaliseMsgSync(envelope: MsgSyncEnvelope, timeZone: string): M
     const chatType = r.code('chatType', chatTypeFromCode, '1 private, 2 group');
     const status = r.code('messageStatus', statusFromMsgSyncCode, '1 sent from the client, 2 sent, 3 delivered, 4 read');
     const content = r.string('content', { allowEmpty: true, max: 1_000_000, text: true });
-    const contentType = r.code('contentType', msgSyncContentType, '0 text, 1 image, 2 video, 3 audio, 4 file, 6 contact card, 7 sticker, 9 quote');
+    const contentType = r.code('contentType', contentTypeFromWrittenMsgPageCode, '0 text, 1 image, 2 video, 3 audio, 4 file, 6 contact card, 7 sticker, 9 quote');
     const sendTimeText = r.string('sendTime', { max: 64 });
     const chatTime = sendTimeText === null ? null : parseLocalDateTime(sendTimeText, timeZone);
     if (sendTimeText !== null && chatTime === null) r.fail('sendTime', `must be a local time "YYYY-MM-DD HH:mm:ss", got "${sendTimeText.slice(0, 64)}"`);
@@ -110,39 +103,34 @@ export function normaliseMsgSync(envelope: MsgSyncEnvelope, timeZone: string): M
     const taskInfoId = r.optionalId('taskInfoId');
     if (errors.count > before) return;
 
-    const parsedContent = parseContent(contentType!, content!);
-    messages.push({
-      whatsMessageId: whatsMessageId!,
-      syncId,
-      agentId: null,
-      agentAccount,
-      accountWhatsId: accountWhatsId!,
-      accountWhatsIdBare: bareWhatsId(accountWhatsId),
-      senderWhatsId,
-      friendWhatsId: friendWhatsId!,
-      friendWhatsIdBare: bareWhatsId(friendWhatsId),
-      // The profile is the friend's: it names a one-to-one friend, not a group.
-      friendName: chatType === 'PRIVATE' ? (contact?.name ?? null) : null,
-      direction: direction!,
-      chatType: chatType!,
-      contentType: contentType!,
-      legacyContentType: item.contentType as number,
-      content: content!,
-      referContent: null,
-      parsedContent,
-      searchText: searchTextOf(parsedContent),
-      status: status!,
-      // PENDING ("sent, from the client") is reached when the message is
-      // written: its chat time, as CLIENT_SYNC has it (one meaning of
-      // pendingAt). A later status was reached by the time of this delivery.
-      statusAt: status === 'PENDING' ? chatTime! : statusAt,
-      origin,
-      taskId,
-      taskInfoId,
-      source: 'MSG_SYNC',
-      chatTime: chatTime!,
-      contact,
-    });
+    messages.push(
+      messageInput({
+        whatsMessageId: whatsMessageId!,
+        syncId,
+        agentAccount,
+        accountWhatsId: accountWhatsId!,
+        senderWhatsId,
+        friendWhatsId: friendWhatsId!,
+        // The profile is the friend's: it names a one-to-one friend, not a group.
+        friendName: chatType === 'PRIVATE' ? (contact?.name ?? null) : null,
+        direction: direction!,
+        chatType: chatType!,
+        contentType: contentType!,
+        legacyContentType: item.contentType as number,
+        content: content!,
+        status: status!,
+        // PENDING ("sent, from the client") is reached when the message is
+        // written: its chat time, as CLIENT_SYNC has it (one meaning of
+        // pendingAt). A later status was reached by the time of this delivery.
+        statusAt: status === 'PENDING' ? chatTime! : statusAt,
+        origin,
+        taskId,
+        taskInfoId,
+        source: 'MSG_SYNC',
+        chatTime: chatTime!,
+        contact,
+      }),
+    );
   });
   if (!errors.empty) throw new IngestValidationError(errors.errors);
   return messages;

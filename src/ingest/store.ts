@@ -16,6 +16,7 @@ import type { MessageAddedEvent, MessageStatusChangedEvent } from '../events/pub
 import { compare, compareMerged, mergeBatch, messageKey, type MergedMessage } from './batch.ts';
 import type { ContactInput, MessageInput, StatusUpdateInput } from './model.ts';
 import { agentSightings, LEARN_SIGHTINGS_CTE } from './agent-sightings.ts';
+import { messageRow } from '../domain/message-columns.ts';
 
 export interface StoreResult {
   /** Messages stored for the first time. */
@@ -73,51 +74,10 @@ function cleanString(s: string): string {
 }
 
 /**
- * A message as chatgraph_store_batch reads it: a positional array, in the
- * order of chatgraph_message_rows (prisma/sql/store-batch.sql).
- * Field names would be half the JSON, and jsonb sorts an object's keys.
- * Times are epoch milliseconds. The last two positions number the message's
- * contact (its position in the contacts argument) and its conversation
- * (among the batch's distinct conversations): the function looks each up
- * once per batch, not once per message.
+ * The messages as rows (messageRow), numbering their contacts (by position
+ * in `contacts`) and their distinct conversations: the function looks each
+ * up once per batch, not once per message.
  */
-function messageRow(m: MergedMessage, contactOrd: number | null, conversationOrd: number): unknown[] {
-  const i = m.input;
-  return [
-    i.whatsMessageId,
-    i.syncId,
-    i.agentId,
-    i.agentAccount,
-    i.accountWhatsId,
-    i.accountWhatsIdBare,
-    i.senderWhatsId,
-    i.friendWhatsId,
-    i.friendWhatsIdBare,
-    i.friendName,
-    i.direction,
-    i.chatType,
-    i.contentType,
-    i.legacyContentType,
-    i.content,
-    i.referContent,
-    i.parsedContent,
-    i.searchText,
-    m.status,
-    m.times.PENDING?.getTime() ?? null,
-    m.times.SENT?.getTime() ?? null,
-    m.times.DELIVERED?.getTime() ?? null,
-    m.times.READ?.getTime() ?? null,
-    i.origin,
-    i.taskId,
-    i.taskInfoId,
-    i.source,
-    i.chatTime.getTime(),
-    contactOrd,
-    conversationOrd,
-  ];
-}
-
-/** The messages as rows, numbering their contacts (by position in `contacts`) and their distinct conversations. */
 function messageRows(merged: readonly MergedMessage[], contacts: readonly ContactInput[]): unknown[][] {
   const contactOrd = new Map(contacts.map((c, n) => [c.externalId, n]));
   const conversationOrd = new Map<string, number>();
@@ -126,7 +86,7 @@ function messageRows(merged: readonly MergedMessage[], contacts: readonly Contac
     const key = `${i.accountWhatsIdBare}\u0000${i.friendWhatsIdBare}\u0000${i.chatType}`;
     let conversation = conversationOrd.get(key);
     if (conversation === undefined) conversationOrd.set(key, (conversation = conversationOrd.size));
-    return messageRow(m, i.contact ? contactOrd.get(i.contact.externalId)! : null, conversation);
+    return messageRow(m, { contact: i.contact ? contactOrd.get(i.contact.externalId)! : null, conversation });
   });
 }
 
@@ -165,16 +125,6 @@ export function jobIds(job: StoreJob): Set<string> {
   for (const m of job.messages) ids.add(m.whatsMessageId);
   for (const u of job.statusUpdates) ids.add(u.whatsMessageId);
   return ids;
-}
-
-/** Stores one batch; see storeJobs. */
-export async function storeBatch(
-  db: pg.Pool | pg.PoolClient,
-  tenantId: bigint,
-  messages: readonly MessageInput[],
-  statusUpdates: readonly StatusUpdateInput[],
-): Promise<StoreResult> {
-  return (await storeJobs(db, tenantId, [{ messages, statusUpdates }]))[0]!;
 }
 
 /**

@@ -1,9 +1,8 @@
 // Reading messages: the row shape, the `where` filters as SQL, and the pages
 // (root, per conversation, per contact; keyset or offset) as one statement each.
 import type pg from 'pg';
-import type { ChatType, Direction, Origin } from '../domain/codes.ts';
+import type { ChatType, Direction } from '../domain/codes.ts';
 import type { ContentType } from '../domain/content-type.ts';
-import type { ParsedContent } from '../domain/content.ts';
 import { parseLocalDay } from '../domain/local-time.ts';
 import type { MessageStatus } from '../domain/status.ts';
 import { bareWhatsId } from '../domain/whats-id.ts';
@@ -14,54 +13,18 @@ import { isCompoundSearch, rankExpression, searchConditions, type SearchQuery } 
 import { Params } from './sql.ts';
 import { agentCondition, type AgentIdentities } from './agents.ts';
 import { badInput } from '../domain/bad-input.ts';
+import { MESSAGE_KEY_COLUMNS, MESSAGE_READ_COLUMNS, type MessageColumn, type StoredMessage } from '../domain/message-columns.ts';
 
-export interface MessageRow {
-  id: string;
-  conversationId: string;
-  contactId: string | null;
-  whatsMessageId: string;
-  syncId: string | null;
-  agentId: string | null;
-  agentAccount: string | null;
-  accountWhatsId: string;
-  senderWhatsId: string | null;
-  friendWhatsId: string;
-  friendName: string | null;
-  direction: Direction;
-  chatType: ChatType;
-  contentType: ContentType;
-  legacyContentType: number;
-  content: string;
-  referContent: string | null;
-  parsedContent: ParsedContent;
-  /** Text and captions as searched (and shown in search snippets). */
-  searchText: string;
-  status: MessageStatus;
-  pendingAt: Date | null;
-  sentAt: Date | null;
-  deliveredAt: Date | null;
-  readAt: Date | null;
-  origin: Origin | null;
-  taskId: string | null;
-  taskInfoId: string | null;
-  source: string;
-  chatTime: Date;
-  createdAt: Date;
-}
-
-export const MESSAGE_COLUMN_NAMES = [
-  'id', 'conversationId', 'contactId', 'whatsMessageId', 'syncId', 'agentId', 'agentAccount',
-  'accountWhatsId', 'senderWhatsId', 'friendWhatsId', 'friendName', 'direction', 'chatType', 'contentType',
-  'legacyContentType', 'content', 'referContent', 'parsedContent', 'searchText', 'status', 'pendingAt', 'sentAt', 'deliveredAt',
-  'readAt', 'origin', 'taskId', 'taskInfoId', 'source', 'chatTime', 'createdAt',
-] as const satisfies readonly (keyof MessageRow)[];
-export type MessageColumn = (typeof MESSAGE_COLUMN_NAMES)[number];
+/** A message row (its columns and their types: the Message column table, src/domain/message-columns.ts). */
+export type MessageRow = StoredMessage;
+export const MESSAGE_COLUMN_NAMES = MESSAGE_READ_COLUMNS;
+export type { MessageColumn };
 
 const columnList = (names: readonly string[]) => names.map((c) => `m."${c}"`).join(', ');
 export const MESSAGE_COLUMNS = columnList(MESSAGE_COLUMN_NAMES);
 
 /** Columns every page row carries: its identity, its cursor and its links. */
-export const KEY_COLUMNS: readonly MessageColumn[] = ['id', 'chatTime', 'conversationId', 'contactId'];
+export const KEY_COLUMNS = MESSAGE_KEY_COLUMNS;
 
 export interface MessageFilter {
   conversationId?: string | null;

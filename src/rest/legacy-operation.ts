@@ -6,11 +6,10 @@
 import type { GraphQLError } from 'graphql';
 import { bearerToken } from '../auth/api-keys.ts';
 import { toExactDecimalString, type LosslessJsonValue } from '../domain/lossless-json.ts';
-import { idProblem } from '../domain/text.ts';
 import { BodyError, parseJsonBody, readText } from '../http/body.ts';
 import { executeOperation, type OperationCall } from '../execution/execute-operation.ts';
 import type { RouteYoga } from '../http/routes.ts';
-import { ErrorList, describeJsonType, isObject } from '../ingest/fields.ts';
+import { ErrorList, JsonFields, describeJsonType, isObject } from '../ingest/fields.ts';
 import type { Logger } from '../log.ts';
 import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from '../db/errors.ts';
 
@@ -56,49 +55,27 @@ const blank = (v: LosslessJsonValue | undefined) => v === undefined || v === nul
  * recorded against its path (`info.chatType`); `check()` throws a 400 naming
  * the first (and counting the others).
  */
-export class LegacyFields {
-  constructor(
-    private readonly object: LegacyObject,
-    private readonly errors: ErrorList = new ErrorList(),
-    private readonly path = '',
-  ) {}
-
-  private name(field: string): string {
-    return this.path ? `${this.path}.${field}` : field;
-  }
-
-  fail(field: string, message: string): null {
-    this.errors.add(null, this.name(field), message);
-    return null;
+export class LegacyFields extends JsonFields {
+  constructor(object: LegacyObject, errors: ErrorList = new ErrorList(), path = '') {
+    super(object, path, null, errors);
   }
 
   given(field: string): boolean {
     return !blank(this.object[field]);
   }
 
-  raw(field: string): LosslessJsonValue | undefined {
-    return this.object[field];
-  }
-
   /** A nested object, read with the same error list. */
   object_(field: string, options: { required: true }): LegacyFields | null {
-    const value = this.object[field];
-    if (value === undefined || value === null) return options.required ? this.fail(field, 'is required (an object; {} for no filter)') : null;
-    if (!isObject(value)) return this.fail(field, `must be an object, got ${describeJsonType(value)}`);
-    return new LegacyFields(value, this.errors, this.name(field));
+    const value = this.nestedObject(field);
+    if (value === undefined) return options.required ? this.fail(field, 'is required (an object; {} for no filter)') : null;
+    return value && new LegacyFields(value, this.errors, this.fieldPath(field));
   }
 
-  /** A string, or null when not given; `id`: an id, by the ids' one rule (src/domain/text.ts). */
+  /** A string, or null when not given; `id`: an id, by the ids' one rule (src/domain/text.ts), else a filter kept as sent. */
   string(field: string, options: { max?: number; id?: boolean } = {}): string | null {
     const value = this.object[field];
     if (blank(value)) return null;
-    if (typeof value !== 'string') return this.fail(field, `must be a string, got ${describeJsonType(value)}`);
-    const max = options.max ?? 256;
-    if (value.length > max) return this.fail(field, `must be at most ${max} characters`);
-    if (value.includes('\u0000')) return this.fail(field, 'must not contain NUL characters (\\u0000)');
-    const problem = options.id ? idProblem(value) : null;
-    if (problem) return this.fail(field, problem);
-    return value;
+    return this.checkedString(field, value!, { max: options.max ?? 256, as: options.id ? 'id' : 'filter' });
   }
 
   /** A Long id (number of any size, or a string of digits) as its exact decimal string; null when not given. */

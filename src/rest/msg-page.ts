@@ -4,7 +4,7 @@
 // msg-page.graphql runs through the /graphql pipeline with the caller's API
 // key, and the page is written back as the legacy records, in their key order.
 import { actionTypeOf, chatTypeCodeOf, chatTypeFromCode, directionFromActionType } from '../domain/codes.ts';
-import { contentTypeFromClientCode, contentTypeFromMsgPageCode, type ContentType } from '../domain/content-type.ts';
+import { contentTypeFromWrittenMsgPageCode } from '../domain/content-type.ts';
 import { toExactDecimalString } from '../domain/lossless-json.ts';
 import { msgPageQuoteContent } from '../domain/legacy-quote.ts';
 import { MsgPageDocument, type MessageWhere, type MsgPageQuery } from '../generated/graphql/graphql.ts';
@@ -30,13 +30,7 @@ export interface MsgPageRequest {
   where: MessageWhere;
 }
 
-// msgPage's own codes, plus the client codes it writes for the types it has
-// no code for (8 call, 10–15, 99), so every contentType a record shows can be
-// filtered on. 5 is the client's video, which msgPage writes as 2: unknown here.
-function contentTypeOfCode(code: number): ContentType | null {
-  return contentTypeFromMsgPageCode(code) ?? (code === 5 ? null : contentTypeFromClientCode(code));
-}
-
+// Every contentType a record shows can be filtered on (contentTypeFromWrittenMsgPageCode).
 const CONTENT_CODES = '0 text, 1 image, 2 video, 3 audio, 4 file, 6 contact card, 7 sticker, 9 quote; 8, 10–15, 99 as written for client-only types';
 
 /** The legacy body → the operation's variables; a 400 naming the field for anything wrong. */
@@ -53,7 +47,7 @@ export function readMsgPageRequest(body: LegacyObject): MsgPageRequest {
     where.agentAccount = info.string('agentAccount');
     where.chatType = info.code('chatType', chatTypeFromCode, '1 private, 2 group');
     where.direction = info.code('actionType', directionFromActionType, '1 sent, 2 received');
-    const contentType = info.code('contentType', contentTypeOfCode, CONTENT_CODES);
+    const contentType = info.code('contentType', contentTypeFromWrittenMsgPageCode, CONTENT_CODES);
     if (contentType) where.contentTypes = [contentType];
     const start = info.integer('startChatTime', { min: 0, max: MAX_EPOCH_MS });
     const end = info.integer('endChatTime', { min: 0, max: MAX_EPOCH_MS });

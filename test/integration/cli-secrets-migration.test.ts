@@ -9,7 +9,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '../../src/db/embedded.ts';
 import { SecretBox } from '../../src/auth/secret-box.ts';
-import { migrationsDir } from '../../src/db/migrations.ts';
+import { migrationsDir } from '../../src/db/migration-files.ts';
 import { testTarget } from '../support/database.ts';
 
 test('webhook_secrets migration moves every tenant secret into WebhookSecret', async () => {

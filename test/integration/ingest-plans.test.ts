@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import type pg from 'pg';
 import { openTestDatabase, type TestDatabase } from '../support/database.ts';
 import { msgSyncItem } from '../support/live.ts';
-import { storeBatch } from '../../src/ingest/store.ts';
+import { storeJobs } from '../../src/ingest/store.ts';
 import { normaliseMsgSync, readMsgSyncEnvelope } from '../../src/ingest/msg-sync.ts';
 import { parseJsonLossless } from '../../src/domain/lossless-json.ts';
 import { TableStatistics } from '../../src/db/statistics.ts';
@@ -71,7 +71,7 @@ async function indexEntriesRead(messages: ReturnType<typeof batch>): Promise<{ c
   await client.query('BEGIN');
   try {
     const before = await pendingIndexReads();
-    await storeBatch(client, TENANT, messages, []);
+    await storeJobs(client, TENANT, [{ messages, statusUpdates: [] }]);
     const after = await pendingIndexReads();
     return { conversation: after.conversation - before.conversation, contact: after.contact - before.contact };
   } finally {
@@ -81,9 +81,9 @@ async function indexEntriesRead(messages: ReturnType<typeof batch>): Promise<{ c
 
 test('a batch reads a batch\'s worth of index entries once the tables grew, on a connection that planned on empty tables', async (ctx) => {
   // Plans made now, on empty tables, on this connection.
-  await storeBatch(client, TENANT, batch(0, 0), []);
+  await storeJobs(client, TENANT, [{ messages: batch(0, 0), statusUpdates: [] }]);
   // The tables grow: 3,000 conversations and contacts (120 batches of 25 new ones).
-  for (let b = 1; b <= 120; b++) await storeBatch(client, TENANT, batch(b, b * 25), []);
+  for (let b = 1; b <= 120; b++) await storeJobs(client, TENANT, [{ messages: batch(b, b * 25), statusUpdates: [] }]);
 
   const statistics = new TableStatistics(tdb.db.pool, createLogger('silent'));
   const stale = await indexEntriesRead(batch(1000, 1500));

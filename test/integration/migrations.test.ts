@@ -11,7 +11,9 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '../../src/db/embedded.ts';
 import { openDatabase, DatabaseUnavailableError } from '../../src/db/database.ts';
-import { applyMigrations, checkMigrationHistory, migrationChecksum, MigrationFailedError, MigrationHistoryError, migrationsDir } from '../../src/db/migrations.ts';
+import { applyMigrations, MigrationFailedError } from '../../src/db/migrations.ts';
+import { checkMigrationHistory, migrationChecksum, MigrationHistoryError } from '../../src/db/migration-history.ts';
+import { migrationsDir } from '../../src/db/migration-files.ts';
 import { createPostgresTestDatabase, testTarget } from '../support/database.ts';
 
 /** An empty database: its URL and how to remove it. */

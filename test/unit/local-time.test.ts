@@ -4,7 +4,6 @@ import {
   DEFAULT_LEGACY_TIME_ZONE,
   formatJavaDate,
   formatLocalDateTime,
-  formatLocalDay,
   isValidTimeZone,
   parseLocalDateTime,
   parseLocalDay,
@@ -131,15 +130,6 @@ test('parseLocalDay rejects malformed days', () => {
   assert.equal(parseLocalDay(null), null);
   assert.equal(parseLocalDay('2023-07-01', 'Nowhere/Zone'), null);
   assert.equal(parseLocalDay(' 2023-07-01 ', 'UTC')?.start.toISOString(), '2023-07-01T00:00:00.000Z');
-});
-
-test('formatLocalDay: the calendar day in the zone', () => {
-  assert.equal(formatLocalDay(new Date('2023-06-30T16:00:00.000Z')), '2023-07-01');
-  assert.equal(formatLocalDay(new Date('2023-06-30T15:59:59.999Z')), '2023-06-30');
-  assert.equal(formatLocalDay(new Date('2023-07-01T03:59:59.000Z'), NY), '2023-06-30');
-  assert.equal(formatLocalDay(new Date('2023-07-01T04:00:00.000Z'), NY), '2023-07-01');
-  assert.equal(formatLocalDay(new Date('0099-03-04T00:00:00.000Z'), 'UTC'), '0099-03-04');
-  assert.throws(() => formatLocalDay(new Date(NaN)), RangeError);
 });
 
 test('formatJavaDate: the retrievePastRecords example', () => {

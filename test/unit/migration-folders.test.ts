@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { migrationFolderName, migrationsDir } from '../../src/db/migrations.ts';
+import { migrationFolderName, migrationsDir } from '../../src/db/migration-files.ts';
 
 const folders = readdirSync(migrationsDir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
 

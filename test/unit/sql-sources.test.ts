@@ -1,10 +1,12 @@
 // The database functions have one source each, a file of prisma/sql/; the
-// migrations that install them carry a copy (src/db/migrations.ts). A
-// changed file without the migration carrying it, or a later migration that
-// restates one of its functions by hand, fails here.
+// migrations that install them carry a copy, its {{…}} lists expanded from
+// the Message column table (src/db/sql-sources.ts). A changed file or table
+// without the migration carrying it, or a later migration that restates one
+// of its functions by hand, fails here.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { carriedCopy, changedSqlSources, readMigrationsList, readSqlSources } from '../../src/db/migrations.ts';
+import { carriedCopy, changedSqlSources, expandSqlLists, readSqlSources } from '../../src/db/sql-sources.ts';
+import { readMigrationsList } from '../../src/db/migration-files.ts';
 
 const sources = await readSqlSources();
 const migrations = (await readMigrationsList()).migrationDirectories.map((d) => ({
@@ -21,10 +23,11 @@ test('prisma/sql/ holds the store function, the search tokenizer and the roll-up
   assert.deepEqual(sources.map((s) => s.file), ['prisma/sql/aggregates.sql', 'prisma/sql/search.sql', 'prisma/sql/store-batch.sql']);
   for (const s of sources) assert.ok(s.text.endsWith('\n'), `${s.file} ends with a newline (the END line follows it)`);
   assert.ok(createdFunctions(sources[2]!.text).has('chatgraph_store_batch'));
+  for (const s of sources) assert.ok(!/\{\{\w+\}\}/.test(s.text), `${s.file}: every {{list}} expanded`);
 });
 
 for (const source of sources) {
-  test(`the newest migration that installs a function of ${source.file} carries the file verbatim`, () => {
+  test(`the newest migration that installs a function of ${source.file} carries the file, its lists expanded`, () => {
     const functions = createdFunctions(source.text);
     assert.ok(functions.size > 0, `${source.file} creates no function`);
     for (const fn of functions) {
@@ -75,4 +78,19 @@ test('changedSqlSources: a file no migration carries, or whose newest copy diffe
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('expandSqlLists: one line, one item a line, or wrapped under where the list stood; an unknown list is an error', () => {
+  const lists = {
+    a: { items: ['x INT', 'y TEXT'], layout: 'line' as const },
+    b: { items: ['r->>0', 'r->>1'], layout: 'lines' as const },
+    c: { items: Array.from({ length: 30 }, (_, i) => `"column${i}"`), layout: 'wrap' as const },
+  };
+  assert.equal(expandSqlLists('T (n INT, {{a}})', 'f.sql', lists), 'T (n INT, x INT, y TEXT)');
+  assert.equal(expandSqlLists('SELECT o,\n       {{b}}\n', 'f.sql', lists), 'SELECT o,\n       r->>0,\n       r->>1\n');
+  const wrapped = expandSqlLists('    ({{c}})', 'f.sql', lists).split('\n');
+  assert.ok(wrapped.length > 1 && wrapped.every((l) => l.length <= 120), wrapped.join('\n'));
+  assert.ok(wrapped.slice(1).every((l) => l.startsWith('     "')), 'continuation lines start under the list');
+  assert.equal(wrapped.join(' ').replace(/\s+/g, ' '), ` (${lists.c.items.join(', ')})`);
+  assert.throws(() => expandSqlLists('{{nope}}', 'prisma/sql/x.sql', lists), /prisma\/sql\/x\.sql: no generated list \{\{nope\}\}/);
 });

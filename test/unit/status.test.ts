@@ -5,13 +5,9 @@ import {
   type MessageStatus,
   contReadStateOf,
   higherStatus,
-  isMessageStatus,
-  isStatusForward,
-  statusCodeOf,
   statusFromClientCode,
   statusFromMsgSyncCode,
   statusRank,
-  statusTimeColumn,
 } from '../../src/domain/status.ts';
 
 const CODES: [number, MessageStatus][] = [
@@ -40,26 +36,11 @@ test('CLIENT_SYNC_MESSAGE_STATUS codes: 1 not on the server yet … 4 read', () 
   }
 });
 
-test('encode back to the 1–4 code', () => {
-  for (const [code, status] of CODES) assert.equal(statusCodeOf(status), code);
-});
-
 test('unknown codes are null', () => {
   for (const junk of [0, 5, -1, 99, 1.5, NaN, null, undefined, '', 'READ', ' 1', true, {}, 4n]) {
     assert.equal(statusFromMsgSyncCode(junk), null, String(junk));
     assert.equal(statusFromClientCode(junk), null, String(junk));
   }
-});
-
-test('isStatusForward only for strictly higher statuses (all 16 pairs)', () => {
-  for (const from of MESSAGE_STATUSES) {
-    for (const to of MESSAGE_STATUSES) {
-      assert.equal(isStatusForward(from, to), MESSAGE_STATUSES.indexOf(to) > MESSAGE_STATUSES.indexOf(from), `${from}→${to}`);
-    }
-  }
-  assert.equal(isStatusForward('READ', 'DELIVERED'), false, 'a late DELIVERED never undoes READ');
-  assert.equal(isStatusForward('SENT', 'SENT'), false, 'a redelivery is not progress');
-  assert.equal(isStatusForward('PENDING', 'READ'), true, 'steps may be skipped');
 });
 
 test('higherStatus picks the further along, in either order', () => {
@@ -73,13 +54,6 @@ test('higherStatus picks the further along, in either order', () => {
   assert.equal(higherStatus('PENDING', 'SENT'), 'SENT');
 });
 
-test('time column per status', () => {
-  assert.equal(statusTimeColumn('PENDING'), 'pendingAt');
-  assert.equal(statusTimeColumn('SENT'), 'sentAt');
-  assert.equal(statusTimeColumn('DELIVERED'), 'deliveredAt');
-  assert.equal(statusTimeColumn('READ'), 'readAt');
-});
-
 test('contReadState is the string "1" only when READ', () => {
   assert.equal(contReadStateOf('READ'), '1');
   assert.equal(contReadStateOf('DELIVERED'), '0');
@@ -87,7 +61,3 @@ test('contReadState is the string "1" only when READ', () => {
   assert.equal(contReadStateOf('PENDING'), '0');
 });
 
-test('isMessageStatus accepts only enum names', () => {
-  for (const s of MESSAGE_STATUSES) assert.equal(isMessageStatus(s), true);
-  for (const v of ['read', 'UNREAD', '', 4, null]) assert.equal(isMessageStatus(v), false);
-});
