@@ -323,7 +323,7 @@ async function runScenario(opts: {
       poster: round((benchCpu.user + benchCpu.system) / 1e6),
     },
     serverCpuUsPerDelivery: round((serverCpu * 1e6) / Math.max(delivered, 1)),
-    loadAverage: { before: round(loadBefore * 10) / 10, after: round(os.loadavg()[0]! * 10) / 10 },
+    loadAverage: { before: round(loadBefore), after: round(os.loadavg()[0]!) },
   };
 }
 

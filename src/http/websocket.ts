@@ -18,6 +18,7 @@ import { servicesOf, type App } from './app.ts';
 import type { RateLimiter } from './rate-limit.ts';
 import { operationResolutionError } from '../execution/graphql-errors.ts';
 import type { LiveConnection } from '../events/live-hub.ts';
+import { serialisedPayload, type NextFrames } from '../execution/shared-subscriptions.ts';
 
 /** What the Yoga context function receives for an operation over a socket. */
 export interface WebSocketInit {
@@ -40,13 +41,29 @@ interface Root {
   subscribe(args: ExecutionArgs): Promise<AsyncIterable<ExecutionResult> | ExecutionResult>;
   socket: WebSocket;
   id: string;
+  /** For live events written without the stream (src/execution/shared-subscriptions.ts). */
+  frames: NextFrames;
 }
-
-/** A result's payload serialised once, whichever of the subscribers sharing it (src/execution/shared-subscriptions.ts) is first. */
-const serialised = new WeakMap<object, string>();
 
 /** Bytes a socket may have waiting before its subscriptions wait for them to be written. */
 const SOCKET_BUFFER = 1 << 20;
+
+/** What graphql-ws's stringifyMessage writes before a `next` frame's payload. */
+function nextFramePrefix(id: string): string {
+  return `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+}
+
+/** A subscription's frames written straight to its socket, while the socket takes them without waiting. */
+function directFrames(socket: WebSocket, id: string): NextFrames {
+  const prefix = nextFramePrefix(id);
+  return {
+    write(payload) {
+      if (socket.readyState !== socket.OPEN || socket.bufferedAmount >= SOCKET_BUFFER) return false;
+      socket.send(`${prefix}${payload}}`);
+      return true;
+    },
+  };
+}
 
 /**
  * A subscription's results as graphql-ws sends them, but with each error-free
@@ -59,7 +76,7 @@ const SOCKET_BUFFER = 1 << 20;
  */
 function writingNextFrames(results: AsyncIterable<ExecutionResult>, socket: WebSocket, id: string): AsyncGenerator<ExecutionResult> {
   const inner = results[Symbol.asyncIterator]();
-  const prefix = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+  const prefix = nextFramePrefix(id);
   let ended = false;
   const end = async (): Promise<IteratorResult<ExecutionResult>> => {
     ended = true;
@@ -74,9 +91,7 @@ function writingNextFrames(results: AsyncIterable<ExecutionResult>, socket: WebS
         const result = r.value;
         if (result.errors !== undefined || typeof result !== 'object' || result === null) return r;
         if (socket.readyState !== socket.OPEN) continue;
-        let payload = serialised.get(result);
-        if (payload === undefined) serialised.set(result, (payload = JSON.stringify(result)));
-        const frame = `${prefix}${payload}}`;
+        const frame = `${prefix}${serialisedPayload(result)}}`;
         if (socket.bufferedAmount < SOCKET_BUFFER) socket.send(frame);
         else await new Promise<void>((resolve) => socket.send(frame, () => resolve()));
       }
@@ -172,7 +187,7 @@ export function attachWebSocket(
           operationName: payload.operationName,
           variableValues: payload.variables,
           contextValue: await contextFactory(),
-          rootValue: { execute, subscribe, socket: ctx.extra.socket, id } as Root,
+          rootValue: { execute, subscribe, socket: ctx.extra.socket, id, frames: directFrames(ctx.extra.socket, id) } as Root,
         };
         return args;
       },
