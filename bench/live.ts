@@ -229,6 +229,11 @@ async function runScenario(opts: {
   // Subscriptions are set up asynchronously after the subscribe message: let them settle.
   await new Promise((r) => setTimeout(r, 1000 + n / 5));
   const rssBefore = rssOf(server.child.pid!);
+  if (process.env.LIVE_HEAP && kind === 'ours') {
+    // A heap snapshot of the server with every subscriber subscribed (written into its working directory).
+    server.child.kill('SIGUSR2');
+    await new Promise((r) => setTimeout(r, 30_000));
+  }
   const cpuBefore = cpuOf(server.child.pid!);
   const benchCpuBefore = process.cpuUsage();
 
@@ -359,7 +364,7 @@ async function main() {
   const { box } = loadSecretBox({ secretsKey: loadConfig(process.env).secretsKey, dataDir: `${ROOT}/data` });
   const tenant = await createTenant(db.prisma, box, { id: 7001n, name: 'Live bench' });
 
-  const ours = await startServer('ours', [...(process.env.LIVE_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.LIVE_PROF] : []), 'src/main.ts'], { NODE_ENV: 'production', DATABASE_URL: url, LOG_LEVEL: 'warn', MIGRATE_ON_START: 'false', DATABASE_POOL_SIZE: '10' }, serverCpu);
+  const ours = await startServer('ours', [...(process.env.LIVE_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.LIVE_PROF] : []), ...(process.env.LIVE_HEAP ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${process.env.LIVE_HEAP}`] : []), 'src/main.ts'], { NODE_ENV: 'production', DATABASE_URL: url, LOG_LEVEL: 'warn', MIGRATE_ON_START: 'false', DATABASE_POOL_SIZE: '10' }, serverCpu);
   const perConversation = Math.ceil((rate * seconds) / 3 / conversationCount) * counts.length;
   log(`seeding ${fmtInt(perConversation * conversationCount)} messages …`);
   const messages = await seedMessages(ours.port, tenant, conversationCount, perConversation);

@@ -61,13 +61,20 @@ class TopicFanOut {
   dispatch(event: LiveEvent): void {
     for (const s of this.all) s.deliver(event);
     if (!this.byKey.size) return;
-    const seen = new Set<Subscriber>();
+    const buckets: Set<Subscriber>[] = [];
     for (const key of eventKeys(event)) {
       const subs = this.byKey.get(key);
-      if (!subs) continue;
+      if (subs) buckets.push(subs);
+    }
+    // A subscriber is filed under one key kind, but under several keys of it
+    // (message ids): with one bucket (the usual case) none can be met twice.
+    const seen = buckets.length > 1 ? new Set<Subscriber>() : null;
+    for (const subs of buckets) {
       for (const s of subs) {
-        if (seen.has(s)) continue;
-        seen.add(s);
+        if (seen) {
+          if (seen.has(s)) continue;
+          seen.add(s);
+        }
         if (matchesEventFilter(s.filter, event)) s.deliver(event);
       }
     }

@@ -28,7 +28,7 @@ const byEvent = new WeakMap<object, Map<string, Result>>();
 /** An error-free result's payload, serialised once for every subscriber sharing it. */
 const serialised = new WeakMap<object, string>();
 
-/** JSON of an error-free result (graphql-ws's `next` payload), computed once per result. */
+/** JSON of an error-free result (graphql-ws's `next` payload), computed once per result (for every socket, SSE aside). */
 export function serialisedPayload(result: ExecutionResult): string {
   let payload = serialised.get(result);
   if (payload === undefined) serialised.set(result, (payload = JSON.stringify(result)));
@@ -42,7 +42,8 @@ export function serialisedPayload(result: ExecutionResult): string {
  * socket is closed or has too much waiting): the stream takes the event.
  */
 export interface NextFrames {
-  write(payload: string): boolean;
+  /** Writes an error-free result's `next` frame. */
+  write(result: ExecutionResult): boolean;
 }
 
 /** The root value's NextFrames, if the operation came over graphql-ws. */
@@ -81,7 +82,7 @@ export async function sharedSubscribe(args: ExecutionArgs) {
       if (typeof event !== 'object' || event === null) return false;
       const result = resultOf(args, key, event);
       if ('then' in result || result.errors !== undefined) return false;
-      return frames.write(serialisedPayload(result));
+      return frames.write(result);
     });
   }
   return mapAsyncIterator(stream as AsyncIterableIterator<unknown>, (event: unknown) => {

@@ -7,6 +7,7 @@
 // revoked is closed with 4403 too.
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
+import type { Duplex } from 'node:stream';
 import { GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { isAsyncIterable } from 'graphql-yoga';
 import { CloseCode } from 'graphql-ws';
@@ -53,16 +54,66 @@ function nextFramePrefix(id: string): string {
   return `{"id":${JSON.stringify(id)},"type":"next","payload":`;
 }
 
-/** A subscription's frames written straight to its socket, while the socket takes them without waiting. */
-function directFrames(socket: WebSocket, id: string): NextFrames {
+/** A WebSocket text frame as a server sends it (RFC 6455 5.2: FIN, opcode 1, unmasked). */
+function textFrame(text: string): Buffer {
+  const length = Buffer.byteLength(text);
+  const header = length < 126 ? 2 : length < 65_536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(header + length);
+  frame[0] = 0x81;
+  if (header === 2) frame[1] = length;
+  else if (header === 4) {
+    frame[1] = 126;
+    frame.writeUInt16BE(length, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeBigUInt64BE(BigInt(length), 2);
+  }
+  frame.write(text, header);
+  return frame;
+}
+
+/** A result's `next` frames by subscription id: built once for all the sockets whose subscription has that id. */
+const framesByResult = new WeakMap<ExecutionResult, Map<string, Buffer>>();
+
+/**
+ * A subscription's `next` frames written straight to its TCP socket, one
+ * write of a frame shared by every subscriber of the result with the same
+ * id. `ws` writes its own frames (pings, pongs, close) to the same socket
+ * whole and at once — it queues only while compressing, which is never
+ * negotiated here — so frames never interleave. Refused (the stream takes
+ * the event) once the socket is closing or has SOCKET_BUFFER bytes waiting.
+ */
+function directFrames(socket: WebSocket, raw: Duplex, id: string): NextFrames {
   const prefix = nextFramePrefix(id);
+  const usable = socket.extensions === '';
   return {
-    write(payload) {
-      if (socket.readyState !== socket.OPEN || socket.bufferedAmount >= SOCKET_BUFFER) return false;
-      socket.send(`${prefix}${payload}}`);
+    write(result) {
+      if (!usable || socket.readyState !== socket.OPEN || raw.writableLength >= SOCKET_BUFFER) return false;
+      let byId = framesByResult.get(result);
+      if (!byId) framesByResult.set(result, (byId = new Map()));
+      let frame = byId.get(id);
+      if (!frame) byId.set(id, (frame = textFrame(`${prefix}${serialisedPayload(result)}}`)));
+      if (!raw.writableCorked) {
+        raw.cork();
+        corked.push(raw);
+        if (corked.length === 1) setImmediate(uncorkAll);
+      }
+      raw.write(frame);
       return true;
     },
   };
+}
+
+/**
+ * Sockets written to directly in this turn of the event loop, corked until
+ * it ends: the frames of a burst of events (a batch of statuses, a Redis
+ * chunk, a backlog) leave in one system call per socket, not one per frame —
+ * the call, not the bytes, being what a delivery costs.
+ */
+const corked: Duplex[] = [];
+
+function uncorkAll(): void {
+  for (const raw of corked.splice(0)) raw.uncork();
 }
 
 /**
@@ -187,7 +238,7 @@ export function attachWebSocket(
           operationName: payload.operationName,
           variableValues: payload.variables,
           contextValue: await contextFactory(),
-          rootValue: { execute, subscribe, socket: ctx.extra.socket, id, frames: directFrames(ctx.extra.socket, id) } as Root,
+          rootValue: { execute, subscribe, socket: ctx.extra.socket, id, frames: directFrames(ctx.extra.socket, ctx.extra.request.socket, id) } as Root,
         };
         return args;
       },
