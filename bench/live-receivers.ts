@@ -6,6 +6,8 @@
 // are `performance.timeOrigin + performance.now()`, the clock the poster
 // uses in the other process. Speaks graphql-ws (`graphql-transport-ws`) to
 // our server, plain frames to the floor.
+import { randomBytes } from 'node:crypto';
+import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 
@@ -19,6 +21,8 @@ export interface OpenCommand {
   query: string;
   /** "whatsMessageId:STATUS" of event e is eventKeys[e]. */
   eventKeys: string[];
+  /** `ws`'s client, or a minimal one of its own (plain TCP, RFC 6455 frames parsed here): the receiving side's cost per frame. */
+  client: 'ws' | 'raw';
 }
 
 export interface ReceiverResult {
@@ -34,7 +38,7 @@ export interface ReceiverResult {
 const clock = () => performance.timeOrigin + performance.now();
 const send = (m: unknown) => process.send!(m);
 
-let sockets: WebSocket[] = [];
+let sockets: { terminate(): void }[] = [];
 let events = new Int32Array(1 << 16);
 let times = new Float64Array(1 << 16);
 let count = 0;
@@ -56,9 +60,109 @@ function record(event: number, at: number): void {
 const W = Buffer.from('"whatsMessageId":"');
 const S = Buffer.from('"status":"');
 
+/** Records the delivery in `data[start, end)` (a `next` frame's text), else counts it unexpected. */
+function receive(index: Map<string, number>, data: Buffer, start: number, end: number, at: number): void {
+  const w = data.indexOf(W, start);
+  const s = w < 0 || w >= end ? -1 : data.indexOf(S, w);
+  if (s < 0 || s >= end) {
+    unexpected++;
+    if (unexpected <= 5) process.stderr.write(`unexpected frame: ${data.toString('utf8', start, Math.min(end, start + 300))}\n`);
+    return;
+  }
+  const wStart = w + W.length;
+  const sStart = s + S.length;
+  const e = index.get(`${data.toString('latin1', wStart, data.indexOf(34, wStart))}:${data.toString('latin1', sStart, data.indexOf(34, sStart))}`);
+  if (e === undefined) unexpected++;
+  else record(e, at);
+}
+
+/** A client text frame: masked (RFC 6455 5.3), with a zero key, which leaves the payload as it is. */
+function clientFrame(opcode: number, payload: Buffer): Buffer {
+  const len = payload.length;
+  const head = len < 126 ? Buffer.from([0x80 | opcode, 0x80 | len, 0, 0, 0, 0]) : Buffer.from([0x80 | opcode, 0x80 | 126, len >> 8, len & 0xff, 0, 0, 0, 0]);
+  return Buffer.concat([head, payload]);
+}
+
+/** One subscriber over plain TCP: the upgrade by hand, then frames parsed in place. */
+function openRaw(cmd: OpenCommand, index: Map<string, number>, sub: OpenCommand['subscribers'][number]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const path = cmd.server === 'ours' ? '/graphql' : `/live${sub.conversation ? `?conversation=${sub.conversation.rowId}` : ''}`;
+    const socket = net.connect(cmd.port, '127.0.0.1');
+    socket.setNoDelay(true);
+    sockets.push({ terminate: () => socket.destroy() });
+    let upgraded = false;
+    let acked = false;
+    let pending: Buffer | null = null;
+    const sendText = (text: string) => socket.write(clientFrame(1, Buffer.from(text)));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      if (!closing) {
+        unexpected++;
+        if (unexpected <= 5) process.stderr.write(`subscriber ${sub.i} closed\n`);
+      }
+    });
+    socket.on('connect', () => {
+      socket.write(
+        `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${cmd.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+          `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n` +
+          (cmd.server === 'ours' ? 'Sec-WebSocket-Protocol: graphql-transport-ws\r\n' : '') +
+          '\r\n',
+      );
+    });
+    socket.on('data', (chunk: Buffer) => {
+      const at = clock();
+      let data = pending ? Buffer.concat([pending, chunk]) : chunk;
+      pending = null;
+      let p = 0;
+      if (!upgraded) {
+        const endOfHead = data.indexOf('\r\n\r\n');
+        if (endOfHead < 0) return void (pending = data);
+        if (!data.toString('latin1', 0, 12).startsWith('HTTP/1.1 101')) return reject(new Error(`upgrade refused: ${data.toString('latin1', 0, endOfHead)}`));
+        upgraded = true;
+        if (cmd.server === 'ours') sendText(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${cmd.key}` } }));
+        p = endOfHead + 4;
+      }
+      while (data.length - p >= 2) {
+        const opcode = data[p]! & 0x0f;
+        let len = data[p + 1]! & 0x7f;
+        let head = 2;
+        if (len === 126) {
+          if (data.length - p < 4) break;
+          len = data.readUInt16BE(p + 2);
+          head = 4;
+        } else if (len === 127) {
+          if (data.length - p < 10) break;
+          len = Number(data.readBigUInt64BE(p + 2));
+          head = 10;
+        }
+        if (data.length - p < head + len) break;
+        const start = p + head;
+        const end = start + len;
+        p = end;
+        if (opcode === 9) socket.write(clientFrame(10, data.subarray(start, end)));
+        else if (opcode === 8) {
+          if (!closing) {
+            unexpected++;
+            if (unexpected <= 5) process.stderr.write(`subscriber ${sub.i} closed: ${data.length > start + 1 ? data.readUInt16BE(start) : ''} ${data.toString('utf8', start + 2, end)}\n`);
+          }
+        } else if (opcode === 1) {
+          if (!acked) {
+            acked = true;
+            if (cmd.server === 'ours') {
+              sendText(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: cmd.query, variables: { where: sub.conversation ? { conversationId: sub.conversation.globalId } : null } } }));
+            }
+            resolve();
+          } else receive(index, data, start, end, at);
+        }
+      }
+      if (p < data.length) pending = data.subarray(p);
+    });
+  });
+}
+
 async function open(cmd: OpenCommand): Promise<void> {
   const index = new Map(cmd.eventKeys.map((k, e) => [k, e]));
-  const one = (sub: OpenCommand['subscribers'][number]) =>
+  const one = (sub: OpenCommand['subscribers'][number]) => cmd.client === 'raw' ? openRaw(cmd, index, sub) :
     new Promise<void>((resolve, reject) => {
       const url =
         cmd.server === 'ours' ? `ws://127.0.0.1:${cmd.port}/graphql` : `ws://127.0.0.1:${cmd.port}/live${sub.conversation ? `?conversation=${sub.conversation.rowId}` : ''}`;
@@ -84,18 +188,7 @@ async function open(cmd: OpenCommand): Promise<void> {
           }
           return resolve();
         }
-        const w = data.indexOf(W);
-        const s = w < 0 ? -1 : data.indexOf(S, w);
-        if (s < 0) {
-          unexpected++;
-          if (unexpected <= 5) process.stderr.write(`unexpected frame: ${data.toString().slice(0, 300)}\n`);
-          return;
-        }
-        const wStart = w + W.length;
-        const sStart = s + S.length;
-        const e = index.get(`${data.toString('latin1', wStart, data.indexOf(34, wStart))}:${data.toString('latin1', sStart, data.indexOf(34, sStart))}`);
-        if (e === undefined) unexpected++;
-        else record(e, at);
+        receive(index, data, 0, data.length, at);
       });
     });
   const subs = cmd.subscribers;

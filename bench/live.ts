@@ -205,6 +205,7 @@ async function runScenario(opts: {
   conversations: Conversation[];
   messages: string[][];
   tenant: TenantCredentials;
+  client: 'ws' | 'raw';
 }): Promise<Scenario> {
   const { server, kind, receivers, subscribers: n, mode, rate, seconds, batch, conversations, messages, tenant } = opts;
   const loadBefore = os.loadavg()[0]!;
@@ -223,7 +224,7 @@ async function runScenario(opts: {
   const expected = events.reduce((s, e) => s + subsOf(e.conversation), 0);
 
   await receivers.open(
-    { server: kind, port: server.port, key: tenant.readKey, query: QUERY, eventKeys: events.map((e) => `${e.whatsMessageId}:${STATUS_NAMES[e.status]}`) },
+    { server: kind, port: server.port, key: tenant.readKey, query: QUERY, client: opts.client, eventKeys: events.map((e) => `${e.whatsMessageId}:${STATUS_NAMES[e.status]}`) },
     Array.from({ length: n }, (_, i) => ({ i, conversation: mode === 'conversation' ? conversations[i % conversations.length]! : null })),
   );
   // Subscriptions are set up asynchronously after the subscribe message: let them settle.
@@ -335,8 +336,8 @@ async function runScenario(opts: {
 async function main() {
   const { values } = parseArgs(
     process.argv.slice(2),
-    { values: ['database-url', 'subscribers', 'rate', 'duration', 'batch', 'conversations', 'mode', 'out', 'servers', 'clients', 'server-cpu', 'client-cpu'] },
-    'usage: npx tsx bench/live.ts [--database-url URL] [--subscribers 100,1000,5000] [--rate 500] [--duration 20] [--batch 10] [--conversations 100] [--mode conversation|tenant] [--servers ours,floor] [--clients 2] [--server-cpu 0] [--client-cpu 1] [--out FILE]',
+    { values: ['database-url', 'subscribers', 'rate', 'duration', 'batch', 'conversations', 'mode', 'out', 'servers', 'clients', 'client', 'server-cpu', 'client-cpu'] },
+    'usage: npx tsx bench/live.ts [--database-url URL] [--subscribers 100,1000,5000] [--rate 500] [--duration 20] [--batch 10] [--conversations 100] [--mode conversation|tenant] [--servers ours,floor] [--clients 2] [--client raw|ws] [--server-cpu 0] [--client-cpu 1] [--out FILE]',
   );
   const url = values.get('database-url') ?? DEFAULT_URL;
   const counts = (values.get('subscribers') ?? '100,1000,5000').split(',').map(Number);
@@ -354,6 +355,8 @@ async function main() {
   const serverCpu = pinned ? (values.get('server-cpu') ?? '0') : undefined;
   const clientCpu = values.get('client-cpu') ?? '1';
   if (pinned) execFileSync('taskset', ['-a', '-p', '-c', clientCpu, String(process.pid)], { stdio: 'ignore' });
+  const client = (values.get('client') ?? 'raw') as 'raw' | 'ws';
+  if (client !== 'raw' && client !== 'ws') throw new Error('--client must be raw or ws');
   const receivers = new Receivers(intArg(values, 'clients', 2));
   await receivers.ready();
 
@@ -380,7 +383,7 @@ async function main() {
   try {
     for (const [i, n] of servers.includes('ours') ? counts.entries() : []) {
       const slice = messages.map((m) => m.slice((i * m.length) / counts.length, ((i + 1) * m.length) / counts.length));
-      const r = await runScenario({ server: ours, kind: 'ours', receivers, subscribers: n, mode, rate, seconds, batch, conversations, messages: slice, tenant });
+      const r = await runScenario({ server: ours, kind: 'ours', receivers, subscribers: n, mode, rate, seconds, batch, conversations, messages: slice, tenant, client });
       results.push(r);
       log(`ours  ${fmtInt(n)} subs: ${fmtInt(r.delivered)}/${fmtInt(r.expected)} delivered (${fmtInt(r.deliveredPerSecond)}/s of ${fmtInt(r.offeredDeliveriesPerSecond)}/s), load ${r.loadAverage.before}→${r.loadAverage.after}, lost ${r.lost}, dup ${r.duplicates}, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms, webhook p50 ${r.webhookMs.p50} ms, RSS ${r.serverRssMb} MB (peak ${r.serverPeakRssMb}, subscribed ${r.serverRssSubscribedMb}), CPU s server ${r.cpuSeconds.server} (${r.serverCpuUsPerDelivery} µs/delivery) receivers ${r.cpuSeconds.receivers} poster ${r.cpuSeconds.poster}`);
     }
@@ -390,7 +393,7 @@ async function main() {
   const floor = await startServer('floor', ['bench/live-floor-server.ts'], { NODE_ENV: 'production' }, serverCpu);
   try {
     for (const n of servers.includes('floor') ? counts : []) {
-      const r = await runScenario({ server: floor, kind: 'floor', receivers, subscribers: n, mode, rate, seconds, batch, conversations, messages, tenant });
+      const r = await runScenario({ server: floor, kind: 'floor', receivers, subscribers: n, mode, rate, seconds, batch, conversations, messages, tenant, client });
       results.push(r);
       log(`floor ${fmtInt(n)} subs: ${fmtInt(r.delivered)}/${fmtInt(r.expected)} delivered (${fmtInt(r.deliveredPerSecond)}/s of ${fmtInt(r.offeredDeliveriesPerSecond)}/s), load ${r.loadAverage.before}→${r.loadAverage.after}, lost ${r.lost}, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, RSS ${r.serverRssMb} MB, CPU s server ${r.cpuSeconds.server} (${r.serverCpuUsPerDelivery} µs/delivery) receivers ${r.cpuSeconds.receivers} poster ${r.cpuSeconds.poster}`);
     }
@@ -401,7 +404,7 @@ async function main() {
   receivers.stop();
 
   const machine = await machineInfo(url);
-  const report = { benchmark: 'live', date: new Date().toISOString(), machine, settings: { subscribers: counts, mode, rate, seconds, batch, conversations: conversationCount, receivingProcesses: intArg(values, 'clients', 2), serverCpu: serverCpu ?? null, clientCpu: pinned ? clientCpu : null, query: QUERY }, results };
+  const report = { benchmark: 'live', date: new Date().toISOString(), machine, settings: { subscribers: counts, mode, rate, seconds, batch, conversations: conversationCount, receivingProcesses: intArg(values, 'clients', 2), client, serverCpu: serverCpu ?? null, clientCpu: pinned ? clientCpu : null, query: QUERY }, results };
   writeFileSync(`${ROOT}/${out}`, JSON.stringify(report, null, 2) + '\n');
   log(`\n| server | subscribers | events/s posted | deliveries/s offered | delivered/s | lost | p50 ms | p99 ms | server RSS MB | load |\n|---|---|---|---|---|---|---|---|---|---|`);
   for (const r of results) log(`| ${r.server} | ${fmtInt(r.subscribers)} | ${r.rate} | ${fmtInt(r.offeredDeliveriesPerSecond)} | ${fmtInt(r.deliveredPerSecond)} | ${r.lost} | ${r.latencyMs.p50} | ${r.latencyMs.p99} | ${r.serverRssMb} | ${r.loadAverage.before} |`);
