@@ -85,6 +85,7 @@ function clientFrame(opcode: number, payload: Buffer): Buffer {
 
 /** One subscriber over plain TCP: the upgrade by hand, then frames parsed in place. */
 function openRaw(cmd: OpenCommand, index: Map<string, number>, sub: OpenCommand['subscribers'][number]): Promise<void> {
+  const mine = generation;
   return new Promise((resolve, reject) => {
     const path = cmd.server === 'ours' ? '/graphql' : `/live${sub.conversation ? `?conversation=${sub.conversation.rowId}` : ''}`;
     const socket = net.connect(cmd.port, '127.0.0.1');
@@ -96,7 +97,7 @@ function openRaw(cmd: OpenCommand, index: Map<string, number>, sub: OpenCommand[
     const sendText = (text: string) => socket.write(clientFrame(1, Buffer.from(text)));
     socket.on('error', reject);
     socket.on('close', () => {
-      if (!closing) {
+      if (!closing && mine === generation) {
         unexpected++;
         if (unexpected <= 5) process.stderr.write(`subscriber ${sub.i} closed\n`);
       }
@@ -141,7 +142,7 @@ function openRaw(cmd: OpenCommand, index: Map<string, number>, sub: OpenCommand[
         p = end;
         if (opcode === 9) socket.write(clientFrame(10, data.subarray(start, end)));
         else if (opcode === 8) {
-          if (!closing) {
+          if (!closing && mine === generation) {
             unexpected++;
             if (unexpected <= 5) process.stderr.write(`subscriber ${sub.i} closed: ${data.length > start + 1 ? data.readUInt16BE(start) : ''} ${data.toString('utf8', start + 2, end)}\n`);
           }
@@ -162,6 +163,7 @@ function openRaw(cmd: OpenCommand, index: Map<string, number>, sub: OpenCommand[
 
 async function open(cmd: OpenCommand): Promise<void> {
   const index = new Map(cmd.eventKeys.map((k, e) => [k, e]));
+  const mine = generation;
   const one = (sub: OpenCommand['subscribers'][number]) => cmd.client === 'raw' ? openRaw(cmd, index, sub) :
     new Promise<void>((resolve, reject) => {
       const url =
@@ -174,7 +176,7 @@ async function open(cmd: OpenCommand): Promise<void> {
         if (cmd.server === 'ours') socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${cmd.key}` } }));
       });
       socket.on('close', (code: number, reason: Buffer) => {
-        if (!closing) {
+        if (!closing && mine === generation) {
           unexpected++;
           if (unexpected <= 5) process.stderr.write(`subscriber ${sub.i} closed: ${code} ${reason.toString()}\n`);
         }
@@ -195,12 +197,15 @@ async function open(cmd: OpenCommand): Promise<void> {
   for (let i = 0; i < subs.length; i += 200) await Promise.all(subs.slice(i, i + 200).map(one));
 }
 
+/** The scenario being received; sockets of an earlier one close after it finished, unremarked. */
+let generation = 0;
 let closing = false;
 let cpuAtOpen = process.cpuUsage();
 let progress: NodeJS.Timeout | null = null;
 
 process.on('message', (m: { type: string }) => {
   if (m.type === 'open') {
+    generation++;
     closing = false;
     count = 0;
     unexpected = 0;

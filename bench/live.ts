@@ -61,6 +61,8 @@ interface Scenario {
   duplicates: number;
   /** Frames that were no expected delivery (errors, completes, unknown events). */
   unexpectedFrames: number;
+  /** Webhook posts that failed (their events are lost). */
+  failedPosts: number;
   deliveredPerSecond: number;
   latencyMs: { p50: number; p99: number; max: number };
   webhookMs: { p50: number; p99: number };
@@ -240,6 +242,7 @@ async function runScenario(opts: {
 
   const postedAt = new Float64Array(events.length);
   const webhookMs: number[] = [];
+  const postErrors: string[] = [];
   const start = performance.now();
   const inflight: Promise<void>[] = [];
   for (let i = 0; i < events.length; i += batch) {
@@ -254,10 +257,14 @@ async function runScenario(opts: {
     const t0 = clock();
     postedAt.fill(t0, i, i + chunk.length);
     inflight.push(
-      post(server.port, kind === 'ours' ? '/webhooks/CLIENT_SYNC_MESSAGE_STATUS' : '/events', body, kind === 'ours' ? { token: tenant.ingestKey } : {}).then((status) => {
-        if (status !== 200) throw new Error(`webhook answered ${status}`);
-        webhookMs.push(clock() - t0);
-      }),
+      post(server.port, kind === 'ours' ? '/webhooks/CLIENT_SYNC_MESSAGE_STATUS' : '/events', body, kind === 'ours' ? { token: tenant.ingestKey } : {}).then(
+        (status) => {
+          if (status !== 200) postErrors.push(`webhook answered ${status}`);
+          webhookMs.push(clock() - t0);
+        },
+        // Counted (its events then show as lost), not fatal before the drain.
+        (err: Error) => void postErrors.push(err.message),
+      ),
     );
   }
   await Promise.all(inflight);
@@ -300,6 +307,7 @@ async function runScenario(opts: {
     if (got > want) duplicates += got - want;
     if (got < want) lost += want - got;
   }
+  if (postErrors.length) log(`${postErrors.length} posts failed: ${[...new Set(postErrors)].join('; ')}`);
   lat.sort((a, b) => a - b);
   const wh = webhookMs.sort((a, b) => a - b);
   const round = (x: number) => Math.round(x * 10) / 10;
@@ -317,6 +325,7 @@ async function runScenario(opts: {
     lost,
     duplicates,
     unexpectedFrames: unexpected,
+    failedPosts: postErrors.length,
     deliveredPerSecond: Math.round(delivered / Math.max(postSeconds, deliverySeconds)),
     latencyMs: { p50: round(quantile(lat, 0.5)), p99: round(quantile(lat, 0.99)), max: round(lat[lat.length - 1] ?? 0) },
     webhookMs: { p50: round(quantile(wh, 0.5)), p99: round(quantile(wh, 0.99)) },
@@ -385,7 +394,7 @@ async function main() {
       const slice = messages.map((m) => m.slice((i * m.length) / counts.length, ((i + 1) * m.length) / counts.length));
       const r = await runScenario({ server: ours, kind: 'ours', receivers, subscribers: n, mode, rate, seconds, batch, conversations, messages: slice, tenant, client });
       results.push(r);
-      log(`ours  ${fmtInt(n)} subs: ${fmtInt(r.delivered)}/${fmtInt(r.expected)} delivered (${fmtInt(r.deliveredPerSecond)}/s of ${fmtInt(r.offeredDeliveriesPerSecond)}/s), load ${r.loadAverage.before}→${r.loadAverage.after}, lost ${r.lost}, dup ${r.duplicates}, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms, webhook p50 ${r.webhookMs.p50} ms, RSS ${r.serverRssMb} MB (peak ${r.serverPeakRssMb}, subscribed ${r.serverRssSubscribedMb}), CPU s server ${r.cpuSeconds.server} (${r.serverCpuUsPerDelivery} µs/delivery) receivers ${r.cpuSeconds.receivers} poster ${r.cpuSeconds.poster}`);
+      log(`ours  ${fmtInt(n)} subs: ${fmtInt(r.delivered)}/${fmtInt(r.expected)} delivered (${fmtInt(r.deliveredPerSecond)}/s of ${fmtInt(r.offeredDeliveriesPerSecond)}/s), load ${r.loadAverage.before}→${r.loadAverage.after}, lost ${r.lost}, dup ${r.duplicates}, unexpected frames ${r.unexpectedFrames}, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms, webhook p50 ${r.webhookMs.p50} ms, RSS ${r.serverRssMb} MB (peak ${r.serverPeakRssMb}, subscribed ${r.serverRssSubscribedMb}), CPU s server ${r.cpuSeconds.server} (${r.serverCpuUsPerDelivery} µs/delivery) receivers ${r.cpuSeconds.receivers} poster ${r.cpuSeconds.poster}`);
     }
   } finally {
     await ours.stop();
@@ -395,7 +404,7 @@ async function main() {
     for (const n of servers.includes('floor') ? counts : []) {
       const r = await runScenario({ server: floor, kind: 'floor', receivers, subscribers: n, mode, rate, seconds, batch, conversations, messages, tenant, client });
       results.push(r);
-      log(`floor ${fmtInt(n)} subs: ${fmtInt(r.delivered)}/${fmtInt(r.expected)} delivered (${fmtInt(r.deliveredPerSecond)}/s of ${fmtInt(r.offeredDeliveriesPerSecond)}/s), load ${r.loadAverage.before}→${r.loadAverage.after}, lost ${r.lost}, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, RSS ${r.serverRssMb} MB, CPU s server ${r.cpuSeconds.server} (${r.serverCpuUsPerDelivery} µs/delivery) receivers ${r.cpuSeconds.receivers} poster ${r.cpuSeconds.poster}`);
+      log(`floor ${fmtInt(n)} subs: ${fmtInt(r.delivered)}/${fmtInt(r.expected)} delivered (${fmtInt(r.deliveredPerSecond)}/s of ${fmtInt(r.offeredDeliveriesPerSecond)}/s), load ${r.loadAverage.before}→${r.loadAverage.after}, lost ${r.lost}, unexpected frames ${r.unexpectedFrames}, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, RSS ${r.serverRssMb} MB, CPU s server ${r.cpuSeconds.server} (${r.serverCpuUsPerDelivery} µs/delivery) receivers ${r.cpuSeconds.receivers} poster ${r.cpuSeconds.poster}`);
     }
   } finally {
     await floor.stop();
