@@ -7,15 +7,22 @@
 //
 //   npx tsx bench/live.ts [--database-url postgresql://postgres@127.0.0.1:55432/bench_live]
 //       [--subscribers 100,1000,5000] [--rate 500] [--duration 20] [--batch 10]
-//       [--conversations 100] [--mode conversation|tenant] [--out bench/results/latest-live.json]
+//       [--conversations 100] [--mode conversation|tenant] [--servers ours,floor]
+//       [--clients 2] [--client raw|ws] [--server-cpu 0] [--client-cpu 1] [--out bench/results/latest-live.json]
+//   LIVE_PROF=<dir> writes the server's CPU profile there, LIVE_HEAP=<dir> a heap snapshot once all are subscribed.
 //
 // Mode `conversation` (default): subscriber i watches conversation i mod C
 // (`where: { conversationId }`), so each event reaches N / C subscribers —
 // a supervisor dashboard per conversation. Mode `tenant`: every subscriber
 // watches the whole tenant, so each event reaches all N.
-// Our server runs in its own process (production mode, real PostgreSQL);
-// the subscribers and the poster share this process, so post and receipt
-// times come from one clock. The database is created afresh each run.
+// Our server runs in its own process (production mode, real PostgreSQL),
+// pinned to one core; this process (the poster) and the receiving processes
+// (bench/live-receivers.ts, --clients of them, subscriber i in process
+// i mod clients) share the other. Post and receipt times are one clock
+// across them (performance.timeOrigin + performance.now()). Besides latency,
+// each run reports the CPU seconds of the server, the receivers and the
+// poster, and the machine's load average (other work shares the cores).
+// The database is created afresh each run.
 import { readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
