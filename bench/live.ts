@@ -353,7 +353,7 @@ async function main() {
   const { values } = parseArgs(
     process.argv.slice(2),
     { values: ['database-url', 'subscribers', 'rate', 'duration', 'batch', 'conversations', 'mode', 'out', 'servers', 'clients', 'client', 'server-cpu', 'client-cpu'] },
-    'usage: npx tsx bench/live.ts [--database-url URL] [--subscribers 100,1000,5000] [--rate 500] [--duration 20] [--batch 10] [--conversations 100] [--mode conversation|tenant] [--servers ours,floor] [--clients 2] [--client raw|ws] [--server-cpu 0] [--client-cpu 1] [--out FILE]',
+    'usage: npx tsx bench/live.ts [--database-url URL] [--subscribers 100,1000,5000] [--rate 500] [--duration 20] [--batch 10] [--conversations 100] [--mode conversation|tenant] [--servers ours,floor] [--clients 2] [--client raw|ws] [--server-cpu 0|none] [--client-cpu 1] [--out FILE]',
   );
   const url = values.get('database-url') ?? DEFAULT_URL;
   const counts = (values.get('subscribers') ?? '100,1000,5000').split(',').map(Number);
@@ -367,7 +367,7 @@ async function main() {
   const servers = (values.get('servers') ?? 'ours,floor').split(',');
   if (servers.some((s) => s !== 'ours' && s !== 'floor')) throw new Error('--servers lists ours and/or floor');
   // The server on one core, everything else of the bench (poster, receivers) on the other, as bench/read.ts does.
-  const pinned = os.cpus().length > 1;
+  const pinned = os.cpus().length > 1 && values.get('server-cpu') !== 'none';
   const serverCpu = pinned ? (values.get('server-cpu') ?? '0') : undefined;
   const clientCpu = values.get('client-cpu') ?? '1';
   if (pinned) execFileSync('taskset', ['-a', '-p', '-c', clientCpu, String(process.pid)], { stdio: 'ignore' });

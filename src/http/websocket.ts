@@ -140,7 +140,7 @@ function writingNextFrames(results: AsyncIterable<ExecutionResult>, socket: WebS
         const r = await inner.next();
         if (r.done || ended) return r.done ? r : { value: undefined, done: true };
         const result = r.value;
-        if (result.errors !== undefined || typeof result !== 'object' || result === null) return r;
+        if (typeof result !== 'object' || result === null || result.errors !== undefined) return r;
         if (socket.readyState !== socket.OPEN) continue;
         const frame = `${prefix}${serialisedPayload(result)}}`;
         if (socket.bufferedAmount < SOCKET_BUFFER) socket.send(frame);
