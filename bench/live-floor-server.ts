@@ -45,6 +45,8 @@ wss.on('connection', (socket, req) => {
   socket.send('{"type":"connection_ack"}');
 });
 
+// The poster's keep-alive connections stay open across a stalled second (no reset racing a reuse).
+server.keepAliveTimeout = 60_000;
 server.listen(Number(process.env.PORT ?? 4100), process.env.HOST ?? '127.0.0.1');
 process.on('SIGTERM', () => {
   for (const s of wss.clients) s.terminate();

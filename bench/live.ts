@@ -7,31 +7,42 @@
 //
 //   npx tsx bench/live.ts [--database-url postgresql://postgres@127.0.0.1:55432/bench_live]
 //       [--subscribers 100,1000,5000] [--rate 500] [--duration 20] [--batch 10]
-//       [--conversations 100] [--mode conversation|tenant] [--out bench/results/latest-live.json]
+//       [--conversations 100] [--mode conversation|tenant] [--servers ours,floor]
+//       [--clients 2] [--client raw|ws] [--server-cpu 0] [--client-cpu 1] [--out bench/results/latest-live.json]
+//   LIVE_PROF=<dir> writes the server's CPU profile there, LIVE_HEAP=<dir> a heap snapshot once all are subscribed.
 //
 // Mode `conversation` (default): subscriber i watches conversation i mod C
 // (`where: { conversationId }`), so each event reaches N / C subscribers —
 // a supervisor dashboard per conversation. Mode `tenant`: every subscriber
 // watches the whole tenant, so each event reaches all N.
-// Our server runs in its own process (production mode, real PostgreSQL);
-// the subscribers and the poster share this process, so post and receipt
-// times come from one clock. The database is created afresh each run.
+// Our server runs in its own process (production mode, real PostgreSQL),
+// pinned to one core; this process (the poster) and the receiving processes
+// (bench/live-receivers.ts, --clients of them, subscriber i in process
+// i mod clients) share the other. Post and receipt times are one clock
+// across them (performance.timeOrigin + performance.now()). Besides latency,
+// each run reports the CPU seconds of the server, the receivers and the
+// poster, and the machine's load average (other work shares the cores).
+// The database is created afresh each run.
 import { readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import WebSocket from 'ws';
 import { msgSyncAccessToken } from '../src/auth/webhook-signatures.ts';
 import { createTenant, type TenantCredentials } from '../src/auth/tenants.ts';
 import { loadSecretBox } from '../src/auth/secret-box.ts';
 import { loadConfig } from '../src/config.ts';
 import { openDatabase } from '../src/db/database.ts';
 import { formatLocalDateTime } from '../src/domain/local-time.ts';
+import type { OpenCommand, ReceiverResult } from './live-receivers.ts';
 import { ROOT, startServer, type Server } from './read.ts';
 import { freshDatabase, fmtInt, intArg, machineInfo, parseArgs, quantile } from './support.ts';
 
 const DEFAULT_URL = 'postgresql://postgres@127.0.0.1:55432/bench_live';
 const QUERY = 'subscription S($where: MessageEventWhere) { messageStatusChanged(where: $where) { messageId conversationId whatsMessageId previousStatus status changedAt } }';
 const log = (s: string) => process.stdout.write(s + '\n');
+/** One clock across the bench's processes (ms since the epoch, fractional). */
+const clock = () => performance.timeOrigin + performance.now();
 const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
 
 interface Conversation {
@@ -45,18 +56,32 @@ interface Scenario {
   server: 'ours' | 'floor';
   subscribers: number;
   mode: 'conversation' | 'tenant';
+  /** C: subscriber i watches conversation i mod C (conversation mode). */
+  conversations: number | null;
   rate: number;
+  offeredDeliveriesPerSecond: number;
   seconds: number;
   events: number;
   expected: number;
   delivered: number;
   lost: number;
   duplicates: number;
+  /** Frames that were no expected delivery (errors, completes, unknown events). */
+  unexpectedFrames: number;
+  /** Webhook posts that failed (their events are lost). */
+  failedPosts: number;
   deliveredPerSecond: number;
   latencyMs: { p50: number; p99: number; max: number };
   webhookMs: { p50: number; p99: number };
   serverRssMb: number;
+  /** With every subscriber subscribed, before the first event. */
+  serverRssSubscribedMb: number;
   serverPeakRssMb: number;
+  /** CPU seconds used during the scenario (posting and draining) by the server, the receiving processes and the poster. */
+  cpuSeconds: { server: number; receivers: number; poster: number };
+  serverCpuUsPerDelivery: number;
+  /** 1-minute load average of the machine (shared) before and after. */
+  loadAverage: { before: number; after: number };
 }
 
 function post(port: number, path: string, body: string, headers: Record<string, string>): Promise<number> {
@@ -68,6 +93,12 @@ function post(port: number, path: string, body: string, headers: Record<string, 
     req.on('error', reject);
     req.end(body);
   });
+}
+
+/** CPU seconds a process has used (user + system, /proc/<pid>/stat). */
+function cpuOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 function rssOf(pid: number): { rss: number; peak: number } {
@@ -105,62 +136,68 @@ async function seedMessages(port: number, tenant: TenantCredentials, conversatio
   return ids;
 }
 
-interface Subscribers {
-  sockets: WebSocket[];
-  /** key "whatsMessageId:status" → receipt count */
-  received: Map<string, number>;
-  latencies: number[];
-  close(): void;
-}
+/** The receiving processes (bench/live-receivers.ts), each with a share of the subscribers. */
+class Receivers {
+  private readonly children: ChildProcess[] = [];
+  private readonly counts: number[] = [];
 
-/** Opens `n` sockets, each subscribed as the mode says; resolves when all are subscribed. */
-async function openSubscribers(
-  server: 'ours' | 'floor',
-  port: number,
-  n: number,
-  mode: 'conversation' | 'tenant',
-  conversations: Conversation[],
-  key: string,
-  postedAt: Map<string, number>,
-): Promise<Subscribers> {
-  const received = new Map<string, number>();
-  const latencies: number[] = [];
-  const sockets: WebSocket[] = [];
-  const open = (i: number) =>
-    new Promise<void>((resolve, reject) => {
-      const conversation = mode === 'conversation' ? conversations[i % conversations.length]! : null;
-      const url = server === 'ours' ? `ws://127.0.0.1:${port}/graphql` : `ws://127.0.0.1:${port}/live${conversation ? `?conversation=${conversation.rowId}` : ''}`;
-      const socket = new WebSocket(url, server === 'ours' ? 'graphql-transport-ws' : undefined);
-      sockets.push(socket);
-      socket.on('error', reject);
-      socket.on('open', () => {
-        if (server === 'ours') socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${key}` } }));
+  constructor(n: number) {
+    for (let k = 0; k < n; k++) {
+      const child = fork(`${ROOT}/bench/live-receivers.ts`, [], { execArgv: ['--import', 'tsx', '--max-old-space-size=4096'], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      child.on('message', (m: { type: string; count?: number }) => {
+        if (m.type === 'count') this.counts[k] = m.count!;
       });
-      socket.on('message', (data: Buffer) => {
-        const text = data.toString();
-        if (text.startsWith('{"type":"connection_ack"')) {
-          if (server === 'ours') {
-            socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: QUERY, variables: { where: conversation ? { conversationId: conversation.globalId } : null } } }));
-          }
-          resolve();
-          return;
-        }
-        const msg = JSON.parse(text) as { type: string; payload?: { data?: { messageStatusChanged?: { whatsMessageId: string; status: string } }; errors?: unknown } };
-        const e = msg.payload?.data?.messageStatusChanged;
-        if (!e) {
-          if (msg.type !== 'pong' && msg.type !== 'ping') log(`unexpected message: ${text.slice(0, 300)}`);
-          return;
-        }
-        const k = `${e.whatsMessageId}:${e.status}`;
-        received.set(k, (received.get(k) ?? 0) + 1);
-        const t0 = postedAt.get(k);
-        if (t0 !== undefined) latencies.push(performance.now() - t0);
-      });
+      this.children.push(child);
+      this.counts.push(0);
+    }
+  }
+
+  private reply<T>(child: ChildProcess, type: string): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const on = (m: { type: string; message?: string }) => {
+        if (m.type === 'failed') reject(new Error(`receiver: ${m.message}`));
+        else if (m.type !== type) return;
+        else resolve(m as T);
+        child.off('message', on);
+      };
+      child.on('message', on);
     });
-  for (let i = 0; i < n; i += 200) await Promise.all(Array.from({ length: Math.min(200, n - i) }, (_, j) => open(i + j)));
-  // Subscriptions are set up asynchronously after the subscribe message: let them settle.
-  await new Promise((r) => setTimeout(r, 1000 + n / 5));
-  return { sockets, received, latencies, close: () => sockets.forEach((s) => s.terminate()) };
+  }
+
+  async ready(): Promise<void> {
+    await Promise.all(this.children.map((c) => this.reply(c, 'ready')));
+  }
+
+  /** Subscriber i goes to receiver i mod n. */
+  async open(cmd: Omit<OpenCommand, 'type' | 'subscribers'>, subscribers: OpenCommand['subscribers']): Promise<void> {
+    this.counts.fill(0);
+    await Promise.all(
+      this.children.map((c, k) => {
+        const opened = this.reply(c, 'opened');
+        c.send({ type: 'open', ...cmd, subscribers: subscribers.filter((s) => s.i % this.children.length === k) } satisfies OpenCommand);
+        return opened;
+      }),
+    );
+  }
+
+  /** Receipts so far (as last reported, every 250 ms). */
+  get received(): number {
+    return this.counts.reduce((a, b) => a + b, 0);
+  }
+
+  async finish(): Promise<ReceiverResult[]> {
+    return Promise.all(
+      this.children.map((c) => {
+        const result = this.reply<ReceiverResult>(c, 'result');
+        c.send({ type: 'finish' });
+        return result;
+      }),
+    );
+  }
+
+  stop(): void {
+    for (const c of this.children) c.send({ type: 'exit' });
+  }
 }
 
 const STATUS_NAMES = ['', 'PENDING', 'SENT', 'DELIVERED', 'READ'];
@@ -168,6 +205,7 @@ const STATUS_NAMES = ['', 'PENDING', 'SENT', 'DELIVERED', 'READ'];
 async function runScenario(opts: {
   server: Server;
   kind: 'ours' | 'floor';
+  receivers: Receivers;
   subscribers: number;
   mode: 'conversation' | 'tenant';
   rate: number;
@@ -176,10 +214,10 @@ async function runScenario(opts: {
   conversations: Conversation[];
   messages: string[][];
   tenant: TenantCredentials;
+  client: 'ws' | 'raw';
 }): Promise<Scenario> {
-  const { server, kind, subscribers: n, mode, rate, seconds, batch, conversations, messages, tenant } = opts;
-  const postedAt = new Map<string, number>();
-  const subs = await openSubscribers(kind, server.port, n, mode, conversations, tenant.readKey, postedAt);
+  const { server, kind, receivers, subscribers: n, mode, rate, seconds, batch, conversations, messages, tenant } = opts;
+  const loadBefore = os.loadavg()[0]!;
 
   // The events: messages taken round-robin over conversations, each raised one step per event (SENT, DELIVERED, READ).
   const total = rate * seconds;
@@ -194,7 +232,24 @@ async function runScenario(opts: {
   const subsOf = (c: number) => (mode === 'tenant' ? n : Math.floor(n / conversations.length) + (c < n % conversations.length ? 1 : 0));
   const expected = events.reduce((s, e) => s + subsOf(e.conversation), 0);
 
+  await receivers.open(
+    { server: kind, port: server.port, key: tenant.readKey, query: QUERY, client: opts.client, eventKeys: events.map((e) => `${e.whatsMessageId}:${STATUS_NAMES[e.status]}`) },
+    Array.from({ length: n }, (_, i) => ({ i, conversation: mode === 'conversation' ? conversations[i % conversations.length]! : null })),
+  );
+  // Subscriptions are set up asynchronously after the subscribe message: let them settle.
+  await new Promise((r) => setTimeout(r, 1000 + n / 5));
+  const rssBefore = rssOf(server.child.pid!);
+  if (process.env.LIVE_HEAP && kind === 'ours') {
+    // A heap snapshot of the server with every subscriber subscribed (written into its working directory).
+    server.child.kill('SIGUSR2');
+    await new Promise((r) => setTimeout(r, 30_000));
+  }
+  const cpuBefore = cpuOf(server.child.pid!);
+  const benchCpuBefore = process.cpuUsage();
+
+  const postedAt = new Float64Array(events.length);
   const webhookMs: number[] = [];
+  const postErrors: string[] = [];
   const start = performance.now();
   const inflight: Promise<void>[] = [];
   for (let i = 0; i < events.length; i += batch) {
@@ -202,70 +257,103 @@ async function runScenario(opts: {
     const wait = due - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
     const chunk = events.slice(i, i + batch);
-    const t0 = performance.now();
-    for (const e of chunk) postedAt.set(`${e.whatsMessageId}:${STATUS_NAMES[e.status]}`, t0);
     const body =
       kind === 'ours'
         ? JSON.stringify(chunk.map((e) => ({ userId: '1255', taskId: '', taskInfoId: '', messageStatus: e.status, messageId: e.whatsMessageId })))
         : JSON.stringify(chunk.map((e) => ({ messageId: 'x', conversationId: conversations[e.conversation]!.rowId, whatsMessageId: e.whatsMessageId, previousStatus: STATUS_NAMES[e.status - 1], status: STATUS_NAMES[e.status], changedAt: new Date().toISOString() })));
+    const t0 = clock();
+    postedAt.fill(t0, i, i + chunk.length);
     inflight.push(
-      post(server.port, kind === 'ours' ? '/webhooks/CLIENT_SYNC_MESSAGE_STATUS' : '/events', body, kind === 'ours' ? { token: tenant.ingestKey } : {}).then((status) => {
-        if (status !== 200) throw new Error(`webhook answered ${status}`);
-        webhookMs.push(performance.now() - t0);
-      }),
+      post(server.port, kind === 'ours' ? '/webhooks/CLIENT_SYNC_MESSAGE_STATUS' : '/events', body, kind === 'ours' ? { token: tenant.ingestKey } : {}).then(
+        (status) => {
+          if (status !== 200) postErrors.push(`webhook answered ${status}`);
+          webhookMs.push(clock() - t0);
+        },
+        // Counted (its events then show as lost), not fatal before the drain.
+        (err: Error) => void postErrors.push(err.message),
+      ),
     );
   }
   await Promise.all(inflight);
   const postSeconds = (performance.now() - start) / 1000;
   // Drain: wait until everything expected arrived, or 10 s of silence.
-  const count = () => [...subs.received.values()].reduce((a, b) => a + b, 0);
   let last = -1;
   let still = 0;
-  while (count() < expected && still < 10) {
-    await new Promise((r) => setTimeout(r, 1000));
-    const now = count();
-    still = now === last ? still + 1 : 0;
+  let lastChange = performance.now();
+  while (receivers.received < expected && still < 40) {
+    await new Promise((r) => setTimeout(r, 250));
+    const now = receivers.received;
+    if (now === last) still++;
+    else {
+      still = 0;
+      lastChange = performance.now();
+    }
     last = now;
   }
-  const seconds_ = (performance.now() - start) / 1000;
-  const delivered = count();
+  const rss = rssOf(server.child.pid!);
+  const serverCpu = cpuOf(server.child.pid!) - cpuBefore;
+  const benchCpu = process.cpuUsage(benchCpuBefore);
+  const results = await receivers.finish();
+  const perEvent = new Int32Array(events.length);
+  const lat: number[] = [];
+  let unexpected = 0;
+  for (const r of results) {
+    unexpected += r.unexpected;
+    for (let j = 0; j < r.events.length; j++) {
+      perEvent[r.events[j]!]!++;
+      lat.push(r.times[j]! - postedAt[r.events[j]!]!);
+    }
+  }
+  const delivered = lat.length;
+  const deliverySeconds = (lastChange - start) / 1000;
   let duplicates = 0;
   let lost = 0;
-  for (const e of events) {
-    const got = subs.received.get(`${e.whatsMessageId}:${STATUS_NAMES[e.status]}`) ?? 0;
-    const want = subsOf(e.conversation);
+  for (const [e, ev] of events.entries()) {
+    const got = perEvent[e]!;
+    const want = subsOf(ev.conversation);
     if (got > want) duplicates += got - want;
     if (got < want) lost += want - got;
   }
-  const rss = rssOf(server.child.pid!);
-  subs.close();
-  const lat = subs.latencies.sort((a, b) => a - b);
+  if (postErrors.length) log(`${postErrors.length} posts failed: ${[...new Set(postErrors)].join('; ')}`);
+  lat.sort((a, b) => a - b);
   const wh = webhookMs.sort((a, b) => a - b);
   const round = (x: number) => Math.round(x * 10) / 10;
   return {
     server: kind,
     subscribers: n,
     mode,
+    conversations: mode === 'conversation' ? conversations.length : null,
     rate,
+    offeredDeliveriesPerSecond: Math.round(expected / seconds),
     seconds: round(postSeconds),
     events: events.length,
     expected,
     delivered,
     lost,
     duplicates,
-    deliveredPerSecond: Math.round(delivered / Math.max(postSeconds, seconds_ - 0)),
+    unexpectedFrames: unexpected,
+    failedPosts: postErrors.length,
+    deliveredPerSecond: Math.round(delivered / Math.max(postSeconds, deliverySeconds)),
     latencyMs: { p50: round(quantile(lat, 0.5)), p99: round(quantile(lat, 0.99)), max: round(lat[lat.length - 1] ?? 0) },
     webhookMs: { p50: round(quantile(wh, 0.5)), p99: round(quantile(wh, 0.99)) },
     serverRssMb: Math.round(rss.rss),
+    serverRssSubscribedMb: Math.round(rssBefore.rss),
     serverPeakRssMb: Math.round(rss.peak),
+    cpuSeconds: {
+      server: round(serverCpu),
+      receivers: round(results.reduce((a, r) => a + r.cpuSeconds, 0)),
+      poster: round((benchCpu.user + benchCpu.system) / 1e6),
+    },
+    serverCpuUsPerDelivery: round((serverCpu * 1e6) / Math.max(delivered, 1)),
+    loadAverage: { before: round(loadBefore), after: round(os.loadavg()[0]!) },
   };
 }
 
 async function main() {
   const { values } = parseArgs(
     process.argv.slice(2),
-    { values: ['database-url', 'subscribers', 'rate', 'duration', 'batch', 'conversations', 'mode', 'out'] },
-    'usage: npx tsx bench/live.ts [--database-url URL] [--subscribers 100,1000,5000] [--rate 500] [--duration 20] [--batch 10] [--conversations 100] [--mode conversation|tenant] [--out FILE]',
+    { values: ['database-url', 'subscribers', 'rate', 'duration', 'batch', 'conversations', 'mode', 'out', 'servers', 'clients', 'client', 'server-cpu', 'client-cpu'] },
+    'usage: npx tsx bench/live.ts [--database-url URL] [--subscribers 100,1000,5000] [--rate 500] [--duration 20] [--batch 10] [--conversations 100] [--mode conversation|tenant] [--servers ours,floor] [--clients 2] [--client raw|ws] [--server-cpu 0|none] [--client-cpu 1] [--out FILE]',
   );
   const url = values.get('database-url') ?? DEFAULT_URL;
   const counts = (values.get('subscribers') ?? '100,1000,5000').split(',').map(Number);
@@ -276,6 +364,17 @@ async function main() {
   const mode = (values.get('mode') ?? 'conversation') as 'conversation' | 'tenant';
   if (mode !== 'conversation' && mode !== 'tenant') throw new Error('--mode must be conversation or tenant');
   const out = values.get('out') ?? 'bench/results/latest-live.json';
+  const servers = (values.get('servers') ?? 'ours,floor').split(',');
+  if (servers.some((s) => s !== 'ours' && s !== 'floor')) throw new Error('--servers lists ours and/or floor');
+  // The server on one core, everything else of the bench (poster, receivers) on the other, as bench/read.ts does.
+  const pinned = os.cpus().length > 1 && values.get('server-cpu') !== 'none';
+  const serverCpu = pinned ? (values.get('server-cpu') ?? '0') : undefined;
+  const clientCpu = values.get('client-cpu') ?? '1';
+  if (pinned) execFileSync('taskset', ['-a', '-p', '-c', clientCpu, String(process.pid)], { stdio: 'ignore' });
+  const client = (values.get('client') ?? 'raw') as 'raw' | 'ws';
+  if (client !== 'raw' && client !== 'ws') throw new Error('--client must be raw or ws');
+  const receivers = new Receivers(intArg(values, 'clients', 2));
+  await receivers.ready();
 
   log(`live benchmark: ${counts.join(', ')} subscribers (${mode}), ${rate} status events/s for ${seconds} s, batches of ${batch}, ${conversationCount} conversations`);
   await freshDatabase(url);
@@ -284,7 +383,7 @@ async function main() {
   const { box } = loadSecretBox({ secretsKey: loadConfig(process.env).secretsKey, dataDir: `${ROOT}/data` });
   const tenant = await createTenant(db.prisma, box, { id: 7001n, name: 'Live bench' });
 
-  const ours = await startServer('ours', [...(process.env.LIVE_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.LIVE_PROF] : []), 'src/main.ts'], { NODE_ENV: 'production', DATABASE_URL: url, LOG_LEVEL: 'warn', MIGRATE_ON_START: 'false', DATABASE_POOL_SIZE: '10' });
+  const ours = await startServer('ours', [...(process.env.LIVE_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.LIVE_PROF] : []), ...(process.env.LIVE_HEAP ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${process.env.LIVE_HEAP}`] : []), 'src/main.ts'], { NODE_ENV: 'production', DATABASE_URL: url, LOG_LEVEL: 'warn', MIGRATE_ON_START: 'false', DATABASE_POOL_SIZE: '10' }, serverCpu);
   const perConversation = Math.ceil((rate * seconds) / 3 / conversationCount) * counts.length;
   log(`seeding ${fmtInt(perConversation * conversationCount)} messages …`);
   const messages = await seedMessages(ours.port, tenant, conversationCount, perConversation);
@@ -298,32 +397,33 @@ async function main() {
 
   const results: Scenario[] = [];
   try {
-    for (const [i, n] of counts.entries()) {
+    for (const [i, n] of servers.includes('ours') ? counts.entries() : []) {
       const slice = messages.map((m) => m.slice((i * m.length) / counts.length, ((i + 1) * m.length) / counts.length));
-      const r = await runScenario({ server: ours, kind: 'ours', subscribers: n, mode, rate, seconds, batch, conversations, messages: slice, tenant });
+      const r = await runScenario({ server: ours, kind: 'ours', receivers, subscribers: n, mode, rate, seconds, batch, conversations, messages: slice, tenant, client });
       results.push(r);
-      log(`ours  ${fmtInt(n)} subs: ${fmtInt(r.delivered)}/${fmtInt(r.expected)} delivered (${fmtInt(r.deliveredPerSecond)}/s), lost ${r.lost}, dup ${r.duplicates}, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms, webhook p50 ${r.webhookMs.p50} ms, RSS ${r.serverRssMb} MB (peak ${r.serverPeakRssMb})`);
+      log(`ours  ${fmtInt(n)} subs: ${fmtInt(r.delivered)}/${fmtInt(r.expected)} delivered (${fmtInt(r.deliveredPerSecond)}/s of ${fmtInt(r.offeredDeliveriesPerSecond)}/s), load ${r.loadAverage.before}→${r.loadAverage.after}, lost ${r.lost}, dup ${r.duplicates}, unexpected frames ${r.unexpectedFrames}, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms, webhook p50 ${r.webhookMs.p50} ms, RSS ${r.serverRssMb} MB (peak ${r.serverPeakRssMb}, subscribed ${r.serverRssSubscribedMb}), CPU s server ${r.cpuSeconds.server} (${r.serverCpuUsPerDelivery} µs/delivery) receivers ${r.cpuSeconds.receivers} poster ${r.cpuSeconds.poster}`);
     }
   } finally {
     await ours.stop();
   }
-  const floor = await startServer('floor', ['bench/live-floor-server.ts'], { NODE_ENV: 'production' });
+  const floor = await startServer('floor', ['bench/live-floor-server.ts'], { NODE_ENV: 'production' }, serverCpu);
   try {
-    for (const n of counts) {
-      const r = await runScenario({ server: floor, kind: 'floor', subscribers: n, mode, rate, seconds, batch, conversations, messages, tenant });
+    for (const n of servers.includes('floor') ? counts : []) {
+      const r = await runScenario({ server: floor, kind: 'floor', receivers, subscribers: n, mode, rate, seconds, batch, conversations, messages, tenant, client });
       results.push(r);
-      log(`floor ${fmtInt(n)} subs: ${fmtInt(r.delivered)}/${fmtInt(r.expected)} delivered (${fmtInt(r.deliveredPerSecond)}/s), lost ${r.lost}, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, RSS ${r.serverRssMb} MB`);
+      log(`floor ${fmtInt(n)} subs: ${fmtInt(r.delivered)}/${fmtInt(r.expected)} delivered (${fmtInt(r.deliveredPerSecond)}/s of ${fmtInt(r.offeredDeliveriesPerSecond)}/s), load ${r.loadAverage.before}→${r.loadAverage.after}, lost ${r.lost}, unexpected frames ${r.unexpectedFrames}, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, RSS ${r.serverRssMb} MB, CPU s server ${r.cpuSeconds.server} (${r.serverCpuUsPerDelivery} µs/delivery) receivers ${r.cpuSeconds.receivers} poster ${r.cpuSeconds.poster}`);
     }
   } finally {
     await floor.stop();
   }
   await db.close();
+  receivers.stop();
 
   const machine = await machineInfo(url);
-  const report = { benchmark: 'live', date: new Date().toISOString(), machine, settings: { subscribers: counts, mode, rate, seconds, batch, conversations: conversationCount, query: QUERY }, results };
+  const report = { benchmark: 'live', date: new Date().toISOString(), machine, settings: { subscribers: counts, mode, rate, seconds, batch, conversations: conversationCount, receivingProcesses: intArg(values, 'clients', 2), client, serverCpu: serverCpu ?? null, clientCpu: pinned ? clientCpu : null, query: QUERY }, results };
   writeFileSync(`${ROOT}/${out}`, JSON.stringify(report, null, 2) + '\n');
-  log(`\n| server | subscribers | events/s posted | delivered/s | lost | p50 ms | p99 ms | server RSS MB |\n|---|---|---|---|---|---|---|---|`);
-  for (const r of results) log(`| ${r.server} | ${fmtInt(r.subscribers)} | ${r.rate} | ${fmtInt(r.deliveredPerSecond)} | ${r.lost} | ${r.latencyMs.p50} | ${r.latencyMs.p99} | ${r.serverRssMb} |`);
+  log(`\n| server | subscribers | events/s posted | deliveries/s offered | delivered/s | lost | p50 ms | p99 ms | server RSS MB | load |\n|---|---|---|---|---|---|---|---|---|---|`);
+  for (const r of results) log(`| ${r.server} | ${fmtInt(r.subscribers)} | ${r.rate} | ${fmtInt(r.offeredDeliveriesPerSecond)} | ${fmtInt(r.deliveredPerSecond)} | ${r.lost} | ${r.latencyMs.p50} | ${r.latencyMs.p99} | ${r.serverRssMb} | ${r.loadAverage.before} |`);
   log(`written to ${out}`);
   agent.destroy();
 }

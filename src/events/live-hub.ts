@@ -61,13 +61,20 @@ class TopicFanOut {
   dispatch(event: LiveEvent): void {
     for (const s of this.all) s.deliver(event);
     if (!this.byKey.size) return;
-    const seen = new Set<Subscriber>();
+    const buckets: Set<Subscriber>[] = [];
     for (const key of eventKeys(event)) {
       const subs = this.byKey.get(key);
-      if (!subs) continue;
+      if (subs) buckets.push(subs);
+    }
+    // A subscriber is filed under one key kind, but under several keys of it
+    // (message ids): with one bucket (the usual case) none can be met twice.
+    const seen = buckets.length > 1 ? new Set<Subscriber>() : null;
+    for (const subs of buckets) {
       for (const s of subs) {
-        if (seen.has(s)) continue;
-        seen.add(s);
+        if (seen) {
+          if (seen.has(s)) continue;
+          seen.add(s);
+        }
         if (matchesEventFilter(s.filter, event)) s.deliver(event);
       }
     }
@@ -133,6 +140,14 @@ export interface LiveFeed<E> extends AsyncIterableIterator<E> {
   readonly queued: number;
   /** Ends the feed with `error` (after nothing more: what is queued is dropped). */
   cancel(error: Error): void;
+  /**
+   * Hands each event, while the feed's reader is idle (waiting, nothing
+   * queued, so everything before it has been read), to `write` first: an
+   * event it takes (returns true) is not queued. One an idle reader does not
+   * take, and every event while the reader is busy, is queued as usual: order
+   * is kept.
+   */
+  writeDirectly(write: (event: E) => boolean): void;
 }
 
 export class LiveHub {
@@ -208,6 +223,7 @@ export class LiveHub {
     let waiting: { resolve: (r: IteratorResult<E>) => void; reject: (err: Error) => void } | null = null;
     let ended = false;
     let error: Error | null = null;
+    let direct: ((event: E) => boolean) | null = null;
 
     const end = () => {
       if (ended) return;
@@ -225,6 +241,7 @@ export class LiveHub {
       deliver: (event) => {
         if (ended) return;
         if (waiting) {
+          if (direct?.(event as E)) return;
           const w = waiting;
           waiting = null;
           w.resolve({ value: event as E, done: false });
@@ -243,6 +260,9 @@ export class LiveHub {
     const feed: LiveFeed<E> = {
       get queued() {
         return queue.length;
+      },
+      writeDirectly: (write) => {
+        direct = write;
       },
       next: () => {
         if (queue.length) return Promise.resolve({ value: queue.shift()!, done: false });

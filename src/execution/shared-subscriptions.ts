@@ -9,6 +9,13 @@
 // graphql-js's subscribe is createSourceEventStream, then `execute` with
 // each event as the root value: the same here, with that execution memoised
 // by event.
+// Over graphql-ws a live event whose shared result is ready at once and has
+// no errors is written as its `next` frame straight from the fan-out, from a
+// payload serialised once per event and sharing key: no per-subscriber
+// promise chain (the stream, the plugins' result hooks, graphql-ws's loop),
+// which is what a delivery cost. Everything else (results with errors, which
+// the plugins log and mask; results still loading; replays) takes the
+// stream as before, in order (LiveFeed.writeDirectly).
 import { createSourceEventStream, execute, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { isAsyncIterable, mapAsyncIterator, type Plugin } from 'graphql-yoga';
 import type { Context } from '../graphql/context.ts';
@@ -17,6 +24,45 @@ type Result = ExecutionResult | Promise<ExecutionResult>;
 
 /** Per live event, its results by sharing key; gone with the event. */
 const byEvent = new WeakMap<object, Map<string, Result>>();
+
+/** An error-free result's payload, serialised once for every subscriber sharing it. */
+const serialised = new WeakMap<object, string>();
+
+/** JSON of an error-free result (graphql-ws's `next` payload), computed once per result (for every socket, SSE aside). */
+export function serialisedPayload(result: ExecutionResult): string {
+  let payload = serialised.get(result);
+  if (payload === undefined) serialised.set(result, (payload = JSON.stringify(result)));
+  return payload;
+}
+
+/**
+ * Where a subscription's `next` frames can be written without its stream: its
+ * graphql-ws socket and id (src/http/websocket.ts), carried in the operation's
+ * root value. `write` returns false when it cannot take the frame now (the
+ * socket is closed or has too much waiting): the stream takes the event.
+ */
+export interface NextFrames {
+  /** Writes an error-free result's `next` frame. */
+  write(result: ExecutionResult): boolean;
+}
+
+/** The root value's NextFrames, if the operation came over graphql-ws. */
+function nextFramesOf(root: unknown): NextFrames | null {
+  const frames = (root as { frames?: NextFrames } | null | undefined)?.frames;
+  return frames ?? null;
+}
+
+interface DirectFeed {
+  writeDirectly(write: (event: unknown) => boolean): void;
+}
+
+function resultOf(args: ExecutionArgs, key: string, event: object): Result {
+  let results = byEvent.get(event);
+  if (!results) byEvent.set(event, (results = new Map()));
+  let result = results.get(key);
+  if (!result) results.set(key, (result = execute({ ...args, rootValue: event }) as Result));
+  return result;
+}
 
 /** What makes two subscriptions' results for one event the same; null when they cannot be shared. */
 export function sharingKey(args: ExecutionArgs): string | null {
@@ -30,15 +76,20 @@ export async function sharedSubscribe(args: ExecutionArgs) {
   const stream = await createSourceEventStream(args);
   if (!isAsyncIterable(stream)) return stream;
   const key = sharingKey(args);
+  const frames = nextFramesOf(args.rootValue);
+  if (key !== null && frames && typeof (stream as Partial<DirectFeed>).writeDirectly === 'function') {
+    (stream as unknown as DirectFeed).writeDirectly((event) => {
+      if (typeof event !== 'object' || event === null) return false;
+      const result = resultOf(args, key, event);
+      if ('then' in result || result.errors !== undefined) return false;
+      return frames.write(result);
+    });
+  }
   return mapAsyncIterator(stream as AsyncIterableIterator<unknown>, (event: unknown) => {
     if (key === null || typeof event !== 'object' || event === null || (event as { replayed?: boolean }).replayed) {
       return execute({ ...args, rootValue: event });
     }
-    let results = byEvent.get(event);
-    if (!results) byEvent.set(event, (results = new Map()));
-    let result = results.get(key);
-    if (!result) results.set(key, (result = execute({ ...args, rootValue: event }) as Result));
-    return result;
+    return resultOf(args, key, event);
   });
 }
 

@@ -7,16 +7,19 @@
 // revoked is closed with 4403 too.
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
-import { GraphQLError, type ExecutionArgs } from 'graphql';
+import type { Duplex } from 'node:stream';
+import { GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import { isAsyncIterable } from 'graphql-yoga';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { bearerToken, type ApiKeyAuthenticator, type Viewer } from '../auth/api-keys.ts';
 import type { Logger } from '../log.ts';
 import { servicesOf, type App } from './app.ts';
 import type { RateLimiter } from './rate-limit.ts';
 import { operationResolutionError } from '../execution/graphql-errors.ts';
 import type { LiveConnection } from '../events/live-hub.ts';
+import { serialisedPayload, type NextFrames } from '../execution/shared-subscriptions.ts';
 
 /** What the Yoga context function receives for an operation over a socket. */
 export interface WebSocketInit {
@@ -31,6 +34,129 @@ export interface WebSocketEndpoint {
   readonly size: number;
   /** Closes every socket (1001 "going away") and stops accepting new ones. */
   close(): Promise<void>;
+}
+
+/** What an operation's root value carries here: Yoga's pipeline and where its `next` frames go. */
+interface Root {
+  execute(args: ExecutionArgs): never;
+  subscribe(args: ExecutionArgs): Promise<AsyncIterable<ExecutionResult> | ExecutionResult>;
+  socket: WebSocket;
+  id: string;
+  /** For live events written without the stream (src/execution/shared-subscriptions.ts). */
+  frames: NextFrames;
+}
+
+/** Bytes a socket may have waiting before its subscriptions wait for them to be written. */
+const SOCKET_BUFFER = 1 << 20;
+
+/** What graphql-ws's stringifyMessage writes before a `next` frame's payload. */
+function nextFramePrefix(id: string): string {
+  return `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+}
+
+/** A WebSocket text frame as a server sends it (RFC 6455 5.2: FIN, opcode 1, unmasked). */
+function textFrame(text: string): Buffer {
+  const length = Buffer.byteLength(text);
+  const header = length < 126 ? 2 : length < 65_536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(header + length);
+  frame[0] = 0x81;
+  if (header === 2) frame[1] = length;
+  else if (header === 4) {
+    frame[1] = 126;
+    frame.writeUInt16BE(length, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeBigUInt64BE(BigInt(length), 2);
+  }
+  frame.write(text, header);
+  return frame;
+}
+
+/** A result's `next` frames by subscription id: built once for all the sockets whose subscription has that id. */
+const framesByResult = new WeakMap<ExecutionResult, Map<string, Buffer>>();
+
+/**
+ * A subscription's `next` frames written straight to its TCP socket, one
+ * write of a frame shared by every subscriber of the result with the same
+ * id. `ws` writes its own frames (pings, pongs, close) to the same socket
+ * whole and at once — it queues only while compressing, which is never
+ * negotiated here — so frames never interleave. Refused (the stream takes
+ * the event) once the socket is closing or has SOCKET_BUFFER bytes waiting.
+ */
+function directFrames(socket: WebSocket, raw: Duplex, id: string): NextFrames {
+  const prefix = nextFramePrefix(id);
+  const usable = socket.extensions === '';
+  return {
+    write(result) {
+      if (!usable || socket.readyState !== socket.OPEN || raw.writableLength >= SOCKET_BUFFER) return false;
+      let byId = framesByResult.get(result);
+      if (!byId) framesByResult.set(result, (byId = new Map()));
+      let frame = byId.get(id);
+      if (!frame) byId.set(id, (frame = textFrame(`${prefix}${serialisedPayload(result)}}`)));
+      if (!raw.writableCorked) {
+        raw.cork();
+        corked.push(raw);
+        if (corked.length === 1) setImmediate(uncorkAll);
+      }
+      raw.write(frame);
+      return true;
+    },
+  };
+}
+
+/**
+ * Sockets written to directly in this turn of the event loop, corked until
+ * it ends: the frames of a burst of events (a batch of statuses, a Redis
+ * chunk, a backlog) leave in one system call per socket, not one per frame —
+ * the call, not the bytes, being what a delivery costs.
+ */
+const corked: Duplex[] = [];
+
+function uncorkAll(): void {
+  for (const raw of corked.splice(0)) raw.uncork();
+}
+
+/**
+ * A subscription's results as graphql-ws sends them, but with each error-free
+ * result written here as its `next` frame — `{"id":…,"type":"next","payload":…}`,
+ * byte for byte what graphql-ws would write — from a payload serialised once
+ * for all the subscribers sharing it, and without waiting for each write to be
+ * flushed (only for a socket with more than SOCKET_BUFFER waiting). Results
+ * with errors, the end and failures go on to graphql-ws (error, complete), in
+ * order, as before.
+ */
+function writingNextFrames(results: AsyncIterable<ExecutionResult>, socket: WebSocket, id: string): AsyncGenerator<ExecutionResult> {
+  const inner = results[Symbol.asyncIterator]();
+  const prefix = nextFramePrefix(id);
+  let ended = false;
+  const end = async (): Promise<IteratorResult<ExecutionResult>> => {
+    ended = true;
+    await inner.return?.();
+    return { value: undefined, done: true };
+  };
+  const iterator: AsyncGenerator<ExecutionResult> = {
+    async next() {
+      for (;;) {
+        const r = await inner.next();
+        if (r.done || ended) return r.done ? r : { value: undefined, done: true };
+        const result = r.value;
+        if (typeof result !== 'object' || result === null || result.errors !== undefined) return r;
+        if (socket.readyState !== socket.OPEN) continue;
+        const frame = `${prefix}${serialisedPayload(result)}}`;
+        if (socket.bufferedAmount < SOCKET_BUFFER) socket.send(frame);
+        else await new Promise<void>((resolve) => socket.send(frame, () => resolve()));
+      }
+    },
+    return: end,
+    throw: async (err) => {
+      await end();
+      throw err;
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return iterator;
 }
 
 type Extra = {
@@ -112,12 +238,16 @@ export function attachWebSocket(
           operationName: payload.operationName,
           variableValues: payload.variables,
           contextValue: await contextFactory(),
-          rootValue: { execute, subscribe },
+          rootValue: { execute, subscribe, socket: ctx.extra.socket, id, frames: directFrames(ctx.extra.socket, ctx.extra.request.socket, id) } as Root,
         };
         return args;
       },
       execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => never }).execute(args),
-      subscribe: (args) => (args.rootValue as { subscribe: (a: ExecutionArgs) => never }).subscribe(args),
+      subscribe: async (args) => {
+        const root = args.rootValue as Root;
+        const result = await root.subscribe(args);
+        return isAsyncIterable(result) ? writingNextFrames(result, root.socket, root.id) : result;
+      },
       onClose: (ctx, code) => {
         if (code === CloseCode.Forbidden) log.debug({ code }, 'websocket refused: bad API key');
       },
