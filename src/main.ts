@@ -54,7 +54,7 @@ async function main(): Promise<void> {
     await db.close();
     fail(unopenable);
   }
-  const sealed = await sealStoredSecrets(db.prisma, services.secrets);
+  const sealed = await sealStoredSecrets(db.pool, services.secrets);
   if (sealed) log.info({ tenants: sealed }, 'webhook secrets stored in the clear were sealed');
   if (config.demoBootstrap) {
     const demo = await bootstrapDemoTenant(db.prisma, services.secrets);
