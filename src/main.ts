@@ -20,11 +20,12 @@ import { announceDemoTenant } from './auth/demo-env.ts';
 // Memory under load: after each full GC, V8 lets the old generation grow to
 // up to 4x what survived before the next one. Under read load the objects of
 // requests in flight (promoted while they wait on the database) filled it
-// from ~35 to ~150 MB between full GCs. A fixed 1.5x keeps the peak heap
-// near 70 MB (peak RSS under bench:peer's read load 247 -> 158 MiB) for no
-// CPU per request we could measure (README, "Memory"). V8 reads it at every
-// full GC, so setting it here works; an operator's own
-// --heap-growing-percent (command line or NODE_OPTIONS) is left as given.
+// from ~35 to ~150 MB between full GCs. A fixed 1.5x keeps the peak heap near
+// 70 MB (built server, page 1 and the conversation list at 32 connections:
+// peak RSS 196-261 -> 155-170 MiB) for no CPU per request we could measure
+// (README, "Memory"). V8 reads it at every full GC, so setting it here works;
+// an operator's own --heap-growing-percent (command line or NODE_OPTIONS) is
+// left as given.
 const HEAP_GROWING_PERCENT = 50;
 if (![...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((arg) => /heap[-_]growing[-_]percent/.test(arg))) {
   v8.setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
