@@ -401,6 +401,8 @@ interface RunData {
   loadAfter: string;
   out: string;
   settings: { pool: number; rounds: number; duration: number; warmup: number; serverCpu: string; wrkCpu: string; sqlRequests: number };
+  /** Each server's RSS once started, before any request (absent in runs before 2026-12-05 noon). */
+  idleRssMiB?: Record<Who, number>;
   date?: string;
   commit?: string;
 }
@@ -431,7 +433,10 @@ function summarise(d: RunData): void {
     vsPostgraphile: { target: 'ours ≥ 1.2 × PostGraphile req/s on every workload, at 32 and at 1', met: summary.every((s) => s.c32.oursVsPostgraphile >= 1.2 && s.c1.oursVsPostgraphile >= 1.2) },
     vsFloorConversationPage: { target: 'ours ≥ 0.6 × floor on the conversation page', met: !!page1 && page1.c32.oursVsFloor >= 0.6 && page1.c1.oursVsFloor >= 0.6 },
     deepVsPage1: { target: 'deep p50 ≤ 1.2 × page-1 p50 (1 connection)', ratio: page1 && deep ? deep.c1.ours.p50Ms / page1.c1.ours.p50Ms : null, met: !!page1 && !!deep && deep.c1.ours.p50Ms <= 1.2 * page1.c1.ours.p50Ms },
-    rss: { target: 'ours RSS ≤ PostGraphile RSS under load', ours: Math.max(...summary.map((s) => s.c32.ours.rssMaxMiB)), postgraphile: Math.max(...summary.map((s) => s.c32.postgraphile.rssMaxMiB)), met: false },
+    rss: {
+      target: 'ours RSS ≤ PostGraphile RSS under load', ours: Math.max(...summary.map((s) => s.c32.ours.rssMaxMiB)), postgraphile: Math.max(...summary.map((s) => s.c32.postgraphile.rssMaxMiB)),
+      idle: d.idleRssMiB ?? null, met: false,
+    },
   };
   targets.rss.met = targets.rss.ours <= targets.rss.postgraphile;
   let commit = d.commit ?? '';
@@ -459,6 +464,7 @@ function summarise(d: RunData): void {
 
   log('');
   log(`load average: before ${loadBefore}, after ${loadAfter}; medians of ${rounds} rounds`);
+  if (d.idleRssMiB) log(`RSS MiB idle (started, before any request): ours ${fmt(d.idleRssMiB.ours, 0)} / PostGraphile ${fmt(d.idleRssMiB.postgraphile, 0)} / floor ${fmt(d.idleRssMiB.floor, 0)}; under load: the table (the peak of 200 ms samples)`);
   log('| workload | conns | ours req/s | PostGraphile req/s | floor req/s | **ours / PostGraphile** | ours / floor | CPU ms/req ours / PGL / floor | RSS MiB ours / PGL / floor | SQL/req ours / PGL / floor |');
   log('|---|---:|---:|---:|---:|---:|---:|---|---|---|');
   for (const s of summary) {
@@ -486,6 +492,7 @@ function resummarise(file: string): void {
   summarise({
     list: r.summary.map((s: any) => ({ key: s.key, name: s.name })), cells, setup: r.dataset, machine: r.machine, pglVersion: r.machine.postgraphile,
     started: Date.now() - r.seconds * 1000, loadBefore: r.loadAverage.before, loadAfter: r.loadAverage.after, out: file, settings: r.settings, date: r.date, commit: r.commit,
+    idleRssMiB: r.targets?.rss?.idle ?? undefined,
   });
 }
 
@@ -530,6 +537,9 @@ async function main(): Promise<void> {
     floor: await startServer('floor', ['bench/floor-server.ts'], { ...env, FLOOR_TENANT_ID: setup.tenantId }, serverCpu),
   };
   const ports = { ours: servers.ours.port, postgraphile: servers.postgraphile.port, floor: servers.floor.port };
+  await new Promise((res) => setTimeout(res, 3000)); // start-up's own work (JIT, WebAssembly tier-up) settles
+  const idleRssMiB = { ours: rssMiB(servers.ours.child.pid!), postgraphile: rssMiB(servers.postgraphile.child.pid!), floor: rssMiB(servers.floor.child.pid!) };
+  log(`RSS MiB idle: ours ${fmt(idleRssMiB.ours, 0)}, PostGraphile ${fmt(idleRssMiB.postgraphile, 0)}, floor ${fmt(idleRssMiB.floor, 0)}`);
   const list = workloads(setup, await deepCursors(setup, ports)).filter((w) => !only || only.includes(w.key));
 
   const cells = new Map<string, Cell>();
@@ -578,7 +588,7 @@ async function main(): Promise<void> {
   const loadAfter = loadAverage();
   summarise({
     list: list.map((w) => ({ key: w.key, name: w.name })), cells, setup, machine, pglVersion, started, loadBefore, loadAfter, out,
-    settings: { pool, rounds, duration, warmup, serverCpu, wrkCpu, sqlRequests },
+    settings: { pool, rounds, duration, warmup, serverCpu, wrkCpu, sqlRequests }, idleRssMiB,
   });
 }
 

@@ -68,7 +68,7 @@ export function createServices(config: Config, db: Database, log: Logger): AppSe
     secretsSource,
     rateLimiter: createRateLimiter(config.rateLimit, { redisUrl: config.redisUrl, log }),
     ingest: new IngestService(db, events.pubsub, log, metrics),
-    authenticator: new ApiKeyAuthenticator(db.prisma),
+    authenticator: new ApiKeyAuthenticator(db.pool),
     webhookSecrets: new WebhookSecretResolver(db.pool, secrets),
     operatorKey: config.operatorKey ? new OperatorKey(config.operatorKey) : null,
     seenTokens: new SeenAccessTokens(db.pool),

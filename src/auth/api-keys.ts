@@ -3,6 +3,7 @@
 // or slow hash needed). The first characters are kept as a prefix to tell
 // keys apart in lists and logs.
 import { createHash, randomBytes } from 'node:crypto';
+import type pg from 'pg';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { ApiKeyScope } from '../generated/prisma/enums.ts';
 
@@ -69,7 +70,10 @@ export class ApiKeyAuthenticator {
   private watchTimer: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly prisma: PrismaClient,
+    // The pg pool, not Prisma: every request path goes through here, and a
+    // server that never runs a Prisma query never loads Prisma's query
+    // compiler (WebAssembly, ~80 MB of RSS once compiled).
+    private readonly pool: Pick<pg.Pool, 'query'>,
     private readonly ttlMs = 5_000,
     private readonly maxEntries = 10_000,
   ) {}
@@ -82,17 +86,19 @@ export class ApiKeyAuthenticator {
     const hit = this.cache.get(key);
     if (hit && hit.expires > now) return hit.viewer;
     const hash = hashApiKey(key);
-    const row = await this.prisma.apiKey.findUnique({
-      where: { hash },
-      select: { id: true, tenantId: true, scopes: true, revokedAt: true, lastUsedAt: true },
-    });
-    const viewer = row && !row.revokedAt ? { tenantId: row.tenantId, apiKeyId: row.id, scopes: new Set(row.scopes) } : null;
+    // scopes as text[]: pg parses arrays of its built-in types only, not of the enum.
+    const { rows } = await this.pool.query<{ id: string; tenantId: string; scopes: ApiKeyScope[]; revokedAt: Date | null; lastUsedAt: Date | null }>(
+      'SELECT id, "tenantId", scopes::text[] AS scopes, "revokedAt", "lastUsedAt" FROM "ApiKey" WHERE hash = $1',
+      [hash],
+    );
+    const row = rows[0];
+    const viewer = row && !row.revokedAt ? { tenantId: BigInt(row.tenantId), apiKeyId: row.id, scopes: new Set(row.scopes) } : null;
     if (this.cache.size >= this.maxEntries) this.cache.clear();
     this.cache.set(key, { viewer, expires: now + this.ttlMs });
     // A key in use is looked up again every ttlMs: record its use then, to
     // the minute (operators see it in `chatgraph key list`), off the request's path.
     if (viewer && (!row!.lastUsedAt || now - row!.lastUsedAt.getTime() >= LAST_USED_PRECISION_MS)) {
-      this.prisma.apiKey.update({ where: { id: row!.id }, data: { lastUsedAt: new Date(now) } }).catch(() => {});
+      this.pool.query('UPDATE "ApiKey" SET "lastUsedAt" = $2 WHERE id = $1', [row!.id, new Date(now)]).catch(() => {});
     }
     return viewer;
   }
@@ -130,7 +136,7 @@ export class ApiKeyAuthenticator {
     if (!ids.length) return;
     let active: Set<string>;
     try {
-      const rows = await this.prisma.apiKey.findMany({ where: { id: { in: ids }, revokedAt: null }, select: { id: true } });
+      const { rows } = await this.pool.query<{ id: string }>('SELECT id FROM "ApiKey" WHERE id = ANY($1::uuid[]) AND "revokedAt" IS NULL', [ids]);
       active = new Set(rows.map((r) => r.id));
     } catch {
       return; // The database away: connections are kept, and checked again at the next interval.

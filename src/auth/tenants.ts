@@ -1,5 +1,6 @@
 // Tenants and their credentials: created by the CLI, or once for a demo on
 // the first start of an empty embedded database.
+import type pg from 'pg';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { createApiKey } from './api-keys.ts';
 import type { SecretBox } from './secret-box.ts';
@@ -50,8 +51,8 @@ export async function bootstrapDemoTenant(prisma: PrismaClient, secrets: SecretB
 }
 
 /** Seals webhook secrets stored before sealing existed (and fills in their prefixes); returns how many. */
-export async function sealStoredSecrets(prisma: PrismaClient, secrets: SecretBox): Promise<number> {
-  return sealWebhookSecrets(prisma, secrets);
+export async function sealStoredSecrets(pool: Pick<pg.Pool, 'query'>, secrets: SecretBox): Promise<number> {
+  return sealWebhookSecrets(pool, secrets);
 }
 
 export function formatCredentials(c: TenantCredentials): string {

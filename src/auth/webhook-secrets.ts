@@ -45,20 +45,21 @@ export async function listWebhookSecrets(prisma: PrismaClient, tenantId: bigint)
 
 /**
  * Seals secrets stored in the clear (moved from before sealing existed) and
- * fills in missing prefixes; returns how many rows it changed.
+ * fills in missing prefixes; returns how many rows it changed. Through the
+ * pg pool: it runs at every start-up, which then needs no Prisma query.
  */
-export async function sealWebhookSecrets(prisma: PrismaClient, box: SecretBox): Promise<number> {
-  const rows = await prisma.webhookSecret.findMany({
-    where: { OR: [{ prefix: null }, { NOT: { secret: { startsWith: 'v1:' } } }] },
-    select: { id: true, secret: true, prefix: true },
-  });
+export async function sealWebhookSecrets(pool: Pick<pg.Pool, 'query'>, box: SecretBox): Promise<number> {
+  const { rows } = await pool.query<{ id: string; secret: string; prefix: string | null }>(
+    `SELECT id, secret, prefix FROM "WebhookSecret" WHERE prefix IS NULL OR secret NOT LIKE 'v1:%'`,
+  );
   let changed = 0;
   for (const row of rows) {
     const plain = box.open(row.secret);
-    await prisma.webhookSecret.update({
-      where: { id: row.id },
-      data: { secret: SecretBox.isSealed(row.secret) ? row.secret : box.seal(plain), prefix: row.prefix ?? webhookSecretPrefix(plain) },
-    });
+    await pool.query('UPDATE "WebhookSecret" SET secret = $2, prefix = $3 WHERE id = $1', [
+      row.id,
+      SecretBox.isSealed(row.secret) ? row.secret : box.seal(plain),
+      row.prefix ?? webhookSecretPrefix(plain),
+    ]);
     changed++;
   }
   return changed;

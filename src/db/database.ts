@@ -87,20 +87,35 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   const expected = await localMigrationNames();
+  /** Ours not applied (finished and not rolled back) in the database; throws 42P01 on an empty one. */
+  const missingMigrations = async () => {
+    const { rows } = await pool.query<{ migration_name: string }>(
+      'SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
+    );
+    const applied = new Set(rows.map((r) => r.migration_name));
+    return expected.filter((name) => !applied.has(name));
+  };
 
   const db: Database = {
     kind: embedded ? 'embedded' : 'postgres',
     location,
     prisma,
     pool,
-    migrate: () => applyMigrations(connectionString),
+    // Prisma's schema engine (WebAssembly, ~25 MB of RSS kept for the life of
+    // the process once loaded) only when there is something to apply: a
+    // restart on an up-to-date database checks the history through pg.
+    async migrate() {
+      const pending = await missingMigrations().catch((err) => {
+        if ((err as { code?: string }).code === '42P01') return expected;
+        throw err;
+      });
+      if (pending.length) return applyMigrations(connectionString);
+      await checkMigrationHistory(pool);
+      return [];
+    },
     async notReadyReason() {
       try {
-        const { rows } = await pool.query<{ migration_name: string }>(
-          'SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
-        );
-        const applied = new Set(rows.map((r) => r.migration_name));
-        const missing = expected.filter((name) => !applied.has(name));
+        const missing = await missingMigrations();
         return missing.length ? `migrations not applied: ${missing.join(', ')}` : null;
       } catch (err) {
         if ((err as { code?: string }).code === '42P01') return 'migrations not applied: the database is empty';

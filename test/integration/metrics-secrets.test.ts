@@ -60,11 +60,11 @@ test('webhook secrets are stored sealed, never in the clear, and still verify MS
   // A secret stored in the clear (before sealing existed) still verifies, and is sealed at start-up.
   await prisma.webhookSecret.update({ where: { id: row!.id }, data: { secret: t.tenant.webhookSecret } });
   assert.equal((await post('/webhooks/MSG_SYNC_MESSAGE', msgSyncBody(t.tenant, [msgSyncItem('m-3', 1)]))).status, 200);
-  assert.equal(await sealStoredSecrets(prisma, t.services.secrets), 1);
-  assert.equal(await sealStoredSecrets(prisma, t.services.secrets), 0);
+  assert.equal(await sealStoredSecrets(t.testDb.db.pool, t.services.secrets), 1);
+  assert.equal(await sealStoredSecrets(t.testDb.db.pool, t.services.secrets), 0);
   assert.equal((await post('/webhooks/MSG_SYNC_MESSAGE', msgSyncBody(t.tenant, [msgSyncItem('m-4', 1)]))).status, 200);
   // A secret moved by the migration without its prefix gets it at start-up.
   await prisma.webhookSecret.update({ where: { id: row!.id }, data: { prefix: null } });
-  assert.equal(await sealStoredSecrets(prisma, t.services.secrets), 1);
+  assert.equal(await sealStoredSecrets(t.testDb.db.pool, t.services.secrets), 1);
   assert.equal((await prisma.webhookSecret.findUnique({ where: { id: row!.id } }))!.prefix, t.tenant.webhookSecret.slice(0, 10));
 });
