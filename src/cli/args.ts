@@ -42,7 +42,7 @@ export function parseCommand(spec: CommandSpec, argv: readonly string[]): Parsed
   let parsed;
   try {
     parsed = parseArgs({
-      args: [...argv],
+      args: valuesStartingWithDash(spec, argv),
       options: { ...spec.options, help: { type: 'boolean', short: 'h' } },
       allowPositionals: true,
       strict: true,
@@ -62,6 +62,32 @@ export function parseCommand(spec: CommandSpec, argv: readonly string[]): Parsed
     throw usageError(`${spec.name}: unexpected argument "${extra}" (see chatgraph ${spec.name} --help)`);
   }
   return { values: parsed.values as Parsed['values'], positionals: parsed.positionals, help };
+}
+
+/**
+ * `--key -Xy…`: a value that starts with a dash (a random key or secret
+ * does, one time in 64) is taken as the value of the option before it when
+ * it is not itself an option of the command; parseArgs alone calls it
+ * ambiguous. Written `--key=-Xy…` for it.
+ */
+function valuesStartingWithDash(spec: CommandSpec, argv: readonly string[]): string[] {
+  const options: NonNullable<ParseArgsConfig['options']> = { ...spec.options, help: { type: 'boolean', short: 'h' } };
+  const isOption = (token: string) => {
+    const long = /^--([^=]+)/.exec(token);
+    if (long) return long[1]! in options;
+    return token.length >= 2 && Object.values(options).some((o) => o.short === token[1]);
+  };
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i]!;
+    const name = /^--([^=]+)$/.exec(token)?.[1];
+    const next = argv[i + 1];
+    if (name && options[name]?.type === 'string' && next !== undefined && next.startsWith('-') && next !== '-' && !isOption(next)) {
+      out.push(`--${name}=${next}`);
+      i++;
+    } else out.push(token);
+  }
+  return out;
 }
 
 export function requireString(p: Parsed, spec: CommandSpec, name: string): string {

@@ -217,3 +217,12 @@ test('progress on a narrow terminal: the bar narrows, then details go; the count
   new Progress(tty.stream, 'import', { tty: true }).update({ records: 5000, fraction: 1 }, true);
   assert.match(tty.text(), /100%$/);
 });
+
+test('parseCommand: an option value starting with a dash (a random key) is the value, not an option', async () => {
+  const { parseCommand } = await import('../../src/cli/args.ts');
+  const spec = { name: 'tenant create', usage: '', options: { key: { type: 'string' as const }, url: { type: 'string' as const }, json: { type: 'boolean' as const } } };
+  assert.equal(parseCommand(spec, ['--key', '-Xy_09abc', '--url', 'http://x']).values.key, '-Xy_09abc');
+  assert.equal(parseCommand(spec, ['--key=-Xy', '--json']).values.key, '-Xy');
+  assert.throws(() => parseCommand(spec, ['--key', '--json']), /needs a value|ambiguous/, 'an option of the command is not taken as the value');
+  assert.throws(() => parseCommand(spec, ['--key', '-h']), /needs a value|ambiguous/);
+});
