@@ -31,6 +31,14 @@ const SUPERSEDED_CHECKSUMS: Readonly<Record<string, readonly string[]>> = {
     '57632eb6fc610ee11253b8f488b7c8a59d0ab4821e5bbf04e1b1537f2a4b5d7c',
     'cb59fe7001db45478dd74bd6bcedc9a535cfabc4cd41cb63a35c465d14128d69',
   ],
+  // Edited twice after commit (6e5c027: WhatsApp suffixes after digits dropped
+  // in chatgraph_search_normalise; d688c29: the joined number indexed whole in
+  // chatgraph_search_vector): 20261205073615_search_bounds installs every
+  // function of it again and recomputes every stored search vector.
+  '20261205011456_search_vector': [
+    'd47357353c20cc3da716a871b7642365db323ee7a691241952337ba8e01e8c60',
+    '86f824405a50a12e9beab0c0918d87f9d92bf9ab5b3e12e7e1e3173537a599a8',
+  ],
 };
 
 export interface HistoryRow {
