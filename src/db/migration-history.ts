@@ -39,6 +39,11 @@ const SUPERSEDED_CHECKSUMS: Readonly<Record<string, readonly string[]>> = {
     'd47357353c20cc3da716a871b7642365db323ee7a691241952337ba8e01e8c60',
     '86f824405a50a12e9beab0c0918d87f9d92bf9ab5b3e12e7e1e3173537a599a8',
   ],
+  // Edited once after commit (531a105: chatgraph_refresh_replies in one pass
+  // per window), now back to its first text (3a66bab);
+  // 20261205133345_refresh_replies_one_pass installs aggregates.sql again
+  // whole, the edited function with it.
+  '20261205072903_response_times': ['e69d5785afe470068f56d106c84b41d9c78e6d24922a080785787df51f96101a'],
 };
 
 export interface HistoryRow {
