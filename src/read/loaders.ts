@@ -21,7 +21,8 @@ function byId<Row extends { id: string }>(load: (ids: readonly string[]) => Prom
 }
 
 /** Loads pages for many parents: requests with the same arguments share one statement. */
-function pagesByParent<Query, Row>(run: (parentIds: readonly string[], query: Query) => Promise<Map<string, Page<Row>>>) {
+type PagesByParent<Query, Row> = DataLoader<{ parentId: string; query: Query }, Page<Row>, string>;
+function pagesByParent<Query, Row>(run: (parentIds: readonly string[], query: Query) => Promise<Map<string, Page<Row>>>): PagesByParent<Query, Row> {
   return new DataLoader<{ parentId: string; query: Query }, Page<Row>, string>(
     async (keys) => {
       const groups = new Map<string, { query: Query; ids: string[] }>();
@@ -44,17 +45,41 @@ function pagesByParent<Query, Row>(run: (parentIds: readonly string[], query: Qu
   );
 }
 
-export function createLoaders(pool: pg.Pool, tenantId: string) {
-  let directory: Promise<AgentDirectory> | null = null;
-  return {
-    /** The tenant's agent directory, read once per request (a failed read is retried by the next caller). */
-    agentDirectory: (): Promise<AgentDirectory> =>
-      (directory ??= loadAgentDirectory(pool, tenantId).catch((err: unknown) => {
-        directory = null;
-        throw err;
-      })),
-    /** The distinct (seat id, login) pairs of each conversation's messages. */
-    conversationAgentIdentities: new DataLoader<string, { agentId: string | null; agentAccount: string | null; accountWhatsIdBare: string }[]>(async (ids) => {
+/**
+ * One request's loaders, each made when first used: most operations are
+ * planned into one statement and use none, and making all ten per request
+ * (a DataLoader, its batch function and options each) was measurable garbage
+ * on the hot read path.
+ */
+export class RequestLoaders {
+  private _directory: Promise<AgentDirectory> | null = null;
+  private _conversationAgentIdentities?: DataLoader<string, { agentId: string | null; agentAccount: string | null; accountWhatsIdBare: string }[]>;
+  private _message?: DataLoader<string, MessageRow | null>;
+  private _conversation?: DataLoader<string, ConversationRow | null>;
+  private _contact?: DataLoader<string, ContactRow | null>;
+  private _messageByWhatsId?: DataLoader<string, MessageRow | null>;
+  private _messageTotals?: DataLoader<string, number>;
+  private _conversationMessages?: PagesByParent<MessagePageQuery, MessageRow>;
+  private _contactMessages?: PagesByParent<MessagePageQuery, MessageRow>;
+  private _contactConversations?: PagesByParent<ConversationPageQuery, ConversationRow>;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly tenantId: string,
+  ) {}
+
+  /** The tenant's agent directory, read once per request (a failed read is retried by the next caller). */
+  agentDirectory(): Promise<AgentDirectory> {
+    return (this._directory ??= loadAgentDirectory(this.pool, this.tenantId).catch((err: unknown) => {
+      this._directory = null;
+      throw err;
+    }));
+  }
+
+  /** The distinct (seat id, login) pairs of each conversation's messages. */
+  get conversationAgentIdentities() {
+    const { pool, tenantId } = this;
+    return (this._conversationAgentIdentities ??= new DataLoader(async (ids) => {
       const { rows } = await pool.query<{ conversationId: string; agentId: string | null; agentAccount: string | null; accountWhatsIdBare: string }>(
         `SELECT DISTINCT "conversationId", "agentId", "agentAccount", "accountWhatsIdBare" FROM "Message"
           WHERE "tenantId" = $1::bigint AND "conversationId" = ANY($2::bigint[]) AND ("agentId" IS NOT NULL OR "agentAccount" IS NOT NULL)`,
@@ -63,29 +88,57 @@ export function createLoaders(pool: pg.Pool, tenantId: string) {
       const byConversation = new Map<string, typeof rows>();
       for (const r of rows) byConversation.set(r.conversationId, [...(byConversation.get(r.conversationId) ?? []), r]);
       return ids.map((id) => byConversation.get(id) ?? []);
-    }),
-    message: byId<MessageRow>((ids) => messagesByIds(pool, tenantId, ids)),
-    conversation: byId<ConversationRow>((ids) => conversationsByIds(pool, tenantId, ids)),
-    contact: byId<ContactRow>((ids) => contactsByIds(pool, tenantId, ids)),
-    /** The stored message with this WhatsApp id (the oldest, when several accounts saw it). */
-    messageByWhatsId: new DataLoader<string, MessageRow | null>(async (ids) => {
-      const rows = await messagesByWhatsIds(pool, tenantId, ids);
+    }));
+  }
+
+  get message() {
+    return (this._message ??= byId<MessageRow>((ids) => messagesByIds(this.pool, this.tenantId, ids)));
+  }
+
+  get conversation() {
+    return (this._conversation ??= byId<ConversationRow>((ids) => conversationsByIds(this.pool, this.tenantId, ids)));
+  }
+
+  get contact() {
+    return (this._contact ??= byId<ContactRow>((ids) => contactsByIds(this.pool, this.tenantId, ids)));
+  }
+
+  /** The stored message with this WhatsApp id (the oldest, when several accounts saw it). */
+  get messageByWhatsId() {
+    return (this._messageByWhatsId ??= new DataLoader(async (ids) => {
+      const rows = await messagesByWhatsIds(this.pool, this.tenantId, ids);
       const first = new Map<string, MessageRow>();
       for (const r of rows) if (!first.has(r.whatsMessageId)) first.set(r.whatsMessageId, r);
       return ids.map((id) => first.get(id) ?? null);
-    }),
-    /** Message totals from the counters: a conversation id, or '' for the tenant (countFromCounters). */
-    messageTotals: new DataLoader<string, number>(async (keys) => {
-      const totals = await messageTotals(pool, tenantId, keys);
+    }));
+  }
+
+  /** Message totals from the counters: a conversation id, or '' for the tenant (countFromCounters). */
+  get messageTotals() {
+    return (this._messageTotals ??= new DataLoader(async (keys) => {
+      const totals = await messageTotals(this.pool, this.tenantId, keys);
       return keys.map((k) => totals.get(k)!);
-    }),
-    conversationMessages: pagesByParent<MessagePageQuery, MessageRow>((ids, q) => messagePagesByParent(pool, 'conversationId', ids, q)),
-    contactMessages: pagesByParent<MessagePageQuery, MessageRow>((ids, q) => messagePagesByParent(pool, 'contactId', ids, q)),
-    contactConversations: pagesByParent<ConversationPageQuery, ConversationRow>((ids, q) => conversationPages(pool, q, { column: 'contactId', ids })),
-  };
+    }));
+  }
+
+  get conversationMessages() {
+    return (this._conversationMessages ??= pagesByParent((ids, q) => messagePagesByParent(this.pool, 'conversationId', ids, q)));
+  }
+
+  get contactMessages() {
+    return (this._contactMessages ??= pagesByParent((ids, q) => messagePagesByParent(this.pool, 'contactId', ids, q)));
+  }
+
+  get contactConversations() {
+    return (this._contactConversations ??= pagesByParent((ids, q) => conversationPages(this.pool, q, { column: 'contactId', ids })));
+  }
 }
 
-export type Loaders = ReturnType<typeof createLoaders>;
+export function createLoaders(pool: pg.Pool, tenantId: string): RequestLoaders {
+  return new RequestLoaders(pool, tenantId);
+}
+
+export type Loaders = RequestLoaders;
 
 /**
  * Loaders for subscriptions, shared by every subscriber of a tenant on this
@@ -119,6 +172,13 @@ export class SharedLoaders {
 
   /** A Loaders object that always answers with the current turn's loaders of `tenantId`. */
   live(tenantId: string): Loaders {
-    return new Proxy({} as Loaders, { get: (_target, key) => this.of(tenantId)[key as keyof Loaders] });
+    return new Proxy({} as Loaders, {
+      get: (_target, key) => {
+        const loaders = this.of(tenantId);
+        const value = loaders[key as keyof Loaders];
+        // A method (agentDirectory) runs on this turn's loaders, not on the proxy.
+        return typeof value === 'function' ? value.bind(loaders) : value;
+      },
+    });
   }
 }
