@@ -12,9 +12,8 @@
 // last body of the stream below which every body is committed) is kept in the
 // table "_bench_load"; a re-run skips the bodies below it and re-sends the rest,
 // which the idempotent ingest stores once. See bench/README.md.
-import { realpathSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { loadSecretBox } from '../src/auth/secret-box.ts';
 import { loadConfig } from '../src/config.ts';
 import { openDatabase, type Database } from '../src/db/database.ts';
@@ -28,6 +27,7 @@ import type { LosslessJsonValue } from '../src/domain/lossless-json.ts';
 import type { MessageInput, StatusUpdateInput } from '../src/ingest/model.ts';
 import { createDataset, type AnyBatch, type Dataset } from '../src/demo/dataset.ts';
 import { ensureDatabase, fmtInt, intArg, parseArgs, seconds, seedOf } from './support.ts';
+import { isEntryModule } from '../src/paths.ts';
 
 export const LEGACY_TIME_ZONE = 'Asia/Shanghai';
 
@@ -280,17 +280,7 @@ async function cli(argv: string[]): Promise<void> {
   );
 }
 
-function isMain(): boolean {
-  const entry = process.argv[1];
-  if (!entry) return false;
-  try {
-    return import.meta.url === pathToFileURL(realpathSync(entry)).href;
-  } catch {
-    return false;
-  }
-}
-
-if (isMain()) {
+if (isEntryModule(import.meta.url)) {
   cli(process.argv.slice(2)).catch((e: unknown) => {
     process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     process.exit(1);

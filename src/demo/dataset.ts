@@ -4,13 +4,12 @@
 // Streaming: memory is O(tenants × contacts + conversations + a bounded
 // window of pending status updates), not O(messages).
 //
-//   npx tsx src/demo/dataset.ts --messages 1000 --seed 42 --kind msg-sync|client-sync|status|mixed|rows|none [--stats]
+//   npx tsx src/demo/dataset-cli.ts --messages 1000 --seed 42 --kind msg-sync|client-sync|status|mixed|rows|none [--stats]
 //
 // Node built-ins only. See bench/README.md.
 
-import { realpathSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
-import { once } from 'node:events';
+import { fmix32, Rng, HEX_UP, hex8 } from './dataset-random.ts';
+import { EN_PHRASES, ZH_PHRASES, EMOJI, FIRST_NAMES, LAST_NAMES, ZH_NAMES, TAGS, PROFESSIONS, INCOMES, DESCS, ADDRESSES, EMAIL_DOMAINS, TENANT_NAMES, GROUP_NAMES, BIZ_NAMES, FILE_NAMES, MEDIA_MIME, PHONES } from './dataset-vocabulary.ts';
 
 // ---------------------------------------------------------------------------
 // Codes
@@ -36,136 +35,6 @@ const CONTENT_CUM: { code: MsgPageCode; cum: number }[] = (() => {
   let c = 0;
   return CONTENT_MIX.map(([code, p]) => ({ code, cum: (c += p) }));
 })();
-
-// ---------------------------------------------------------------------------
-// PRNG: sfc32 seeded through splitmix32
-// ---------------------------------------------------------------------------
-
-function hashSeed(seed: number | string): number {
-  if (typeof seed === 'number') {
-    const lo = seed >>> 0;
-    const hi = Math.floor(seed / 4294967296) >>> 0;
-    return (lo ^ Math.imul(hi, 0x9e3779b1)) >>> 0;
-  }
-  let h = 0x811c9dc5; // FNV-1a
-  for (let i = 0; i < seed.length; i++) h = Math.imul(h ^ seed.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}
-
-/** murmur3's 32-bit finaliser: a bijection on uint32. */
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
-
-/** Small fast seeded PRNG (sfc32). `stream` gives independent sequences for one seed. */
-export class Rng {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
-
-  constructor(seed: number | string, stream = 0) {
-    let s = (hashSeed(seed) ^ Math.imul(stream + 1, 0x9e3779b9)) | 0;
-    const sm = (): number => {
-      s = (s + 0x9e3779b9) | 0;
-      return fmix32(s);
-    };
-    this.a = sm();
-    this.b = sm();
-    this.c = sm();
-    this.d = 1;
-    for (let i = 0; i < 15; i++) this.u32();
-  }
-
-  /** Uniform uint32. */
-  u32(): number {
-    const a = this.a, b = this.b, c = this.c, d = this.d;
-    const t = (((a + b) | 0) + d) | 0;
-    this.d = (d + 1) | 0;
-    this.a = b ^ (b >>> 9);
-    this.b = (c + (c << 3)) | 0;
-    const c2 = (c << 21) | (c >>> 11);
-    this.c = (c2 + t) | 0;
-    return t >>> 0;
-  }
-
-  /** Uniform in [0, 1). */
-  next(): number {
-    return this.u32() / 4294967296;
-  }
-
-  /** Integer in [0, n). */
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-
-  /** Integer in [lo, hi]. */
-  range(lo: number, hi: number): number {
-    return lo + Math.floor(this.next() * (hi - lo + 1));
-  }
-
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-
-  pick<T>(arr: readonly T[]): T {
-    return arr[Math.floor(this.next() * arr.length)] as T;
-  }
-
-  /** `n` decimal digits (first may be 0). */
-  digits(n: number): string {
-    let s = '';
-    while (n >= 9) {
-      s += String(this.int(1e9)).padStart(9, '0');
-      n -= 9;
-    }
-    if (n > 0) s += String(this.int(10 ** n)).padStart(n, '0');
-    return s;
-  }
-
-  /** `n` hex chars, lowercase unless `upper`. */
-  hex(n: number, upper = false): string {
-    const table = upper ? HEX_UP : HEX_LO;
-    let s = '';
-    while (n >= 8) {
-      s += hex8(this.u32(), table);
-      n -= 8;
-    }
-    if (n > 0) s += hex8(this.u32(), table).slice(0, n);
-    return s;
-  }
-
-  shuffle<T>(arr: T[]): T[] {
-    for (let i = arr.length - 1; i > 0; i--) {
-      const j = Math.floor(this.next() * (i + 1));
-      const t = arr[i] as T;
-      arr[i] = arr[j] as T;
-      arr[j] = t;
-    }
-    return arr;
-  }
-}
-
-const HEX_LO: string[] = [];
-const HEX_UP: string[] = [];
-for (let i = 0; i < 256; i++) {
-  HEX_LO.push(i.toString(16).padStart(2, '0'));
-  HEX_UP.push(i.toString(16).padStart(2, '0').toUpperCase());
-}
-
-function hex8(u: number, table: readonly string[] = HEX_LO): string {
-  return (
-    (table[u >>> 24] as string) +
-    (table[(u >>> 16) & 255] as string) +
-    (table[(u >>> 8) & 255] as string) +
-    (table[u & 255] as string)
-  );
-}
 
 // ---------------------------------------------------------------------------
 // Time (Asia/Shanghai is UTC+8 without DST since 1991)
@@ -519,60 +388,6 @@ export interface Dataset {
 }
 
 // ---------------------------------------------------------------------------
-// Vocabulary
-// ---------------------------------------------------------------------------
-
-const EN_PHRASES = [
-  'Hello, are you still interested in our products?', 'Thanks for your order!', 'Could you send me the price list?',
-  'What is the minimum order quantity?', 'We can ship tomorrow.', 'Please check the attachment.', 'Ok', 'Sure, no problem',
-  'How much for 500 pcs?', 'Do you have this in blue?', "I'll call you later", 'Payment received, thank you',
-  'Can you give me a discount?', 'The tracking number is attached.', 'Good morning', 'See you next week',
-  'Is the warranty included?', 'Let me check with my manager', 'Where are you located?', 'Yes', 'No, thanks',
-  'When will it arrive?', 'Please confirm the delivery address.', 'Happy new year!', 'Can we have a video call?',
-  'The sample looks great', 'I need the invoice for customs', 'hi', 'What about shipping to Jakarta?', 'Noted with thanks',
-];
-const ZH_PHRASES = [
-  '你好,请问有什么可以帮您?', '这里是China', '再见', '好的,我马上安排发货', '价格可以再优惠一点吗?', '请发一下报价单',
-  '收到,谢谢', '明天给您回复', '这个型号还有库存吗', '已经付款了', '麻烦确认一下地址', '周末愉快', '我们的工厂在深圳',
-  '样品已经寄出', '请问什么时候到货?', '没问题', '稍等一下', '您好,在吗?', '发票已经开好了', '可以视频看看产品吗',
-  '最低起订量是多少', '物流单号发您了', '新年快乐!', '谢谢您的支持', '这个颜色卖得最好',
-];
-const EMOJI = ['😀', '😂', '👍', '🙏', '❤️', '🎉', '🔥', '😊', '🤝', '📦', '✅', '😅', '🌸', '💰', '🚚', '👌', '🙂'];
-const FIRST_NAMES = ['Jack', 'Maria', 'Ahmed', 'Priya', 'Budi', 'Carlos', 'Emma', 'Lawrence', 'Fatima', 'Lucas', 'Ana', 'Mehmet', 'Siti', 'John', 'Olivia', 'Raj'];
-const LAST_NAMES = ['Smith', 'Garcia', 'Khan', 'Sharma', 'Santoso', 'Rodriguez', 'Evbuomwan', 'Silva', 'Yilmaz', 'Brown', 'Nguyen', 'Patel'];
-const ZH_NAMES = ['张伟', '李娜', '王芳', '刘洋', '陈静', '杨磊', '赵敏', '黄强', '周杰', '吴婷', '徐鹏', '孙丽'];
-const TAGS = ['测试', 'VIP', '新客户', '意向客户', '已成交', '潜在客户', '回访', '高意向', '复购', 'wholesale', 'retail', 'distributor', '11111', '测试000000000000000000'];
-const PROFESSIONS = ['', '', '', 'IT', '教师', 'Sales', 'Engineer', '医生', 'Trader', '学生'];
-const INCOMES = ['', '', '', '100002', '5000-10000', '20w+', '3000'];
-const DESCS = ['', '', '', '备注', '老客户介绍', 'follow up in March', '展会认识'];
-const ADDRESSES = ['', '', '北京', '上海', '广州', '深圳', 'London', 'Jakarta', 'Bogotá', 'Mumbai', 'São Paulo', 'Istanbul'];
-const EMAIL_DOMAINS = ['gmail.com', 'qq.com', '163.com', 'outlook.com', 'yahoo.com'];
-const TENANT_NAMES = ['ChiuChiu Furniture', '深圳市星辰贸易有限公司', 'Nusantara Export', 'Bogotá Textiles', '杭州云帆科技', 'Mumbai Spices Co', '广州美妆批发', 'Istanbul Carpets'];
-const GROUP_NAMES = ['VIP客户群', 'Wholesale Buyers', '深圳展会交流群', 'Team 🚀', '新品通知群', 'Distributors ID'];
-const BIZ_NAMES = ['ChiuChiu Furniture', 'Golden Dragon Trading', '星辰贸易', 'Sunrise Logistics'];
-const FILE_NAMES = ['报价单.pdf', 'catalog-2024.pdf', '合同.doc', 'price list.xls', 'invoice_0098.pdf', '产品目录.ppt', 'packing-list.xls'];
-
-const MEDIA_MIME: Readonly<Record<1 | 2 | 3 | 4 | 7, readonly string[]>> = {
-  1: ['image/jpeg', 'image/jpeg', 'image/jpeg', 'image/png', 'image/webp'],
-  2: ['video/mp4'],
-  3: ['audio/ogg; codecs=opus', 'audio/ogg; codecs=opus', 'audio', 'audio/aac', 'audio/m4a', 'audio/amr', 'audio/mpeg'],
-  4: ['application/pdf', 'application/pdf', 'application/msword', 'application/ppt', 'application/xls', 'document'],
-  7: ['image/webp'],
-};
-
-/** Phone number generators by country (bare digits). */
-const PHONES: ReadonlyArray<(r: Rng) => string> = [
-  (r) => '861' + r.range(3, 9) + r.digits(9), // China, 13 digits
-  (r) => '447' + r.digits(9), // UK
-  (r) => '91' + r.range(6, 9) + r.digits(9), // India
-  (r) => '628' + r.digits(9 + r.int(2)), // Indonesia
-  (r) => '1' + r.range(2, 9) + r.digits(9), // US
-  (r) => '55119' + r.digits(8), // Brazil
-  (r) => '573' + r.digits(9), // Colombia
-  (r) => '905' + r.digits(9), // Turkey
-];
-
-// ---------------------------------------------------------------------------
 // World
 // ---------------------------------------------------------------------------
 
@@ -603,7 +418,7 @@ interface PlannedEvent {
   phantomId: string | null;
 }
 
-interface CoreMessage {
+export interface CoreMessage {
   index: number;
   conv: Conversation;
   syncId: string;
@@ -1274,7 +1089,7 @@ class MsgSyncBatchImpl implements MsgSyncBatch {
 // Pipeline: messages → per-tenant batches, with status updates interleaved
 // ---------------------------------------------------------------------------
 
-interface PipelineOptions {
+export interface PipelineOptions {
   msgKind: 'msg-sync' | 'client-sync' | null;
   status: boolean;
   batchSize: number;
@@ -1290,7 +1105,7 @@ interface TenantBuf {
   status: StatusItem[];
 }
 
-function checkBatchSize(n: number | undefined, cap: number | null): number {
+export function checkBatchSize(n: number | undefined, cap: number | null): number {
   const b = n ?? 50;
   if (!Number.isInteger(b) || b < 1) throw new RangeError(`batchSize must be a positive integer, got ${String(n)}`);
   if (cap !== null && b > cap) throw new RangeError(`batchSize ${b} exceeds the MSG_SYNC_MESSAGE limit of ${cap}`);
@@ -1416,7 +1231,7 @@ function* pipeline(ds: DatasetImpl, p: PipelineOptions): Generator<AnyBatch> {
 // Dataset
 // ---------------------------------------------------------------------------
 
-class DatasetImpl implements Dataset {
+export class DatasetImpl implements Dataset {
   readonly options: Readonly<DatasetOptions>;
   readonly tenants: readonly Tenant[];
   readonly conversations: readonly Conversation[];
@@ -1498,187 +1313,4 @@ export function createDataset(options: Partial<DatasetOptions> = {}): Dataset {
   if (!Number.isFinite(o.startTime)) throw new RangeError('startTime must be epoch ms');
   o.startTime = Math.floor(o.startTime / 1000) * 1000;
   return new DatasetImpl(Object.freeze(o));
-}
-
-// ---------------------------------------------------------------------------
-// CLI
-// ---------------------------------------------------------------------------
-
-const USAGE = `usage: npx tsx src/demo/dataset.ts [options]
-  --messages N          total messages (default 1000)
-  --seed S              PRNG seed, number or string (default 42)
-  --kind K              msg-sync | client-sync | status | mixed | mixed-client | rows | none (default msg-sync)
-  --batch-size N        items per body (default 50; msg-sync at most 50)
-  --repush              msg-sync: re-push messages with messageStatus 3/4 on status changes
-  --tenants N --agents N --accounts N --contacts N --groups N
-  --start ISO|ms        first chat time (default 2024-01-01T00:00:00+08:00)
-  --span-days N         (default 180)
-  --status-ratio F      share of outbound messages with status updates (default 0.5)
-  --zipf S              conversation-size exponent (default 0.9)
-  --stats               print counts to stderr
-Writes JSON Lines to stdout: one webhook body (or row) per line.`;
-
-async function cli(argv: string[]): Promise<void> {
-  const args = new Map<string, string>();
-  const flags = new Set<string>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] as string;
-    if (a === '--help' || a === '-h') {
-      process.stdout.write(USAGE + '\n');
-      return;
-    }
-    if (a === '--stats' || a === '--repush') {
-      flags.add(a.slice(2));
-      continue;
-    }
-    if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}\n${USAGE}`);
-    const eq = a.indexOf('=');
-    if (eq > 0) args.set(a.slice(2, eq), a.slice(eq + 1));
-    else {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      args.set(a.slice(2), v);
-    }
-  }
-  const num = (k: string): number | undefined => {
-    const v = args.get(k);
-    if (v === undefined) return undefined;
-    const n = Number(v.replace(/_/g, ''));
-    if (!Number.isFinite(n)) throw new Error(`--${k}: not a number: ${v}`);
-    return n;
-  };
-  const known = new Set(['messages', 'seed', 'kind', 'batch-size', 'tenants', 'agents', 'accounts', 'contacts', 'groups', 'start', 'span-days', 'status-ratio', 'zipf']);
-  for (const k of args.keys()) if (!known.has(k)) throw new Error(`unknown option --${k}\n${USAGE}`);
-  const seedArg = args.get('seed') ?? '42';
-  const startArg = args.get('start');
-  const ds = createDataset({
-    seed: /^\d+$/.test(seedArg) ? Number(seedArg) : seedArg,
-    messages: num('messages') ?? 1000,
-    tenants: num('tenants'),
-    agentsPerTenant: num('agents'),
-    accountsPerAgent: num('accounts'),
-    contactsPerTenant: num('contacts'),
-    groupsPerTenant: num('groups'),
-    startTime: startArg === undefined ? undefined : /^\d+$/.test(startArg) ? Number(startArg) : Date.parse(startArg),
-    spanDays: num('span-days'),
-    statusUpdateRatio: num('status-ratio'),
-    zipfExponent: num('zipf'),
-  });
-  const kind = args.get('kind') ?? 'msg-sync';
-  const batchSize = num('batch-size') ?? 50;
-  const stats = flags.has('stats');
-  const started = process.hrtime.bigint();
-
-  const byType = new Map<number, number>();
-  const byStatus = new Map<number, number>();
-  let outbound = 0;
-  let msgCount = 0;
-  const onMessage = stats
-    ? (m: CoreMessage): void => {
-        msgCount++;
-        byType.set(m.contentType, (byType.get(m.contentType) ?? 0) + 1);
-        byStatus.set(m.finalStatus, (byStatus.get(m.finalStatus) ?? 0) + 1);
-        if (m.actionType === 1) outbound++;
-      }
-    : undefined;
-  const batchCounts = new Map<string, number>();
-
-  let lines: Iterable<string>;
-  const impl = ds as DatasetImpl;
-  switch (kind) {
-    case 'rows':
-      lines = (function* () {
-        for (const r of impl.observeRows(onMessage ?? (() => {}))) yield JSON.stringify(r);
-      })();
-      break;
-    case 'none':
-      lines = (function* () {
-        for (const _ of impl.observeRows(onMessage ?? (() => {}))) void _;
-      })();
-      break;
-    case 'msg-sync':
-    case 'client-sync':
-    case 'status':
-    case 'mixed':
-    case 'mixed-client': {
-      const msgKind = kind === 'msg-sync' || kind === 'mixed' ? 'msg-sync' : kind === 'status' ? null : 'client-sync';
-      checkBatchSize(batchSize, msgKind === 'msg-sync' ? 50 : null);
-      const p: PipelineOptions = {
-        msgKind,
-        status: kind === 'status' || kind.startsWith('mixed'),
-        batchSize,
-        repush: flags.has('repush'),
-        onMessage,
-      };
-      lines = (function* () {
-        for (const b of impl.observe(p)) {
-          batchCounts.set(b.kind, (batchCounts.get(b.kind) ?? 0) + 1);
-          yield b.json;
-        }
-      })();
-      break;
-    }
-    default:
-      throw new Error(`unknown --kind ${kind}\n${USAGE}`);
-  }
-
-  let chunk: string[] = [];
-  let size = 0;
-  const out = process.stdout;
-  for (const line of lines) {
-    chunk.push(line);
-    size += line.length;
-    if (size > 1 << 20) {
-      chunk.push('');
-      if (!out.write(chunk.join('\n'))) await once(out, 'drain');
-      chunk = [];
-      size = 0;
-    }
-  }
-  if (chunk.length > 0) {
-    chunk.push('');
-    if (!out.write(chunk.join('\n'))) await once(out, 'drain');
-  }
-
-  if (stats) {
-    const secs = Number(process.hrtime.bigint() - started) / 1e9;
-    const err = (s: string): boolean => process.stderr.write(s + '\n');
-    const pct = (n: number): string => (msgCount ? ((100 * n) / msgCount).toFixed(2) : '0.00') + '%';
-    err(`seed=${String(ds.options.seed)} messages=${msgCount} kind=${kind} time=${secs.toFixed(2)}s (${Math.round(msgCount / Math.max(secs, 1e-9))} msg/s)`);
-    err('tenants:');
-    for (const t of ds.tenants) {
-      err(`  ${t.id} ${t.name}: agents=${t.agents.length} accounts=${t.accounts.length} contacts=${t.contacts.length} groups=${t.groups.length} messages=${t.messageCount}`);
-    }
-    const names: Record<number, string> = { 0: 'text', 1: 'image', 2: 'video', 3: 'audio', 4: 'file', 6: 'contact', 7: 'sticker', 9: 'quote' };
-    err('content types (msgPage code):');
-    for (const [code] of CONTENT_MIX) err(`  ${code} ${(names[code] ?? '').padEnd(8)} ${String(byType.get(code) ?? 0).padStart(9)}  ${pct(byType.get(code) ?? 0)}`);
-    err(`direction: outbound=${outbound} (${pct(outbound)}) inbound=${msgCount - outbound}`);
-    err(`final status: ${[1, 2, 3, 4].map((s) => `${s}=${byStatus.get(s) ?? 0}`).join(' ')}`);
-    const sizes = ds.conversations.map((c) => c.messageCount).filter((n) => n > 0).sort((a, b) => b - a);
-    const median = sizes.length ? (sizes[Math.floor(sizes.length / 2)] ?? 0) : 0;
-    err(`conversations: ${ds.conversations.length} total, ${sizes.length} with messages, median size ${median}`);
-    err(`top-10 conversation sizes: ${sizes.slice(0, 10).join(', ')}`);
-    if (batchCounts.size) err(`bodies: ${[...batchCounts].map(([k, v]) => `${k}=${v}`).join(' ')}`);
-  }
-}
-
-function isMain(): boolean {
-  const entry = process.argv[1];
-  if (!entry) return false;
-  try {
-    return import.meta.url === pathToFileURL(realpathSync(entry)).href;
-  } catch {
-    return false;
-  }
-}
-
-if (isMain()) {
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(0);
-    throw e;
-  });
-  cli(process.argv.slice(2)).catch((e: unknown) => {
-    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
-    process.exit(1);
-  });
 }

@@ -302,7 +302,7 @@ test('CLIENT_SYNC bodies: documented shape, client codes, JSON-string url/referC
 
 test('CLI: JSON Lines on stdout, stats on stderr, deterministic', () => {
   const run = (): { stdout: string; stderr: string; status: number | null } =>
-    spawnSync(process.execPath, ['--import', 'tsx', 'src/demo/dataset.ts', '--messages', '300', '--seed', '42', '--kind', 'msg-sync', '--stats'], {
+    spawnSync(process.execPath, ['--import', 'tsx', 'src/demo/dataset-cli.ts', '--messages', '300', '--seed', '42', '--kind', 'msg-sync', '--stats'], {
       cwd: root,
       encoding: 'utf8',
     });
