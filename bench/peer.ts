@@ -17,7 +17,7 @@
 // PostGraphile and the floor have none. SQL statements per request come from
 // pg_stat_statements of the benchmark database (created when missing), with
 // one server answering sequential requests alone. See bench/README.md.
-import { execSync } from 'node:child_process';
+import { execFileSync, execSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -400,7 +400,7 @@ interface RunData {
   loadBefore: string;
   loadAfter: string;
   out: string;
-  settings: { pool: number; rounds: number; duration: number; warmup: number; serverCpu: string; wrkCpu: string; sqlRequests: number };
+  settings: { pool: number; rounds: number; duration: number; warmup: number; serverCpu: string; wrkCpu: string; sqlRequests: number; runtime?: 'built' | 'tsx' };
   /** Each server's RSS once started, before any request (absent in runs before 2026-12-05 noon). */
   idleRssMiB?: Record<Who, number>;
   date?: string;
@@ -410,7 +410,7 @@ interface RunData {
 /** The medians over rounds, the ratios and the targets: printed and written to `out`. */
 function summarise(d: RunData): void {
   const { list, cells, setup, machine, pglVersion, started, loadBefore, loadAfter, out } = d;
-  const { pool, rounds, duration, warmup, serverCpu, wrkCpu, sqlRequests } = d.settings;
+  const { pool, rounds, duration, warmup, serverCpu, wrkCpu, sqlRequests, runtime = 'tsx' } = d.settings;
   const summary = list.map((w) => {
     const cell = cells.get(w.key)!;
     const agg = (who: Who, c: 'c32' | 'c1') => {
@@ -452,7 +452,7 @@ function summarise(d: RunData): void {
     seconds: (Date.now() - started) / 1000,
     loadAverage: { before: loadBefore, after: loadAfter },
     machine: { ...machine, wrk: wrkVersion(), postgraphile: pglVersion },
-    settings: { pool, rounds, duration, warmup, serverCpu, wrkCpu, sqlRequests, rateLimits: 'ours off (0); PostGraphile and floor have none' },
+    settings: { pool, rounds, duration, warmup, serverCpu, wrkCpu, sqlRequests, runtime, rateLimits: 'ours off (0); PostGraphile and floor have none' },
     dataset: setup,
     summary,
     targets,
@@ -498,10 +498,10 @@ function resummarise(file: string): void {
 
 async function main(): Promise<void> {
   const USAGE = `usage: npm run bench:peer -- [--database-url URL] [--pool N] [--rounds N] [--duration S] [--warmup S] [--depth N]
-      [--msg-page-depth N] [--sql-requests N] [--server-cpu CPUS] [--wrk-cpu CPUS] [--only key,key] [--out FILE] | --resummarise FILE`;
-  const { values } = parseArgs(
+      [--msg-page-depth N] [--sql-requests N] [--server-cpu CPUS] [--wrk-cpu CPUS] [--only key,key] [--out FILE] [--tsx] | --resummarise FILE`;
+  const { values, flags } = parseArgs(
     process.argv.slice(2),
-    { values: ['database-url', 'pool', 'rounds', 'duration', 'warmup', 'depth', 'msg-page-depth', 'sql-requests', 'server-cpu', 'wrk-cpu', 'only', 'out', 'resummarise'] },
+    { values: ['database-url', 'pool', 'rounds', 'duration', 'warmup', 'depth', 'msg-page-depth', 'sql-requests', 'server-cpu', 'wrk-cpu', 'only', 'out', 'resummarise'], flags: ['tsx'] },
     USAGE,
   );
   if (values.has('resummarise')) return resummarise(values.get('resummarise')!);
@@ -530,11 +530,14 @@ async function main(): Promise<void> {
   log(`servers pinned to CPU ${serverCpu}, wrk to CPU ${wrkCpu}, pool ${pool} each; ${rounds} interleaved rounds, ${warmup} s warm-up + ${duration} s at 32 connections, ${duration} s at 1`);
   log('rate limits: ours RATE_LIMIT_PER_MINUTE=0 and RATE_LIMIT_IP_PER_MINUTE=0 for this run (off); PostGraphile and the floor have none');
 
+  const runtime = flags.has('tsx') ? 'tsx' : 'built';
+  const entry = await serverEntries(runtime);
+  log(`servers run ${runtime === 'built' ? 'built, under plain node: ours as `npm start` runs it (dist/main.js), PostGraphile and the floor bundled alike' : 'from their TypeScript sources under tsx (--tsx)'}`);
   const env = { NODE_ENV: 'production', DATABASE_URL: url, DATABASE_POOL_SIZE: String(pool) };
   const servers: Record<Who, Server> = {
-    ours: await startServer('ours', ['src/main.ts'], { ...env, LOG_LEVEL: 'warn', MIGRATE_ON_START: 'false', RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_IP_PER_MINUTE: '0' }, serverCpu),
-    postgraphile: await startServer('postgraphile', ['bench/postgraphile-server.ts'], { ...env, GRAPHILE_ENV: 'production' }, serverCpu),
-    floor: await startServer('floor', ['bench/floor-server.ts'], { ...env, FLOOR_TENANT_ID: setup.tenantId }, serverCpu),
+    ours: await startServer('ours', [entry.ours], { ...env, LOG_LEVEL: 'warn', MIGRATE_ON_START: 'false', RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_IP_PER_MINUTE: '0' }, serverCpu),
+    postgraphile: await startServer('postgraphile', [entry.postgraphile], { ...env, GRAPHILE_ENV: 'production' }, serverCpu),
+    floor: await startServer('floor', [entry.floor], { ...env, FLOOR_TENANT_ID: setup.tenantId }, serverCpu),
   };
   const ports = { ours: servers.ours.port, postgraphile: servers.postgraphile.port, floor: servers.floor.port };
   await new Promise((res) => setTimeout(res, 3000)); // start-up's own work (JIT, WebAssembly tier-up) settles
@@ -588,8 +591,29 @@ async function main(): Promise<void> {
   const loadAfter = loadAverage();
   summarise({
     list: list.map((w) => ({ key: w.key, name: w.name })), cells, setup, machine, pglVersion, started, loadBefore, loadAfter, out,
-    settings: { pool, rounds, duration, warmup, serverCpu, wrkCpu, sqlRequests }, idleRssMiB,
+    settings: { pool, rounds, duration, warmup, serverCpu, wrkCpu, sqlRequests, runtime }, idleRssMiB,
   });
+}
+
+/**
+ * The three servers' entry points. `built` (the default): plain JavaScript
+ * under plain node, as production runs ours (`npm start` runs dist/main.js,
+ * bundled by esbuild: scripts/build.js builds it here when stale), with
+ * PostGraphile's and the floor's scripts bundled alike (their packages left
+ * to node_modules), so that none of the three pays tsx's loader thread
+ * (memory) or its transform (esbuild's keepNames helpers). `tsx`: the
+ * TypeScript sources under tsx, as runs before 2026-12-05 14:00 UTC were made.
+ */
+async function serverEntries(runtime: 'built' | 'tsx'): Promise<Record<Who, string>> {
+  if (runtime === 'tsx') return { ours: 'src/main.ts', postgraphile: 'bench/postgraphile-server.ts', floor: 'bench/floor-server.ts' };
+  execFileSync(process.execPath, ['scripts/build.js'], { cwd: ROOT, stdio: 'inherit' });
+  const esbuild = await import('esbuild');
+  const outdir = path.join(ROOT, 'node_modules/.cache/chatgraph-bench');
+  await esbuild.build({
+    entryPoints: { postgraphile: path.join(ROOT, 'bench/postgraphile-server.ts'), floor: path.join(ROOT, 'bench/floor-server.ts') },
+    bundle: true, packages: 'external', platform: 'node', format: 'esm', target: 'node20', outdir, outExtension: { '.js': '.mjs' }, logLevel: 'warning',
+  });
+  return { ours: 'dist/main.js', postgraphile: path.join(outdir, 'postgraphile.mjs'), floor: path.join(outdir, 'floor.mjs') };
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

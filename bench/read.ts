@@ -191,11 +191,16 @@ export function benchSecretsKey(): string {
   return readFileSync(path.join(ROOT, 'data', 'secrets.key'), 'utf8').trim();
 }
 
-/** Starts `node --import tsx …nodeArgs` (in `cwd`, default this tree); with `cpu`, pinned to those CPUs (taskset execs node: the pid is node's). */
+/**
+ * Starts `node …nodeArgs` (in `cwd`, default this tree), with `--import tsx`
+ * when an argument is a TypeScript file (a built .js/.mjs entry runs under
+ * plain node); with `cpu`, pinned to those CPUs (taskset execs node: the pid is node's).
+ */
 export async function startServer(name: string, nodeArgs: string[], env: Record<string, string>, cpu?: string, cwd = ROOT): Promise<Server> {
   if (env.NODE_ENV === 'production' && env.DATABASE_URL && !env.SECRETS_KEY) env = { ...env, SECRETS_KEY: benchSecretsKey() };
   const port = await freePort();
-  const argv = [process.execPath, '--import', 'tsx', ...nodeArgs];
+  const loader = nodeArgs.some((a) => a.endsWith('.ts')) ? ['--import', 'tsx'] : [];
+  const argv = [process.execPath, ...loader, ...nodeArgs];
   const child = spawn(cpu ? 'taskset' : argv[0]!, cpu ? ['-c', cpu, ...argv] : argv.slice(1), {
     cwd,
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
