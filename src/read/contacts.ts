@@ -104,6 +104,10 @@ export async function contactPage(pool: pg.Pool, tenantId: string, filter: Conta
  * contact, its first row carrying the contact's columns (prefixed
  * `_contact.`; null on the other rows, so they are read once).
  */
+/** The contact's columns in a contact-with-conversations row, on its first row only (the page's rows repeat nothing). */
+const CONTACT_ONCE_NAMES = CONTACT_COLUMN_NAMES.map((c) => `_contact.${c}`);
+const CONTACT_ONCE_COLUMNS = CONTACT_COLUMN_NAMES.map((c, i) => `CASE WHEN p._n IS NULL OR p._n = 1 THEN ct."${c}" END AS "${CONTACT_ONCE_NAMES[i]}"`).join(', ');
+
 export async function contactWithConversations(
   pool: pg.Pool,
   tenantId: string,
@@ -117,15 +121,14 @@ export async function contactWithConversations(
   const params = new Params();
   const contact = `SELECT ${CONTACT_COLUMNS} FROM "Contact" ct WHERE ${contactConditions(tenantId, filter, params).join(' AND ')} ORDER BY ct.id DESC LIMIT 1`;
   const spec = conversationPageSpec(conversations, params);
-  const once = (c: string) => `CASE WHEN p._n IS NULL OR p._n = 1 THEN ct."${c}" END AS "_contact.${c}"`;
-  const sql = `SELECT ${CONTACT_COLUMN_NAMES.map(once).join(', ')}, p.*
+  const sql = `SELECT ${CONTACT_ONCE_COLUMNS}, p.*
     FROM (${contact}) ct
     LEFT JOIN LATERAL (SELECT row_number() OVER () AS _n, q.* FROM (${pageBody(spec, conversations.page, ['c."contactId" = ct.id'])}) q) p ON true`;
   const { rows } = await pool.query<Record<string, unknown>>(sql, params.values);
   const first = rows.find((r) => r['_contact.id'] != null);
   if (!first) return { contact: null, conversations: null };
   const row: Record<string, unknown> = {};
-  for (const c of CONTACT_COLUMN_NAMES) row[c] = first[`_contact.${c}`];
+  for (let i = 0; i < CONTACT_COLUMN_NAMES.length; i++) row[CONTACT_COLUMN_NAMES[i]!] = first[CONTACT_ONCE_NAMES[i]!];
   // The page's rows without the contact's columns.
   const pageRows = rows.map((r) => {
     const out: Record<string, unknown> = {};
