@@ -9,7 +9,7 @@
 //       [--subscribers 100,1000,5000] [--rate 500] [--duration 20] [--batch 10]
 //       [--conversations 100] [--mode conversation|tenant] [--servers ours,floor]
 //       [--clients 2] [--client raw|ws] [--server-cpu 0] [--client-cpu 1] [--out bench/results/latest-live.json]
-//   LIVE_PROF=<dir> writes the server's CPU profile there, LIVE_HEAP=<dir> a heap snapshot once all are subscribed.
+//   LIVE_PROF=<dir> writes the server's CPU profile there (the floor's in <dir>/floor), LIVE_HEAP=<dir> a heap snapshot once all are subscribed.
 //
 // Mode `conversation` (default): subscriber i watches conversation i mod C
 // (`where: { conversationId }`), so each event reaches N / C subscribers —
@@ -406,7 +406,7 @@ async function main() {
   } finally {
     await ours.stop();
   }
-  const floor = await startServer('floor', ['bench/live-floor-server.ts'], { NODE_ENV: 'production' }, serverCpu);
+  const floor = await startServer('floor', [...(process.env.LIVE_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.LIVE_PROF + '/floor'] : []), 'bench/live-floor-server.ts'], { NODE_ENV: 'production' }, serverCpu);
   try {
     for (const n of servers.includes('floor') ? counts : []) {
       const r = await runScenario({ server: floor, kind: 'floor', receivers, subscribers: n, mode, rate, seconds, batch, conversations, messages, tenant, client });

@@ -28,7 +28,7 @@ const byEvent = new WeakMap<object, Map<string, Result>>();
 /** An error-free result's payload, serialised once for every subscriber sharing it. */
 const serialised = new WeakMap<object, string>();
 
-/** JSON of an error-free result (graphql-ws's `next` payload), computed once per result (for every socket, SSE aside). */
+/** JSON of an error-free result (graphql-ws's `next` payload, an SSE `data:`), computed once per result. */
 export function serialisedPayload(result: ExecutionResult): string {
   let payload = serialised.get(result);
   if (payload === undefined) serialised.set(result, (payload = JSON.stringify(result)));
@@ -56,11 +56,32 @@ interface DirectFeed {
   writeDirectly(write: (event: unknown) => boolean): void;
 }
 
+/**
+ * Over SSE, Yoga writes a result with its `stringify` when it has one
+ * (graphql-yoga's result processors): an error-free shared result carries
+ * one (not enumerable, so never serialised itself) that answers with the
+ * payload serialised once, so SSE streams sharing a result share its JSON as
+ * graphql-ws sockets do. Anything else it is handed is serialised as usual.
+ */
+function shareSerialisation(result: ExecutionResult): ExecutionResult {
+  if (result.errors === undefined && Object.isExtensible(result)) {
+    Object.defineProperty(result, 'stringify', {
+      value: (value: unknown) => (value === result ? serialisedPayload(result) : JSON.stringify(value)),
+      enumerable: false,
+    });
+  }
+  return result;
+}
+
 function resultOf(args: ExecutionArgs, key: string, event: object): Result {
   let results = byEvent.get(event);
   if (!results) byEvent.set(event, (results = new Map()));
   let result = results.get(key);
-  if (!result) results.set(key, (result = execute({ ...args, rootValue: event }) as Result));
+  if (!result) {
+    const executed = execute({ ...args, rootValue: event }) as Result;
+    result = 'then' in executed ? executed.then(shareSerialisation) : shareSerialisation(executed);
+    results.set(key, result);
+  }
   return result;
 }
 

@@ -23,6 +23,7 @@ import type { Logger } from '../log.ts';
 import type { RateLimitConfig } from '../config.ts';
 import { bearerToken } from '../auth/api-keys.ts';
 import { legacyJsonText } from '../rest/envelope.ts';
+import { textResponse } from './response.ts';
 
 /** Buckets kept at most (per kind); beyond it the full and then the oldest are dropped. */
 const MAX_BUCKETS = 100_000;
@@ -122,7 +123,7 @@ function refusal(kind: RouteKind, message: string, retryAfterSeconds: number): R
     kind === 'graphql'
       ? JSON.stringify({ errors: [{ message, extensions: { code: 'RATE_LIMITED', retryAfterSeconds } }] })
       : legacyJsonText(kind === 'legacy-msg' ? { msg: message, code: 429, data: null } : { code: 429, message, data: null });
-  return new Response(body, { status: 429, headers });
+  return textResponse(body, { status: 429, headers });
 }
 
 /** Why a request was refused, and when to come back. */

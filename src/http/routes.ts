@@ -2,6 +2,7 @@
 // reach them through `app.fetch` exactly as clients do over HTTP): health
 // checks here; webhooks and legacy endpoints register the same way.
 import type { Plugin, YogaServer } from 'graphql-yoga';
+import { textResponse } from './response.ts';
 
 /** The Yoga instance serving the routes: legacy adapters run GraphQL operations through its pipeline. */
 export type RouteYoga = YogaServer<Record<string, any>, any>;
@@ -15,7 +16,7 @@ export interface Route {
 }
 
 export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), {
+  return textResponse(JSON.stringify(body), {
     status,
     headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
   });

@@ -46,7 +46,7 @@ interface Root {
   frames: NextFrames;
 }
 
-/** Bytes a socket may have waiting before its subscriptions wait for them to be written. */
+/** Bytes a socket may have waiting before its subscriptions wait for them to be written (attachWebSocket's `socketBuffer`). */
 const SOCKET_BUFFER = 1 << 20;
 
 /** What graphql-ws's stringifyMessage writes before a `next` frame's payload. */
@@ -83,12 +83,12 @@ const framesByResult = new WeakMap<ExecutionResult, Map<string, Buffer>>();
  * negotiated here — so frames never interleave. Refused (the stream takes
  * the event) once the socket is closing or has SOCKET_BUFFER bytes waiting.
  */
-function directFrames(socket: WebSocket, raw: Duplex, id: string): NextFrames {
+function directFrames(socket: WebSocket, raw: Duplex, id: string, socketBuffer: number): NextFrames {
   const prefix = nextFramePrefix(id);
   const usable = socket.extensions === '';
   return {
     write(result) {
-      if (!usable || socket.readyState !== socket.OPEN || raw.writableLength >= SOCKET_BUFFER) return false;
+      if (!usable || socket.readyState !== socket.OPEN || raw.writableLength >= socketBuffer) return false;
       let byId = framesByResult.get(result);
       if (!byId) framesByResult.set(result, (byId = new Map()));
       let frame = byId.get(id);
@@ -125,7 +125,7 @@ function uncorkAll(): void {
  * with errors, the end and failures go on to graphql-ws (error, complete), in
  * order, as before.
  */
-function writingNextFrames(results: AsyncIterable<ExecutionResult>, socket: WebSocket, id: string): AsyncGenerator<ExecutionResult> {
+function writingNextFrames(results: AsyncIterable<ExecutionResult>, socket: WebSocket, id: string, socketBuffer: number): AsyncGenerator<ExecutionResult> {
   const inner = results[Symbol.asyncIterator]();
   const prefix = nextFramePrefix(id);
   let ended = false;
@@ -143,7 +143,7 @@ function writingNextFrames(results: AsyncIterable<ExecutionResult>, socket: WebS
         if (typeof result !== 'object' || result === null || result.errors !== undefined) return r;
         if (socket.readyState !== socket.OPEN) continue;
         const frame = `${prefix}${serialisedPayload(result)}}`;
-        if (socket.bufferedAmount < SOCKET_BUFFER) socket.send(frame);
+        if (socket.bufferedAmount < socketBuffer) socket.send(frame);
         else await new Promise<void>((resolve) => socket.send(frame, () => resolve()));
       }
     },
@@ -182,6 +182,8 @@ export function attachWebSocket(
   log: Logger,
   keepAliveMs = 12_000,
   limiter: RateLimiter | null = null,
+  /** Bytes a socket may have waiting before its subscriptions wait for them (tests make it small, to switch paths at will). */
+  socketBuffer = SOCKET_BUFFER,
 ): WebSocketEndpoint {
   const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: 256 * 1024 });
   const disposable = useServer<Record<string, unknown>, Extra>(
@@ -238,7 +240,7 @@ export function attachWebSocket(
           operationName: payload.operationName,
           variableValues: payload.variables,
           contextValue: await contextFactory(),
-          rootValue: { execute, subscribe, socket: ctx.extra.socket, id, frames: directFrames(ctx.extra.socket, ctx.extra.request.socket, id) } as Root,
+          rootValue: { execute, subscribe, socket: ctx.extra.socket, id, frames: directFrames(ctx.extra.socket, ctx.extra.request.socket, id, socketBuffer) } as Root,
         };
         return args;
       },
@@ -246,7 +248,7 @@ export function attachWebSocket(
       subscribe: async (args) => {
         const root = args.rootValue as Root;
         const result = await root.subscribe(args);
-        return isAsyncIterable(result) ? writingNextFrames(result, root.socket, root.id) : result;
+        return isAsyncIterable(result) ? writingNextFrames(result, root.socket, root.id, socketBuffer) : result;
       },
       onClose: (ctx, code) => {
         if (code === CloseCode.Forbidden) log.debug({ code }, 'websocket refused: bad API key');

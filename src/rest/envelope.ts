@@ -2,6 +2,7 @@
 // them (key order included), and their error form: same shape, non-200 code,
 // a message naming what was wrong.
 import { stringifyJson } from '../domain/lossless-json.ts';
+import { textResponse } from '../http/response.ts';
 
 /** JSON text; a bigint (an id beyond 2^53) is written as its bare digits, as Java writes a Long. */
 export function legacyJsonText(body: unknown): string {
@@ -15,7 +16,7 @@ export function legacyJsonText(body: unknown): string {
 }
 
 export function legacyJson(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
-  return new Response(legacyJsonText(body), { status, headers: { 'content-type': 'application/json;charset=UTF-8', ...headers } });
+  return textResponse(legacyJsonText(body), { status, headers: { 'content-type': 'application/json;charset=UTF-8', ...headers } });
 }
 
 /** `{"code":…,"message":"…","data":null}` with the same HTTP status. */
