@@ -35,7 +35,7 @@ import { loadConfig } from '../src/config.ts';
 import { openDatabase } from '../src/db/database.ts';
 import { formatLocalDateTime } from '../src/domain/local-time.ts';
 import type { OpenCommand, ReceiverResult } from './live-receivers.ts';
-import { ROOT, startServer, type Server } from './read.ts';
+import { ROOT, builtEntries, startServer, type Server } from './read.ts';
 import { freshDatabase, fmtInt, intArg, machineInfo, parseArgs, quantile } from './support.ts';
 
 const DEFAULT_URL = 'postgresql://postgres@127.0.0.1:55432/bench_live';
@@ -350,11 +350,14 @@ async function runScenario(opts: {
 }
 
 async function main() {
-  const { values } = parseArgs(
+  const { values, flags } = parseArgs(
     process.argv.slice(2),
-    { values: ['database-url', 'subscribers', 'rate', 'duration', 'batch', 'conversations', 'mode', 'out', 'servers', 'clients', 'client', 'server-cpu', 'client-cpu'] },
-    'usage: npx tsx bench/live.ts [--database-url URL] [--subscribers 100,1000,5000] [--rate 500] [--duration 20] [--batch 10] [--conversations 100] [--mode conversation|tenant] [--servers ours,floor] [--clients 2] [--client raw|ws] [--server-cpu 0|none] [--client-cpu 1] [--out FILE]',
+    { values: ['database-url', 'subscribers', 'rate', 'duration', 'batch', 'conversations', 'mode', 'out', 'servers', 'clients', 'client', 'server-cpu', 'client-cpu'], flags: ['tsx'] },
+    'usage: npx tsx bench/live.ts [--database-url URL] [--subscribers 100,1000,5000] [--rate 500] [--duration 20] [--batch 10] [--conversations 100] [--mode conversation|tenant] [--servers ours,floor] [--clients 2] [--client raw|ws] [--server-cpu 0|none] [--client-cpu 1] [--out FILE] [--tsx]',
   );
+  // Both servers built, under plain node (ours as `npm start` runs it: bench/read.ts builtEntries); --tsx: their sources under tsx, as runs before 2026-12-05 14:30 UTC.
+  const sources = { ours: 'src/main.ts', floor: 'bench/live-floor-server.ts' };
+  const entry = flags.has('tsx') ? sources : await builtEntries(sources);
   const url = values.get('database-url') ?? DEFAULT_URL;
   const counts = (values.get('subscribers') ?? '100,1000,5000').split(',').map(Number);
   const rate = intArg(values, 'rate', 500);
@@ -383,7 +386,7 @@ async function main() {
   const { box } = loadSecretBox({ secretsKey: loadConfig(process.env).secretsKey, dataDir: `${ROOT}/data` });
   const tenant = await createTenant(db.prisma, box, { id: 7001n, name: 'Live bench' });
 
-  const ours = await startServer('ours', [...(process.env.LIVE_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.LIVE_PROF] : []), ...(process.env.LIVE_HEAP ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${process.env.LIVE_HEAP}`] : []), 'src/main.ts'], { NODE_ENV: 'production', DATABASE_URL: url, LOG_LEVEL: 'warn', MIGRATE_ON_START: 'false', DATABASE_POOL_SIZE: '10' }, serverCpu);
+  const ours = await startServer('ours', [...(process.env.LIVE_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.LIVE_PROF] : []), ...(process.env.LIVE_HEAP ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${process.env.LIVE_HEAP}`] : []), entry.ours], { NODE_ENV: 'production', DATABASE_URL: url, LOG_LEVEL: 'warn', MIGRATE_ON_START: 'false', DATABASE_POOL_SIZE: '10' }, serverCpu);
   const perConversation = Math.ceil((rate * seconds) / 3 / conversationCount) * counts.length;
   log(`seeding ${fmtInt(perConversation * conversationCount)} messages …`);
   const messages = await seedMessages(ours.port, tenant, conversationCount, perConversation);
@@ -406,7 +409,7 @@ async function main() {
   } finally {
     await ours.stop();
   }
-  const floor = await startServer('floor', [...(process.env.LIVE_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.LIVE_PROF + '/floor'] : []), 'bench/live-floor-server.ts'], { NODE_ENV: 'production' }, serverCpu);
+  const floor = await startServer('floor', [...(process.env.LIVE_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.LIVE_PROF + '/floor'] : []), entry.floor], { NODE_ENV: 'production' }, serverCpu);
   try {
     for (const n of servers.includes('floor') ? counts : []) {
       const r = await runScenario({ server: floor, kind: 'floor', receivers, subscribers: n, mode, rate, seconds, batch, conversations, messages, tenant, client });
@@ -420,7 +423,7 @@ async function main() {
   receivers.stop();
 
   const machine = await machineInfo(url);
-  const report = { benchmark: 'live', date: new Date().toISOString(), machine, settings: { subscribers: counts, mode, rate, seconds, batch, conversations: conversationCount, receivingProcesses: intArg(values, 'clients', 2), client, serverCpu: serverCpu ?? null, clientCpu: pinned ? clientCpu : null, query: QUERY }, results };
+  const report = { benchmark: 'live', date: new Date().toISOString(), machine, settings: { subscribers: counts, mode, rate, seconds, batch, conversations: conversationCount, receivingProcesses: intArg(values, 'clients', 2), client, serverCpu: serverCpu ?? null, clientCpu: pinned ? clientCpu : null, runtime: flags.has('tsx') ? 'tsx' : 'built', query: QUERY }, results };
   writeFileSync(`${ROOT}/${out}`, JSON.stringify(report, null, 2) + '\n');
   log(`\n| server | subscribers | events/s posted | deliveries/s offered | delivered/s | lost | p50 ms | p99 ms | server RSS MB | load |\n|---|---|---|---|---|---|---|---|---|---|`);
   for (const r of results) log(`| ${r.server} | ${fmtInt(r.subscribers)} | ${r.rate} | ${fmtInt(r.offeredDeliveriesPerSecond)} | ${fmtInt(r.deliveredPerSecond)} | ${r.lost} | ${r.latencyMs.p50} | ${r.latencyMs.p99} | ${r.serverRssMb} | ${r.loadAverage.before} |`);

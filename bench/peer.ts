@@ -17,7 +17,7 @@
 // PostGraphile and the floor have none. SQL statements per request come from
 // pg_stat_statements of the benchmark database (created when missing), with
 // one server answering sequential requests alone. See bench/README.md.
-import { execFileSync, execSync } from 'node:child_process';
+import { execSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,7 +26,7 @@ import pg from 'pg';
 import { createApiKey } from '../src/auth/api-keys.ts';
 import { openDatabase } from '../src/db/database.ts';
 import { contentOf } from './floor-server.ts';
-import { QUERY_CONVERSATION, ROOT, cpuSeconds, runWrk, startServer, wrkScript, wrkVersion, type Server, type WrkResult } from './read.ts';
+import { QUERY_CONVERSATION, ROOT, builtEntries, cpuSeconds, runWrk, startServer, wrkScript, wrkVersion, type Server, type WrkResult } from './read.ts';
 import { fmtInt, intArg, machineInfo, parseArgs } from './support.ts';
 
 export const DEFAULT_URL = 'postgresql://postgres@127.0.0.1:55432/bench_peer_1m';
@@ -595,25 +595,10 @@ async function main(): Promise<void> {
   });
 }
 
-/**
- * The three servers' entry points. `built` (the default): plain JavaScript
- * under plain node, as production runs ours (`npm start` runs dist/main.js,
- * bundled by esbuild: scripts/build.js builds it here when stale), with
- * PostGraphile's and the floor's scripts bundled alike (their packages left
- * to node_modules), so that none of the three pays tsx's loader thread
- * (memory) or its transform (esbuild's keepNames helpers). `tsx`: the
- * TypeScript sources under tsx, as runs before 2026-12-05 14:00 UTC were made.
- */
-async function serverEntries(runtime: 'built' | 'tsx'): Promise<Record<Who, string>> {
-  if (runtime === 'tsx') return { ours: 'src/main.ts', postgraphile: 'bench/postgraphile-server.ts', floor: 'bench/floor-server.ts' };
-  execFileSync(process.execPath, ['scripts/build.js'], { cwd: ROOT, stdio: 'inherit' });
-  const esbuild = await import('esbuild');
-  const outdir = path.join(ROOT, 'node_modules/.cache/chatgraph-bench');
-  await esbuild.build({
-    entryPoints: { postgraphile: path.join(ROOT, 'bench/postgraphile-server.ts'), floor: path.join(ROOT, 'bench/floor-server.ts') },
-    bundle: true, packages: 'external', platform: 'node', format: 'esm', target: 'node20', outdir, outExtension: { '.js': '.mjs' }, logLevel: 'warning',
-  });
-  return { ours: 'dist/main.js', postgraphile: path.join(outdir, 'postgraphile.mjs'), floor: path.join(outdir, 'floor.mjs') };
+/** The three servers' entry points: built (bench/read.ts builtEntries) or, with `--tsx`, their TypeScript sources under tsx (as runs before 2026-12-05 14:00 UTC were made). */
+function serverEntries(runtime: 'built' | 'tsx'): Promise<Record<Who, string>> | Record<Who, string> {
+  const sources = { ours: 'src/main.ts', postgraphile: 'bench/postgraphile-server.ts', floor: 'bench/floor-server.ts' };
+  return runtime === 'tsx' ? sources : builtEntries(sources);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -11,7 +11,7 @@
 //
 // The database is created and loaded with bench/load.ts when it holds fewer
 // than --messages messages; otherwise it is reused as is. See bench/README.md.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -189,6 +189,34 @@ export function benchSecretsKey(): string {
   if (process.env.SECRETS_KEY) return process.env.SECRETS_KEY;
   loadSecretBox({ secretsKey: null, dataDir: path.join(ROOT, 'data') });
   return readFileSync(path.join(ROOT, 'data', 'secrets.key'), 'utf8').trim();
+}
+
+/**
+ * Entry points that run under plain node, for benches that start servers:
+ * `src/main.ts` becomes dist/main.js, as `npm start` runs our server
+ * (scripts/build.js builds it when stale); any other script is bundled by
+ * esbuild into node_modules/.cache/chatgraph-bench/<key>.mjs, its packages
+ * left to node_modules. So no server, ours or a peer, pays tsx's loader
+ * thread (memory) or its transform (esbuild's keepNames helpers).
+ */
+export async function builtEntries<K extends string>(sources: Record<K, string>): Promise<Record<K, string>> {
+  const out = {} as Record<K, string>;
+  const scripts: Record<string, string> = {};
+  for (const [key, source] of Object.entries(sources) as [K, string][]) {
+    if (source === 'src/main.ts') {
+      execFileSync(process.execPath, ['scripts/build.js'], { cwd: ROOT, stdio: 'inherit' });
+      out[key] = 'dist/main.js';
+    } else scripts[key] = path.join(ROOT, source);
+  }
+  if (Object.keys(scripts).length) {
+    const esbuild = await import('esbuild');
+    const outdir = path.join(ROOT, 'node_modules/.cache/chatgraph-bench');
+    await esbuild.build({
+      entryPoints: scripts, bundle: true, packages: 'external', platform: 'node', format: 'esm', target: 'node20', outdir, outExtension: { '.js': '.mjs' }, logLevel: 'warning',
+    });
+    for (const key of Object.keys(scripts) as K[]) out[key] = path.join(outdir, `${key}.mjs`);
+  }
+  return out;
 }
 
 /**
