@@ -40,10 +40,10 @@ const SUPERSEDED_CHECKSUMS: Readonly<Record<string, readonly string[]>> = {
     '86f824405a50a12e9beab0c0918d87f9d92bf9ab5b3e12e7e1e3173537a599a8',
   ],
   // Edited once after commit (531a105: chatgraph_refresh_replies in one pass
-  // per window), now back to its first text (3a66bab);
+  // per window); its first text (3a66bab) is accepted because
   // 20261205133345_refresh_replies_one_pass installs aggregates.sql again
   // whole, the edited function with it.
-  '20261205072903_response_times': ['e69d5785afe470068f56d106c84b41d9c78e6d24922a080785787df51f96101a'],
+  '20261205072903_response_times': ['689573bce90a0ba483111777fc32d08371b7e6b820c3d05c3e13ae248821ebb1'],
 };
 
 export interface HistoryRow {

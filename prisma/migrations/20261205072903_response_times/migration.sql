@@ -279,26 +279,26 @@ AS $fn$
          ORDER BY m."chatTime" LIMIT 1
       ) hi ON true
   ), msgs AS (
-    SELECT w.id AS conversation, m."tenantId", m."chatTime", m.direction, m."whatsMessageId",
-           coalesce(m."agentAccount", '') AS agent, m."accountWhatsIdBare", m."chatType",
+    SELECT w.id AS conversation, m."chatTime", m.direction,
            -- the first outbound message at this instant or later (peers included: a tie is answered),
            -- as a running minimum from the end (a frame from UNBOUNDED PRECEDING is one pass)
            min(m."chatTime") FILTER (WHERE m.direction = 'OUTBOUND')
              OVER (PARTITION BY w.id ORDER BY m."chatTime" DESC RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS answer
       FROM w
       JOIN LATERAL (
-        SELECT * FROM "Message" m
+        SELECT m."chatTime", m.direction FROM "Message" m
          WHERE m."conversationId" = w.id AND (w.lo IS NULL OR m."chatTime" > w.lo) AND (w.hi IS NULL OR m."chatTime" <= w.hi)
       ) m ON true
-  ), answers AS (
-    SELECT DISTINCT ON (conversation, "chatTime") conversation, "chatTime", "tenantId", agent, "accountWhatsIdBare", "chatType"
-      FROM msgs WHERE direction = 'OUTBOUND'
-     ORDER BY conversation, "chatTime", "whatsMessageId"
   ), stretches AS (
+    -- The answer's details: one index probe per stretch (of outbound messages at that instant, the smallest whatsMessageId).
     SELECT s.conversation, s.answer, s.since, a."tenantId", a.agent, a."accountWhatsIdBare", a."chatType"
       FROM (SELECT conversation, answer, min("chatTime") AS since FROM msgs
              WHERE direction = 'INBOUND' AND answer IS NOT NULL GROUP BY 1, 2) s
-      JOIN answers a ON a.conversation = s.conversation AND a."chatTime" = s.answer
+      JOIN LATERAL (
+        SELECT m."tenantId", coalesce(m."agentAccount", '') AS agent, m."accountWhatsIdBare", m."chatType" FROM "Message" m
+         WHERE m."conversationId" = s.conversation AND m."chatTime" = s.answer AND m.direction = 'OUTBOUND'
+         ORDER BY m."whatsMessageId" LIMIT 1
+      ) a ON true
   ), removed AS (
     DELETE FROM "ConversationReply" r USING w
      WHERE r."conversationId" = w.id AND (w.lo IS NULL OR r."answeredAt" > w.lo) AND (w.hi IS NULL OR r."answeredAt" <= w.hi)
