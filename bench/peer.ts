@@ -21,13 +21,13 @@ import { execSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createApiKey } from '../src/auth/api-keys.ts';
 import { openDatabase } from '../src/db/database.ts';
 import { contentOf } from './floor-server.ts';
 import { QUERY_CONVERSATION, ROOT, builtEntries, cpuSeconds, runWrk, startServer, wrkScript, wrkVersion, type Server, type WrkResult } from './read.ts';
 import { fmtInt, intArg, machineInfo, parseArgs } from './support.ts';
+import { isEntryModule } from '../src/paths.ts';
 
 export const DEFAULT_URL = 'postgresql://postgres@127.0.0.1:55432/bench_peer_1m';
 const MSG_PAGE_PATH = '/wscrm-bus-api/open/message/msgPage';
@@ -601,7 +601,7 @@ function serverEntries(runtime: 'built' | 'tsx'): Promise<Record<Who, string>> |
   return runtime === 'tsx' ? sources : builtEntries(sources);
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (isEntryModule(import.meta.url)) {
   main().catch((e: unknown) => {
     process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     process.exit(1);

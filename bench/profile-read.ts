@@ -11,9 +11,9 @@
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DEFAULT_URL, ROOT, prepare, runWrk, startOurs, wrkScript, cpuSeconds } from './read.ts';
 import { intArg, parseArgs } from './support.ts';
+import { isEntryModule } from '../src/paths.ts';
 
 interface CallFrame {
   functionName: string;
@@ -218,7 +218,7 @@ async function main(): Promise<void> {
   log(`wrote ${path.relative(process.cwd(), out)}`);
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (isEntryModule(import.meta.url)) {
   main().catch((e: unknown) => {
     process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     process.exit(1);

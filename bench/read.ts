@@ -23,6 +23,7 @@ import { openDatabase } from '../src/db/database.ts';
 import { loadSecretBox } from '../src/auth/secret-box.ts';
 import { loadDataset } from './load.ts';
 import { ensureDatabase, fmtInt, intArg, machineInfo, parseArgs, seedOf, type MachineInfo } from './support.ts';
+import { isEntryModule } from '../src/paths.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_URL = 'postgresql://postgres@127.0.0.1:55432/bench_read_1m';
@@ -619,11 +620,7 @@ async function main(): Promise<void> {
   log(`wrote ${path.relative(process.cwd(), out)} (${fmt(report.seconds, 0)} s)`);
 }
 
-function isMain(): boolean {
-  return !!process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
-}
-
-if (isMain()) {
+if (isEntryModule(import.meta.url)) {
   main().catch((e: unknown) => {
     process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     process.exit(1);
