@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import pg from 'pg';
-import { rowTypes, textArray, timestamptz } from '../../src/db/row-types.ts';
+import { pgAddFields, rowTypes, textArray, timestamptz } from '../../src/db/row-types.ts';
+import { createRequire } from 'node:module';
 
 const pgTimestamptz = pg.types.getTypeParser(1184, 'text') as (v: string) => Date | number | null;
 const pgTextArray = (pg.types.getTypeParser as (oid: number, format: 'text') => (v: string) => unknown)(1009, 'text');
@@ -83,4 +84,39 @@ test('rowTypes: int8 stays the exact string; other types are pg-types parsers', 
   assert.equal(rowTypes.getTypeParser(23), pg.types.getTypeParser(23, 'text'));
   assert.equal(rowTypes.getTypeParser(3802), pg.types.getTypeParser(3802, 'text'));
   assert.equal(rowTypes.getTypeParser(20, 'binary'), pg.types.getTypeParser(20, 'binary'));
+});
+
+// pg's Result.addFields replaced by one making a plain row template (see
+// src/db/row-types.ts): rows must come out as pg's own would, property for
+// property, for any field list PostgreSQL can describe.
+type ResultLike = { addFields(f: unknown[]): void; parseRow(values: (string | null)[]): Record<string, unknown>; fields: unknown[] };
+const Result = (pg as unknown as { Result: new (rowMode?: string, types?: unknown) => ResultLike }).Result;
+const fieldName = fc.oneof(
+  fc.string({ maxLength: 6 }),
+  fc.constantFrom('__proto__', 'constructor', 'toString', 'hasOwnProperty', '0', '1', '10', '-1', '01', 'contact.id', 'contact.tags', 'id', ''),
+);
+test('row template: rows identical to pg\'s own addFields for generated field lists', () => {
+  assert.equal(createRequire(import.meta.url)('pg/package.json').version, '8.23.1', 'pg upgraded: check that Result.addFields/parseRow are as src/db/row-types.ts assumes, then update this pin');
+  fc.assert(
+    fc.property(
+      fc.array(fc.record({ name: fieldName, dataTypeID: fc.constantFrom(20, 25, 23, 1184, 1009, 3802, 16), value: fc.option(fc.constantFrom('1', 't', '{a,b}', '{"x":1}', '2024-01-01 12:00:00+08', 'text'), { nil: null }) }), { maxLength: 12 }),
+      (cols) => {
+        const fields = cols.map((c) => ({ name: c.name, dataTypeID: c.dataTypeID === 3802 || c.dataTypeID === 16 || c.dataTypeID === 23 ? 25 : c.dataTypeID, format: 'text' }));
+        const values = cols.map((c, i) => (fields[i]!.dataTypeID === 1184 ? (c.value === null ? null : '2024-01-01 12:00:00.5+08') : fields[i]!.dataTypeID === 1009 ? (c.value === null ? null : '{a,"b c"}') : c.value));
+        const ours = new Result(undefined, rowTypes);
+        ours.addFields(fields);
+        const theirs = new Result(undefined, rowTypes);
+        pgAddFields.call(theirs as never, fields as never);
+        for (let k = 0; k < 2; k++) {
+          const a = ours.parseRow(values);
+          const b = theirs.parseRow(values);
+          assert.equal(Object.getPrototypeOf(a), Object.getPrototypeOf(b));
+          assert.deepEqual(Reflect.ownKeys(a), Reflect.ownKeys(b));
+          for (const key of Reflect.ownKeys(b)) assert.deepEqual(Object.getOwnPropertyDescriptor(a, key), Object.getOwnPropertyDescriptor(b, key), String(key));
+        }
+        assert.equal(Result.prototype.addFields === pgAddFields, false);
+      },
+    ),
+    { numRuns: 5_000 },
+  );
 });
