@@ -5,7 +5,7 @@
 // to its row data and the three compared before anything is timed.
 //
 //   npm run bench:peer -- [--database-url postgresql://postgres@127.0.0.1:55432/bench_peer_1m]
-//       [--pool 10] [--rounds 2] [--duration 5] [--warmup 2] [--depth 30000] [--msg-page-depth 30000]
+//       [--pool 10] [--rounds 3] [--duration 5] [--warmup 2] [--depth 30000] [--msg-page-depth 30000]
 //       [--sql-requests 50] [--server-cpu 1] [--wrk-cpu 0] [--only name,name] [--out bench/results/latest-peer.json]
 //   npm run bench:peer -- --resummarise bench/results/latest-peer.json   # the table again from a written run
 //
@@ -507,7 +507,7 @@ async function main(): Promise<void> {
   if (values.has('resummarise')) return resummarise(values.get('resummarise')!);
   const url = values.get('database-url') ?? process.env.BENCH_DATABASE_URL ?? DEFAULT_URL;
   const pool = intArg(values, 'pool', 10);
-  const rounds = intArg(values, 'rounds', 2);
+  const rounds = intArg(values, 'rounds', 3);
   const duration = intArg(values, 'duration', 5);
   const warmup = intArg(values, 'warmup', 2, 0);
   const sqlRequests = intArg(values, 'sql-requests', 50);
