@@ -6,7 +6,7 @@ import type { ContentType } from '../domain/content-type.ts';
 import { parseLocalDay } from '../domain/local-time.ts';
 import type { MessageStatus } from '../domain/status.ts';
 import { bareWhatsId } from '../domain/whats-id.ts';
-import type { CONTACT_COLUMN_NAMES, ContactRow } from './contacts.ts';
+import { CONTACT_COLUMN_NAMES, type ContactRow } from './contacts.ts';
 export type { ContactColumn };
 import { fetchPages, type Page, type PageRequest } from './pagination.ts';
 import { isCompoundSearch, rankExpression, searchConditions, type SearchQuery } from './search.ts';
@@ -115,9 +115,16 @@ export function joinedContact(row: MessageRow): ContactRow | null | undefined {
   if (!('contact.id' in r)) return undefined;
   if (r['contact.id'] == null) return null;
   const contact: Record<string, unknown> = {};
-  for (const key in r) if (key.startsWith('contact.')) contact[key.slice(8)] = r[key];
+  // By the contact's column names, not by the row's keys: no key sliced per row.
+  const keys = (joinedKeys ??= CONTACT_COLUMN_NAMES.map((c) => `contact.${c}`));
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    if (key in r) contact[CONTACT_COLUMN_NAMES[i]!] = r[key];
+  }
   return contact as unknown as ContactRow;
 }
+/** `contact.<column>` per contact column, made on first use (contacts.ts and this module import each other through loaders.ts). */
+let joinedKeys: string[] | undefined;
 
 /**
  * A message joined into another table's row (e.g. a conversation's last
