@@ -16,6 +16,7 @@ import { EmbeddedInUseError, startEmbeddedPostgres, type EmbeddedPostgres } from
 import { applyMigrations, MigrationFailedError } from './migrations.ts';
 import { checkMigrationHistory, MigrationHistoryError } from './migration-history.ts';
 import { migrationsDir } from './migration-files.ts';
+import { MigrationsPendingError } from './errors.ts';
 
 export type DatabaseKind = 'embedded' | 'postgres';
 
@@ -29,6 +30,13 @@ export interface Database {
   migrate(): Promise<string[]>;
   /** Null when the database answers and every migration is applied; else why not. */
   notReadyReason(): Promise<string | null>;
+  /**
+   * Started with MIGRATE_ON_START=false on a database lacking some of our
+   * migrations: from this call on, the pool refuses every statement
+   * (MigrationsPendingError, a 503 to clients) until a check, at once and
+   * then every `intervalMs`, finds them all applied. Resolves then.
+   */
+  holdUntilMigrated(intervalMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -87,11 +95,19 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   const expected = await localMigrationNames();
-  /** Ours not applied (finished and not rolled back) in the database; throws 42P01 on an empty one. */
+  /**
+   * Ours not applied (finished and not rolled back) in the database; throws
+   * 42P01 on an empty one. On a client taken through the pool's own connect
+   * (its prototype's), which holdUntilMigrated's refusal does not cover.
+   */
   const missingMigrations = async () => {
-    const { rows } = await pool.query<{ migration_name: string }>(
-      'SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
-    );
+    const client = await (pg.Pool.prototype.connect as () => Promise<pg.PoolClient>).call(pool);
+    let rows: { migration_name: string }[];
+    try {
+      ({ rows } = await client.query<{ migration_name: string }>('SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL'));
+    } finally {
+      client.release();
+    }
     const applied = new Set(rows.map((r) => r.migration_name));
     return expected.filter((name) => !applied.has(name));
   };
@@ -121,6 +137,32 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
         if ((err as { code?: string }).code === '42P01') return 'migrations not applied: the database is empty';
         return `database unreachable: ${describePgError(err)}`;
       }
+    },
+    holdUntilMigrated(intervalMs = 5_000) {
+      let missing: string[] = [];
+      const refuse = (args: unknown[]): Promise<never> | undefined => {
+        const error = new MigrationsPendingError(missing);
+        const callback = args[args.length - 1];
+        if (typeof callback !== 'function') return Promise.reject(error);
+        process.nextTick(callback as (err: Error) => void, error);
+        return undefined;
+      };
+      // Instance properties over the prototype's methods, from now (before
+      // anything else can run) until the check finds nothing missing.
+      Object.assign(pool, { query: (...args: unknown[]) => refuse(args), connect: (...args: unknown[]) => refuse(args) });
+      const check = async (): Promise<void> => {
+        try {
+          for (;;) {
+            missing = await missingMigrations().catch(() => (missing.length ? missing : ['(the check failed)']));
+            if (!missing.length || pool.ended) return;
+            await new Promise((resolve) => setTimeout(resolve, intervalMs).unref());
+          }
+        } finally {
+          delete (pool as { query?: unknown }).query;
+          delete (pool as { connect?: unknown }).connect;
+        }
+      };
+      return check();
     },
     async close() {
       await prisma.$disconnect().catch(() => {});

@@ -3,6 +3,22 @@
 // report an outage in different words; all of them are recognised here,
 // through the `cause` chain.
 
+const MIGRATIONS_PENDING = 'CHATGRAPH_MIGRATIONS_PENDING';
+
+/**
+ * The server was started with MIGRATE_ON_START=false on a database that
+ * lacks some of this release's migrations: nothing is read or written until
+ * they are applied (Database.holdUntilMigrated), and clients are told to
+ * retry, as in an outage.
+ */
+export class MigrationsPendingError extends Error {
+  override name = 'MigrationsPendingError';
+  readonly code = MIGRATIONS_PENDING;
+  constructor(readonly missing: readonly string[]) {
+    super(`migrations not applied: ${missing.join(', ')} (run \`chatgraph migrate\`, or start with MIGRATE_ON_START=true)`);
+  }
+}
+
 /** SQLSTATEs and socket errors that mean the server is unreachable, restarting or full. */
 const UNAVAILABLE_CODES = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH',
@@ -11,6 +27,7 @@ const UNAVAILABLE_CODES = new Set([
   '57P03', // cannot_connect_now (starting up, shutting down, recovery)
   '53300', // too_many_connections
   '53400', // configuration_limit_exceeded
+  MIGRATIONS_PENDING, // ours: started on a database lacking some of our migrations (below)
 ]);
 
 const UNAVAILABLE_MESSAGES =

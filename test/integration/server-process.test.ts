@@ -8,6 +8,8 @@ import path from 'node:path';
 import pg from 'pg';
 import { demoCredentialsFrom, startServerProcess, runServerToExit } from '../support/process.ts';
 import { openTestDatabase, testTarget } from '../support/database.ts';
+import { startTestApp } from '../support/app.ts';
+import { msgSyncBody, msgSyncItem, statusSyncBody } from '../support/live.ts';
 
 function isJsonObject(line: string): boolean {
   try {
@@ -101,6 +103,63 @@ test('/readyz is 503 with the reason while migrations are not applied', async ()
     assert.equal(await tdb.db.notReadyReason(), `migrations not applied: ${committed.join(', ')}`);
   } finally {
     await tdb.close();
+  }
+});
+
+test('MIGRATE_ON_START=false on a database lacking a migration: 503 (never 500) but /healthz until it is applied, then served without a restart', { skip: testTarget !== 'postgres' ? 'needs TEST_DATABASE_URL (a second process on the same database)' : false }, async () => {
+  const t = await startTestApp();
+  const q = (sql: string, params: unknown[] = []) => t.testDb.db.pool.query(sql, params);
+  let server: Awaited<ReturnType<typeof startServerProcess>> | null = null;
+  try {
+    // The newest migration's record removed: to this release the database lacks it.
+    const { rows: [newest] } = await q('SELECT * FROM _prisma_migrations ORDER BY migration_name DESC LIMIT 1');
+    await q('DELETE FROM _prisma_migrations WHERE id = $1', [newest.id]);
+    server = await startServerProcess({ DATABASE_URL: t.testDb.url!, MIGRATE_ON_START: 'false', DEMO_BOOTSTRAP: 'false', LOG_LEVEL: 'info' });
+    const base = `http://127.0.0.1:${server.port}`;
+    assert.match(server.output(), new RegExp(`"reason":"migrations not applied: ${newest.migration_name}","msg":"MIGRATE_ON_START=false on a database without all our migrations`));
+    const graphql = () => fetch(`${base}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${t.tenant.readKey}` },
+      body: JSON.stringify({ query: 'query Q($n: Int) { messages(first: $n) { totalCount } }', variables: { n: 1 } }),
+    });
+    const webhook = () => fetch(`${base}/webhooks/CLIENT_SYNC_MESSAGE_STATUS`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${t.tenant.ingestKey}` },
+      body: statusSyncBody([{ messageId: '3EB0GATE0001', status: 2 }]),
+    });
+    const msgSync = () => fetch(`${base}/webhooks/MSG_SYNC_MESSAGE`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: msgSyncBody(t.tenant, [msgSyncItem('3EB0GATE0002', 1)]) });
+
+    assert.equal((await fetch(`${base}/healthz`)).status, 200);
+    const ready = await fetch(`${base}/readyz`);
+    assert.equal(ready.status, 503);
+    assert.match(((await ready.json()) as { reason: string }).reason, new RegExp(`^migrations not applied: ${newest.migration_name}$`));
+    const refused = await graphql();
+    assert.equal(refused.status, 503);
+    assert.equal(refused.headers.get('retry-after'), '5');
+    const body = (await refused.json()) as { errors: { extensions: { code: string } }[] };
+    assert.equal(body.errors[0]!.extensions.code, 'SERVICE_UNAVAILABLE');
+    for (const res of [await webhook(), await msgSync()]) {
+      assert.equal(res.status, 503);
+      assert.equal(((await res.json()) as { code: number }).code, 503);
+    }
+    assert.equal((await q(`SELECT count(*)::int AS n FROM "Message" WHERE "whatsMessageId" = '3EB0GATE0002'`)).rows[0].n, 0, 'nothing stored while held');
+
+    // Applied by someone else (its record back): served within the check interval, no restart.
+    await q('INSERT INTO _prisma_migrations SELECT * FROM json_populate_record(NULL::_prisma_migrations, $1::json)', [JSON.stringify(newest)]);
+    const since = Date.now();
+    while ((await fetch(`${base}/readyz`)).status !== 200 || (await graphql()).status !== 200) {
+      assert.ok(Date.now() - since < 15_000, 'served again within 15 s');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const served = (await (await graphql()).json()) as { data: { messages: { totalCount: number } } };
+    assert.equal(typeof served.data.messages.totalCount, 'number');
+    assert.equal((await msgSync()).status, 200);
+    assert.equal((await q(`SELECT count(*)::int AS n FROM "Message" WHERE "whatsMessageId" = '3EB0GATE0002'`)).rows[0].n, 1);
+    assert.match(server.output(), /migrations applied: serving requests/);
+    assert.doesNotMatch(server.output(), /"level":50/, 'no error logged');
+  } finally {
+    await server?.stop();
+    await t.close();
   }
 });
 
