@@ -6,11 +6,11 @@
 //
 //   npm run bench:peer -- [--database-url postgresql://postgres@127.0.0.1:55432/bench_peer_1m]
 //       [--pool 10] [--rounds 3] [--duration 5] [--warmup 2] [--depth 30000] [--msg-page-depth 30000]
-//       [--sql-requests 50] [--server-cpu 1] [--wrk-cpu 0] [--only name,name] [--out bench/results/latest-peer.json]
+//       [--sql-requests 50] [--server-cpu 1] [--wrk-cpu 0] [--postgres-cpu 0|none] [--only name,name] [--out bench/results/latest-peer.json]
 //   npm run bench:peer -- --resummarise bench/results/latest-peer.json   # the table again from a written run
 //
 // Each server runs alone in its own process pinned to --server-cpu (taskset),
-// wrk pinned to --wrk-cpu; PostgreSQL is not pinned (it is shared). Rounds are
+// wrk pinned to --wrk-cpu, PostgreSQL's processes beside wrk (--postgres-cpu). Rounds are
 // interleaved: every round runs every workload on every server (the server
 // order rotating), at 32 connections and at 1. Our server's rate limits are
 // switched off for the run (RATE_LIMIT_PER_MINUTE=0, RATE_LIMIT_IP_PER_MINUTE=0);
@@ -400,7 +400,7 @@ interface RunData {
   loadBefore: string;
   loadAfter: string;
   out: string;
-  settings: { pool: number; rounds: number; duration: number; warmup: number; serverCpu: string; wrkCpu: string; sqlRequests: number; runtime?: 'built' | 'tsx' };
+  settings: { pool: number; rounds: number; duration: number; warmup: number; serverCpu: string; wrkCpu: string; sqlRequests: number; runtime?: 'built' | 'tsx'; postgresCpu?: string };
   /** Each server's RSS once started, before any request (absent in runs before 2026-12-05 noon). */
   idleRssMiB?: Record<Who, number>;
   date?: string;
@@ -410,7 +410,7 @@ interface RunData {
 /** The medians over rounds, the ratios and the targets: printed and written to `out`. */
 function summarise(d: RunData): void {
   const { list, cells, setup, machine, pglVersion, started, loadBefore, loadAfter, out } = d;
-  const { pool, rounds, duration, warmup, serverCpu, wrkCpu, sqlRequests, runtime = 'tsx' } = d.settings;
+  const { pool, rounds, duration, warmup, serverCpu, wrkCpu, sqlRequests, runtime = 'tsx', postgresCpu = 'not pinned (runs before 2026-12-05 17:00 UTC)' } = d.settings;
   const summary = list.map((w) => {
     const cell = cells.get(w.key)!;
     const agg = (who: Who, c: 'c32' | 'c1') => {
@@ -452,7 +452,7 @@ function summarise(d: RunData): void {
     seconds: (Date.now() - started) / 1000,
     loadAverage: { before: loadBefore, after: loadAfter },
     machine: { ...machine, wrk: wrkVersion(), postgraphile: pglVersion },
-    settings: { pool, rounds, duration, warmup, serverCpu, wrkCpu, sqlRequests, runtime, rateLimits: 'ours off (0); PostGraphile and floor have none' },
+    settings: { pool, rounds, duration, warmup, serverCpu, wrkCpu, postgresCpu, sqlRequests, runtime, rateLimits: 'ours off (0); PostGraphile and floor have none' },
     dataset: setup,
     summary,
     targets,
@@ -498,10 +498,10 @@ function resummarise(file: string): void {
 
 async function main(): Promise<void> {
   const USAGE = `usage: npm run bench:peer -- [--database-url URL] [--pool N] [--rounds N] [--duration S] [--warmup S] [--depth N]
-      [--msg-page-depth N] [--sql-requests N] [--server-cpu CPUS] [--wrk-cpu CPUS] [--only key,key] [--out FILE] [--tsx] | --resummarise FILE`;
+      [--msg-page-depth N] [--sql-requests N] [--server-cpu CPUS] [--wrk-cpu CPUS] [--postgres-cpu CPUS|none] [--only key,key] [--out FILE] [--tsx] | --resummarise FILE`;
   const { values, flags } = parseArgs(
     process.argv.slice(2),
-    { values: ['database-url', 'pool', 'rounds', 'duration', 'warmup', 'depth', 'msg-page-depth', 'sql-requests', 'server-cpu', 'wrk-cpu', 'only', 'out', 'resummarise'], flags: ['tsx'] },
+    { values: ['database-url', 'pool', 'rounds', 'duration', 'warmup', 'depth', 'msg-page-depth', 'sql-requests', 'server-cpu', 'wrk-cpu', 'postgres-cpu', 'only', 'out', 'resummarise'], flags: ['tsx'] },
     USAGE,
   );
   if (values.has('resummarise')) return resummarise(values.get('resummarise')!);
@@ -513,6 +513,7 @@ async function main(): Promise<void> {
   const sqlRequests = intArg(values, 'sql-requests', 50);
   const serverCpu = values.get('server-cpu') ?? '1';
   const wrkCpu = values.get('wrk-cpu') ?? '0';
+  const postgresCpuArg = values.get('postgres-cpu') ?? wrkCpu;
   const only = values.get('only')?.split(',');
   const out = path.resolve(values.get('out') ?? path.join(ROOT, 'bench/results/latest-peer.json'));
   const started = Date.now();
@@ -530,6 +531,8 @@ async function main(): Promise<void> {
   log(`servers pinned to CPU ${serverCpu}, wrk to CPU ${wrkCpu}, pool ${pool} each; ${rounds} interleaved rounds, ${warmup} s warm-up + ${duration} s at 32 connections, ${duration} s at 1`);
   log('rate limits: ours RATE_LIMIT_PER_MINUTE=0 and RATE_LIMIT_IP_PER_MINUTE=0 for this run (off); PostGraphile and the floor have none');
 
+  const postgres = pinPostgres(url, postgresCpuArg === 'none' ? null : postgresCpuArg);
+  log(postgres.cpu === null ? `PostgreSQL not pinned (${postgres.why})` : `PostgreSQL's processes pinned to CPU ${postgres.cpu} (restored to every CPU afterwards)`);
   const runtime = flags.has('tsx') ? 'tsx' : 'built';
   const entry = await serverEntries(runtime);
   log(`servers run ${runtime === 'built' ? 'built, under plain node: ours as `npm start` runs it (dist/main.js), PostGraphile and the floor bundled alike' : 'from their TypeScript sources under tsx (--tsx)'}`);
@@ -586,13 +589,56 @@ async function main(): Promise<void> {
   } finally {
     for (const who of SERVERS) await servers[who].stop();
     await admin.end();
+    postgres.restore();
   }
 
   const loadAfter = loadAverage();
   summarise({
     list: list.map((w) => ({ key: w.key, name: w.name })), cells, setup, machine, pglVersion, started, loadBefore, loadAfter, out,
-    settings: { pool, rounds, duration, warmup, serverCpu, wrkCpu, sqlRequests, runtime }, idleRssMiB,
+    settings: { pool, rounds, duration, warmup, serverCpu, wrkCpu, postgresCpu: postgres.cpu ?? `not pinned (${postgres.why})`, sqlRequests, runtime }, idleRssMiB,
   });
+}
+
+/**
+ * PostgreSQL's processes pinned beside wrk (`--postgres-cpu`, default the
+ * wrk CPU), as the issue's own measurement was made, so that the servers'
+ * core runs the server alone: unpinned, PostgreSQL's backends ran on it too,
+ * whenever the other core was busy with wrk. The postmaster's affinity is
+ * inherited by the backends it forks (each server's pool). Only for a
+ * database on this machine, and where taskset is allowed; else left as is.
+ */
+function pinPostgres(url: string, cpu: string | null): { cpu: string | null; why: string; restore(): void } {
+  const none = (why: string) => ({ cpu: null, why, restore() {} });
+  if (cpu === null) return none('--postgres-cpu none');
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname)) return none('the database is not on this machine');
+  const pids = () => {
+    try {
+      return execSync('pgrep -x postgres', { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+    } catch {
+      return [];
+    }
+  };
+  const setAll = (list: string) => {
+    let done = 0;
+    for (const pid of pids()) {
+      try {
+        execSync(`taskset -a -cp ${list} ${pid}`, { stdio: 'ignore' });
+        done++;
+      } catch { /* a backend that exited meanwhile */ }
+    }
+    return done;
+  };
+  if (!setAll(cpu)) return none('no PostgreSQL process found, or taskset not allowed');
+  let restored = false;
+  const restore = () => {
+    if (restored) return;
+    restored = true;
+    setAll(`0-${os.cpus().length - 1}`);
+  };
+  // However the run ends: a failure, process.exit, Ctrl-C.
+  process.once('exit', restore);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+  return { cpu, why: '', restore };
 }
 
 /** The three servers' entry points: built (bench/read.ts builtEntries) or, with `--tsx`, their TypeScript sources under tsx (as runs before 2026-12-05 14:00 UTC were made). */
