@@ -225,6 +225,10 @@ process.on('message', (m: { type: string }) => {
     sockets = [];
     const result: ReceiverResult = { type: 'result', events: events.slice(0, count), times: times.slice(0, count), unexpected, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
     send(result);
+  } else if (m.type === 'cpu') {
+    // CPU seconds since the subscribers opened (the bench's measured window may start later: --warmup).
+    const cpu = process.cpuUsage(cpuAtOpen);
+    send({ type: 'cpu', cpuSeconds: (cpu.user + cpu.system) / 1e6 });
   } else if (m.type === 'exit') {
     process.exit(0);
   }

@@ -8,7 +8,7 @@
 //   npx tsx bench/live.ts [--database-url postgresql://postgres@127.0.0.1:55432/bench_live]
 //       [--subscribers 100,1000,5000] [--rate 500] [--duration 20] [--batch 10]
 //       [--conversations 100] [--mode conversation|tenant] [--servers ours,floor]
-//       [--clients 2] [--client raw|ws] [--server-cpu 0] [--client-cpu 1] [--out bench/results/latest-live.json]
+//       [--clients 2] [--client raw|ws] [--server-cpu 0] [--client-cpu 1] [--warmup 0] [--out bench/results/latest-live.json]
 //   LIVE_PROF=<dir> writes the server's CPU profile there (the floor's in <dir>/floor), LIVE_HEAP=<dir> a heap snapshot once all are subscribed.
 //
 // Mode `conversation` (default): subscriber i watches conversation i mod C
@@ -21,7 +21,12 @@
 // i mod clients) share the other. Post and receipt times are one clock
 // across them (performance.timeOrigin + performance.now()). Besides latency,
 // each run reports the CPU seconds of the server, the receivers and the
-// poster, and the machine's load average (other work shares the cores).
+// poster, and the machine's load average and busy CPU seconds (other work
+// shares the cores). --warmup W: the first W seconds of events (posted at the
+// same rate, to the same subscribers, each delivery still checked) are not
+// measured: latency, CPU and delivered/s are those of the next --duration
+// seconds. Both servers and the receivers start cold; the first seconds after
+// the first event are slower for all of them.
 // The database is created afresh each run.
 import { readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -82,6 +87,10 @@ interface Scenario {
   serverCpuUsPerDelivery: number;
   /** 1-minute load average of the machine (shared) before and after. */
   loadAverage: { before: number; after: number };
+  /** Busy CPU seconds of the whole machine (both cores, every process) over the same window as cpuSeconds. */
+  machineCpuSeconds: number;
+  /** Seconds of events posted before the measured ones (--warmup). */
+  warmupSeconds: number;
 }
 
 function post(port: number, path: string, body: string, headers: Record<string, string>): Promise<number> {
@@ -99,6 +108,12 @@ function post(port: number, path: string, body: string, headers: Record<string, 
 function cpuOf(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Busy CPU seconds of the machine since boot (/proc/stat: user, nice, system, irq, softirq, steal). */
+function machineCpu(): number {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  return (f[0]! + f[1]! + f[2]! + f[5]! + f[6]! + f[7]!) / 100;
 }
 
 function rssOf(pid: number): { rss: number; peak: number } {
@@ -185,6 +200,18 @@ class Receivers {
     return this.counts.reduce((a, b) => a + b, 0);
   }
 
+  /** CPU seconds the receiving processes used since their subscribers opened. */
+  async cpuSeconds(): Promise<number> {
+    const all = await Promise.all(
+      this.children.map((c) => {
+        const reply = this.reply<{ cpuSeconds: number }>(c, 'cpu');
+        c.send({ type: 'cpu' });
+        return reply;
+      }),
+    );
+    return all.reduce((a, r) => a + r.cpuSeconds, 0);
+  }
+
   async finish(): Promise<ReceiverResult[]> {
     return Promise.all(
       this.children.map((c) => {
@@ -210,17 +237,20 @@ async function runScenario(opts: {
   mode: 'conversation' | 'tenant';
   rate: number;
   seconds: number;
+  warmup: number;
   batch: number;
   conversations: Conversation[];
   messages: string[][];
   tenant: TenantCredentials;
   client: 'ws' | 'raw';
 }): Promise<Scenario> {
-  const { server, kind, receivers, subscribers: n, mode, rate, seconds, batch, conversations, messages, tenant } = opts;
+  const { server, kind, receivers, subscribers: n, mode, rate, seconds, warmup, batch, conversations, messages, tenant } = opts;
   const loadBefore = os.loadavg()[0]!;
 
   // The events: messages taken round-robin over conversations, each raised one step per event (SENT, DELIVERED, READ).
-  const total = rate * seconds;
+  const total = rate * (warmup + seconds);
+  /** Events before this index are the warm-up's: delivered and checked, not measured. */
+  const measuredFrom = rate * warmup;
   const events: { conversation: number; whatsMessageId: string; status: number }[] = [];
   const perStep = Math.ceil(total / 3);
   for (const status of [2, 3, 4]) {
@@ -231,6 +261,7 @@ async function runScenario(opts: {
   }
   const subsOf = (c: number) => (mode === 'tenant' ? n : Math.floor(n / conversations.length) + (c < n % conversations.length ? 1 : 0));
   const expected = events.reduce((s, e) => s + subsOf(e.conversation), 0);
+  const expectedMeasured = events.slice(measuredFrom).reduce((s, e) => s + subsOf(e.conversation), 0);
 
   await receivers.open(
     { server: kind, port: server.port, key: tenant.readKey, query: QUERY, client: opts.client, eventKeys: events.map((e) => `${e.whatsMessageId}:${STATUS_NAMES[e.status]}`) },
@@ -244,18 +275,29 @@ async function runScenario(opts: {
     server.child.kill('SIGUSR2');
     await new Promise((r) => setTimeout(r, 30_000));
   }
-  const cpuBefore = cpuOf(server.child.pid!);
-  const benchCpuBefore = process.cpuUsage();
+  // CPU is counted from the first measured event (after the warm-up).
+  let cpuBefore = cpuOf(server.child.pid!);
+  let benchCpuBefore = process.cpuUsage();
+  let machineBefore = machineCpu();
+  let receiverCpuBefore = 0;
 
   const postedAt = new Float64Array(events.length);
   const webhookMs: number[] = [];
   const postErrors: string[] = [];
   const start = performance.now();
+  let measuredStart = start;
   const inflight: Promise<void>[] = [];
   for (let i = 0; i < events.length; i += batch) {
     const due = start + (i / rate) * 1000;
     const wait = due - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    if (i === measuredFrom && i > 0) {
+      measuredStart = performance.now();
+      cpuBefore = cpuOf(server.child.pid!);
+      benchCpuBefore = process.cpuUsage();
+      machineBefore = machineCpu();
+      receiverCpuBefore = await receivers.cpuSeconds();
+    }
     const chunk = events.slice(i, i + batch);
     const body =
       kind === 'ours'
@@ -267,7 +309,7 @@ async function runScenario(opts: {
       post(server.port, kind === 'ours' ? '/webhooks/CLIENT_SYNC_MESSAGE_STATUS' : '/events', body, kind === 'ours' ? { token: tenant.ingestKey } : {}).then(
         (status) => {
           if (status !== 200) postErrors.push(`webhook answered ${status}`);
-          webhookMs.push(clock() - t0);
+          if (i >= measuredFrom) webhookMs.push(clock() - t0);
         },
         // Counted (its events then show as lost), not fatal before the drain.
         (err: Error) => void postErrors.push(err.message),
@@ -275,7 +317,7 @@ async function runScenario(opts: {
     );
   }
   await Promise.all(inflight);
-  const postSeconds = (performance.now() - start) / 1000;
+  const postSeconds = (performance.now() - measuredStart) / 1000;
   // Drain: wait until everything expected arrived, or 10 s of silence.
   let last = -1;
   let still = 0;
@@ -292,6 +334,7 @@ async function runScenario(opts: {
   }
   const rss = rssOf(server.child.pid!);
   const serverCpu = cpuOf(server.child.pid!) - cpuBefore;
+  const machineCpuSeconds = machineCpu() - machineBefore;
   const benchCpu = process.cpuUsage(benchCpuBefore);
   const results = await receivers.finish();
   const perEvent = new Int32Array(events.length);
@@ -301,11 +344,12 @@ async function runScenario(opts: {
     unexpected += r.unexpected;
     for (let j = 0; j < r.events.length; j++) {
       perEvent[r.events[j]!]!++;
-      lat.push(r.times[j]! - postedAt[r.events[j]!]!);
+      if (r.events[j]! >= measuredFrom) lat.push(r.times[j]! - postedAt[r.events[j]!]!);
     }
   }
+  /** Measured deliveries (the warm-up's are checked for loss and duplicates below, not counted here). */
   const delivered = lat.length;
-  const deliverySeconds = (lastChange - start) / 1000;
+  const deliverySeconds = (lastChange - measuredStart) / 1000;
   let duplicates = 0;
   let lost = 0;
   for (const [e, ev] of events.entries()) {
@@ -324,10 +368,10 @@ async function runScenario(opts: {
     mode,
     conversations: mode === 'conversation' ? conversations.length : null,
     rate,
-    offeredDeliveriesPerSecond: Math.round(expected / seconds),
+    offeredDeliveriesPerSecond: Math.round(expectedMeasured / seconds),
     seconds: round(postSeconds),
     events: events.length,
-    expected,
+    expected: expectedMeasured,
     delivered,
     lost,
     duplicates,
@@ -341,19 +385,21 @@ async function runScenario(opts: {
     serverPeakRssMb: Math.round(rss.peak),
     cpuSeconds: {
       server: round(serverCpu),
-      receivers: round(results.reduce((a, r) => a + r.cpuSeconds, 0)),
+      receivers: round(results.reduce((a, r) => a + r.cpuSeconds, 0) - receiverCpuBefore),
       poster: round((benchCpu.user + benchCpu.system) / 1e6),
     },
     serverCpuUsPerDelivery: round((serverCpu * 1e6) / Math.max(delivered, 1)),
     loadAverage: { before: round(loadBefore), after: round(os.loadavg()[0]!) },
+    machineCpuSeconds: round(machineCpuSeconds),
+    warmupSeconds: warmup,
   };
 }
 
 async function main() {
   const { values, flags } = parseArgs(
     process.argv.slice(2),
-    { values: ['database-url', 'subscribers', 'rate', 'duration', 'batch', 'conversations', 'mode', 'out', 'servers', 'clients', 'client', 'server-cpu', 'client-cpu'], flags: ['tsx'] },
-    'usage: npx tsx bench/live.ts [--database-url URL] [--subscribers 100,1000,5000] [--rate 500] [--duration 20] [--batch 10] [--conversations 100] [--mode conversation|tenant] [--servers ours,floor] [--clients 2] [--client raw|ws] [--server-cpu 0|none] [--client-cpu 1] [--out FILE] [--tsx]',
+    { values: ['database-url', 'subscribers', 'rate', 'duration', 'batch', 'conversations', 'mode', 'out', 'servers', 'clients', 'client', 'server-cpu', 'client-cpu', 'warmup'], flags: ['tsx'] },
+    'usage: npx tsx bench/live.ts [--database-url URL] [--subscribers 100,1000,5000] [--rate 500] [--duration 20] [--warmup 0] [--batch 10] [--conversations 100] [--mode conversation|tenant] [--servers ours,floor] [--clients 2] [--client raw|ws] [--server-cpu 0|none] [--client-cpu 1] [--out FILE] [--tsx]',
   );
   // Both servers built, under plain node (ours as `npm start` runs it: bench/read.ts builtEntries); --tsx: their sources under tsx, as runs before 2026-12-05 14:30 UTC.
   const sources = { ours: 'src/main.ts', floor: 'bench/live-floor-server.ts' };
@@ -362,6 +408,7 @@ async function main() {
   const counts = (values.get('subscribers') ?? '100,1000,5000').split(',').map(Number);
   const rate = intArg(values, 'rate', 500);
   const seconds = intArg(values, 'duration', 20);
+  const warmup = intArg(values, 'warmup', 0, 0);
   const batch = intArg(values, 'batch', 10);
   const conversationCount = intArg(values, 'conversations', 100);
   const mode = (values.get('mode') ?? 'conversation') as 'conversation' | 'tenant';
@@ -379,7 +426,7 @@ async function main() {
   const receivers = new Receivers(intArg(values, 'clients', 2));
   await receivers.ready();
 
-  log(`live benchmark: ${counts.join(', ')} subscribers (${mode}), ${rate} status events/s for ${seconds} s, batches of ${batch}, ${conversationCount} conversations`);
+  log(`live benchmark: ${counts.join(', ')} subscribers (${mode}), ${rate} status events/s for ${seconds} s${warmup ? ` after ${warmup} s of warm-up` : ''}, batches of ${batch}, ${conversationCount} conversations`);
   await freshDatabase(url);
   const db = await openDatabase({ databaseUrl: url, dataDir: '', databasePoolSize: 2, migrateOnStart: true });
   // Sealed with the key the server will use (SECRETS_KEY or ./data/secrets.key).
@@ -387,7 +434,7 @@ async function main() {
   const tenant = await createTenant(db.prisma, box, { id: 7001n, name: 'Live bench' });
 
   const ours = await startServer('ours', [...(process.env.LIVE_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.LIVE_PROF] : []), ...(process.env.LIVE_HEAP ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${process.env.LIVE_HEAP}`] : []), entry.ours], { NODE_ENV: 'production', DATABASE_URL: url, LOG_LEVEL: 'warn', MIGRATE_ON_START: 'false', DATABASE_POOL_SIZE: '10' }, serverCpu);
-  const perConversation = Math.ceil((rate * seconds) / 3 / conversationCount) * counts.length;
+  const perConversation = Math.ceil((rate * (warmup + seconds)) / 3 / conversationCount) * counts.length;
   log(`seeding ${fmtInt(perConversation * conversationCount)} messages …`);
   const messages = await seedMessages(ours.port, tenant, conversationCount, perConversation);
   const rows = await db.pool.query<{ id: string; friend: string }>(`SELECT id::text, "friendWhatsIdBare" AS friend FROM "Conversation" WHERE "tenantId" = $1`, [tenant.tenantId.toString()]);
@@ -402,9 +449,9 @@ async function main() {
   try {
     for (const [i, n] of servers.includes('ours') ? counts.entries() : []) {
       const slice = messages.map((m) => m.slice((i * m.length) / counts.length, ((i + 1) * m.length) / counts.length));
-      const r = await runScenario({ server: ours, kind: 'ours', receivers, subscribers: n, mode, rate, seconds, batch, conversations, messages: slice, tenant, client });
+      const r = await runScenario({ server: ours, kind: 'ours', receivers, subscribers: n, mode, rate, seconds, batch, conversations, messages: slice, tenant, client, warmup });
       results.push(r);
-      log(`ours  ${fmtInt(n)} subs: ${fmtInt(r.delivered)}/${fmtInt(r.expected)} delivered (${fmtInt(r.deliveredPerSecond)}/s of ${fmtInt(r.offeredDeliveriesPerSecond)}/s), load ${r.loadAverage.before}→${r.loadAverage.after}, lost ${r.lost}, dup ${r.duplicates}, unexpected frames ${r.unexpectedFrames}, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms, webhook p50 ${r.webhookMs.p50} ms, RSS ${r.serverRssMb} MB (peak ${r.serverPeakRssMb}, subscribed ${r.serverRssSubscribedMb}), CPU s server ${r.cpuSeconds.server} (${r.serverCpuUsPerDelivery} µs/delivery) receivers ${r.cpuSeconds.receivers} poster ${r.cpuSeconds.poster}`);
+      log(`ours  ${fmtInt(n)} subs: ${fmtInt(r.delivered)}/${fmtInt(r.expected)} delivered (${fmtInt(r.deliveredPerSecond)}/s of ${fmtInt(r.offeredDeliveriesPerSecond)}/s), load ${r.loadAverage.before}→${r.loadAverage.after}, lost ${r.lost}, dup ${r.duplicates}, unexpected frames ${r.unexpectedFrames}, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms, webhook p50 ${r.webhookMs.p50} ms, RSS ${r.serverRssMb} MB (peak ${r.serverPeakRssMb}, subscribed ${r.serverRssSubscribedMb}), CPU s server ${r.cpuSeconds.server} (${r.serverCpuUsPerDelivery} µs/delivery) receivers ${r.cpuSeconds.receivers} poster ${r.cpuSeconds.poster}, machine ${r.machineCpuSeconds}`);
     }
   } finally {
     await ours.stop();
@@ -412,9 +459,9 @@ async function main() {
   const floor = await startServer('floor', [...(process.env.LIVE_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.LIVE_PROF + '/floor'] : []), entry.floor], { NODE_ENV: 'production' }, serverCpu);
   try {
     for (const n of servers.includes('floor') ? counts : []) {
-      const r = await runScenario({ server: floor, kind: 'floor', receivers, subscribers: n, mode, rate, seconds, batch, conversations, messages, tenant, client });
+      const r = await runScenario({ server: floor, kind: 'floor', receivers, subscribers: n, mode, rate, seconds, batch, conversations, messages, tenant, client, warmup });
       results.push(r);
-      log(`floor ${fmtInt(n)} subs: ${fmtInt(r.delivered)}/${fmtInt(r.expected)} delivered (${fmtInt(r.deliveredPerSecond)}/s of ${fmtInt(r.offeredDeliveriesPerSecond)}/s), load ${r.loadAverage.before}→${r.loadAverage.after}, lost ${r.lost}, unexpected frames ${r.unexpectedFrames}, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, RSS ${r.serverRssMb} MB, CPU s server ${r.cpuSeconds.server} (${r.serverCpuUsPerDelivery} µs/delivery) receivers ${r.cpuSeconds.receivers} poster ${r.cpuSeconds.poster}`);
+      log(`floor ${fmtInt(n)} subs: ${fmtInt(r.delivered)}/${fmtInt(r.expected)} delivered (${fmtInt(r.deliveredPerSecond)}/s of ${fmtInt(r.offeredDeliveriesPerSecond)}/s), load ${r.loadAverage.before}→${r.loadAverage.after}, lost ${r.lost}, unexpected frames ${r.unexpectedFrames}, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, RSS ${r.serverRssMb} MB, CPU s server ${r.cpuSeconds.server} (${r.serverCpuUsPerDelivery} µs/delivery) receivers ${r.cpuSeconds.receivers} poster ${r.cpuSeconds.poster}, machine ${r.machineCpuSeconds}`);
     }
   } finally {
     await floor.stop();
@@ -423,7 +470,7 @@ async function main() {
   receivers.stop();
 
   const machine = await machineInfo(url);
-  const report = { benchmark: 'live', date: new Date().toISOString(), machine, settings: { subscribers: counts, mode, rate, seconds, batch, conversations: conversationCount, receivingProcesses: intArg(values, 'clients', 2), client, serverCpu: serverCpu ?? null, clientCpu: pinned ? clientCpu : null, runtime: flags.has('tsx') ? 'tsx' : 'built', query: QUERY }, results };
+  const report = { benchmark: 'live', date: new Date().toISOString(), machine, settings: { subscribers: counts, mode, rate, seconds, warmup, batch, conversations: conversationCount, receivingProcesses: intArg(values, 'clients', 2), client, serverCpu: serverCpu ?? null, clientCpu: pinned ? clientCpu : null, runtime: flags.has('tsx') ? 'tsx' : 'built', query: QUERY }, results };
   writeFileSync(`${ROOT}/${out}`, JSON.stringify(report, null, 2) + '\n');
   log(`\n| server | subscribers | events/s posted | deliveries/s offered | delivered/s | lost | p50 ms | p99 ms | server RSS MB | load |\n|---|---|---|---|---|---|---|---|---|---|`);
   for (const r of results) log(`| ${r.server} | ${fmtInt(r.subscribers)} | ${r.rate} | ${fmtInt(r.offeredDeliveriesPerSecond)} | ${fmtInt(r.deliveredPerSecond)} | ${r.lost} | ${r.latencyMs.p50} | ${r.latencyMs.p99} | ${r.serverRssMb} | ${r.loadAverage.before} |`);

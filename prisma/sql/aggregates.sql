@@ -123,10 +123,18 @@ END
 $fn$;
 
 -- Updates: only rows whose counted dimensions changed (in practice a status
--- moving forward) move from one cell to another.
+-- moving forward) move from one cell to another. Old and new rows are paired
+-- by id with hash joins: the store function turns them off for its own
+-- statements, and its settings reach the triggers its statements fire, where
+-- nested loops made a statement of n rows cost n² comparisons per pairing
+-- (half the database time of a batch of 500 status updates).
 CREATE OR REPLACE FUNCTION chatgraph_message_aggregates_update() RETURNS trigger
 LANGUAGE plpgsql
+SET enable_hashjoin = on
+SET enable_mergejoin = on
 AS $fn$
+DECLARE
+  v_conversations BIGINT[];
 BEGIN
   PERFORM chatgraph_add_message_counts(
     array_agg(d."tenantId"), array_agg(chatgraph_count_slot(d."chatTime")), array_agg(d.direction), array_agg(d.status),
@@ -144,14 +152,15 @@ BEGIN
              IS DISTINCT FROM (n."tenantId", n."chatTime", n.direction, n.status, n."contentType", n."chatType", n."agentAccount", n."accountWhatsIdBare")
     ) d
   HAVING count(*) > 0;
-  PERFORM chatgraph_refresh_awaiting_reply(ARRAY(
+  -- One pairing, not a second one for an EXISTS (planned as a nested loop, to stop at the first row).
+  v_conversations := ARRAY(
     SELECT unnest(ARRAY[o."conversationId", n."conversationId"])
       FROM old_rows o JOIN new_rows n ON n.id = o.id
      WHERE (o."conversationId", o."chatTime", o.direction, o."agentAccount")
-           IS DISTINCT FROM (n."conversationId", n."chatTime", n.direction, n."agentAccount")))
-  WHERE EXISTS (SELECT 1 FROM old_rows o JOIN new_rows n ON n.id = o.id
-                 WHERE (o."conversationId", o."chatTime", o.direction, o."agentAccount")
-                       IS DISTINCT FROM (n."conversationId", n."chatTime", n.direction, n."agentAccount"));
+           IS DISTINCT FROM (n."conversationId", n."chatTime", n.direction, n."agentAccount"));
+  IF cardinality(v_conversations) > 0 THEN
+    PERFORM chatgraph_refresh_awaiting_reply(v_conversations);
+  END IF;
   -- Stretches: the span of each conversation's moved messages, where they were and where they are.
   PERFORM chatgraph_refresh_response_times(array_agg(c), array_agg(t0), array_agg(t1),
       ARRAY(SELECT n.id FROM old_rows o JOIN new_rows n ON n.id = o.id

@@ -246,14 +246,20 @@ BEGIN
              OR LEAST(msg."deliveredAt", t.delivered_at) IS DISTINCT FROM msg."deliveredAt"
              OR LEAST(msg."readAt", t.read_at) IS DISTINCT FROM msg."readAt")
       RETURNING msg.id, msg.status
+    ), new_status AS MATERIALIZED (
+      -- Each target's new status looked up by id in one object of the updated
+      -- rows (a binary search), built once, not by a join: with hash joins
+      -- off, that was a nested loop, n² comparisons for n status updates.
+      SELECT COALESCE(jsonb_object_agg(id::text, status), '{}') AS statuses FROM updated
     )
     SELECT COALESCE(jsonb_agg(jsonb_build_object(
              'id', t.id::text, 'conversationId', t."conversationId"::text, 'accountWhatsIdBare', t."accountWhatsIdBare",
              'friendWhatsIdBare', t."friendWhatsIdBare", 'agentId', t."agentId", 'agentAccount', t."agentAccount",
              'whatsMessageId', t."whatsMessageId", 'direction', t.direction, 'previousStatus', t.previous,
-             'status', COALESCE(u.status, t.previous), 'changed', u.id IS NOT NULL, 'fromBatch', t.from_batch, 'changedAt', t.changed_at)), '[]')
+             'status', COALESCE(u.statuses->>(t.id::text), t.previous::text), 'changed', u.statuses ? (t.id::text),
+             'fromBatch', t.from_batch, 'changedAt', t.changed_at)), '[]')
       INTO v_applied
-      FROM target t LEFT JOIN updated u ON u.id = t.id;
+      FROM target t CROSS JOIN new_status u;
   END IF;
 
   -- Statuses whose message is not stored yet: kept until it arrives.
@@ -261,7 +267,10 @@ BEGIN
     INSERT INTO "PendingStatus" ("tenantId", "whatsMessageId", status, "agentId", "reachedAt")
     SELECT p_tenant, o.id, o.status::"MessageStatus", (array_agg(o.agent_id ORDER BY o.at, o.agent_id))[1], min(o.at)
       FROM jsonb_to_recordset(p_statuses) AS o(id TEXT, status TEXT, agent_id TEXT, at TIMESTAMPTZ)
-     WHERE NOT EXISTS (SELECT 1 FROM jsonb_array_elements(v_applied) a WHERE a->>'whatsMessageId' = o.id)
+     -- The ids that reached no message, found once (a set difference, not a
+     -- nested loop over the applied rows per status): usually none.
+     WHERE o.id = ANY(ARRAY(SELECT s->>'id' FROM jsonb_array_elements(p_statuses) s
+                            EXCEPT SELECT a->>'whatsMessageId' FROM jsonb_array_elements(v_applied) a))
      GROUP BY o.id, o.status
      ORDER BY o.id, o.status
     ON CONFLICT ("tenantId", "whatsMessageId", status)

@@ -65,6 +65,8 @@ export const LAST_USED_PRECISION_MS = 60_000;
 
 export class ApiKeyAuthenticator {
   private readonly cache = new Map<string, { viewer: Viewer | null; expires: number }>();
+  /** Lookups under way, by key: the requests that miss the cache together share one query. */
+  private readonly lookups = new Map<string, Promise<Viewer | null>>();
   /** Long-lived connections (sockets, SSE streams) by the key they were opened with. */
   private readonly watchers = new Map<string, Set<() => void>>();
   private watchTimer: NodeJS.Timeout | null = null;
@@ -85,6 +87,18 @@ export class ApiKeyAuthenticator {
     const now = Date.now();
     const hit = this.cache.get(key);
     if (hit && hit.expires > now) return hit.viewer;
+    // When a busy key's entry expires, every request in flight misses at
+    // once (10,000 sockets connecting): one query (and one lastUsedAt write)
+    // answers them all, not one each, queueing on the key's row.
+    let lookup = this.lookups.get(key);
+    if (!lookup) {
+      lookup = this.lookUp(key, now).finally(() => this.lookups.delete(key));
+      this.lookups.set(key, lookup);
+    }
+    return lookup;
+  }
+
+  private async lookUp(key: string, now: number): Promise<Viewer | null> {
     const hash = hashApiKey(key);
     // scopes as text[]: pg parses arrays of its built-in types only, not of the enum.
     const { rows } = await this.pool.query<{ id: string; tenantId: string; scopes: ApiKeyScope[]; revokedAt: Date | null; lastUsedAt: Date | null }>(

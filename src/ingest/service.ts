@@ -56,7 +56,7 @@ export class IngestService {
     return this.queue.submit(tenantId, { messages, statusUpdates });
   }
 
-  private readonly queue = new TenantWriteQueue<IngestSummary>((tenantId, group) => this.writeGroup(tenantId, group), MAX_GROUP_ITEMS);
+  private readonly queue = new TenantWriteQueue<IngestSummary>((tenantId, group, committed) => this.writeGroup(tenantId, group, committed), MAX_GROUP_ITEMS);
 
   /**
    * Writes a group in one transaction. When that fails for a reason that may
@@ -64,7 +64,7 @@ export class IngestService {
    * being away), each batch is written alone, so that only the batch at
    * fault fails and the others' callers see their own outcome.
    */
-  private async writeGroup(tenantId: bigint, group: readonly QueuedJob<IngestSummary>[]): Promise<void> {
+  private async writeGroup(tenantId: bigint, group: readonly QueuedJob<IngestSummary>[], committed?: () => void): Promise<void> {
     let prepared: PreparedStore;
     let raw: StoreFunctionResult;
     try {
@@ -79,6 +79,14 @@ export class IngestService {
     // Committed. From here on nothing may fail a caller or lose an event: a
     // failure would make the sender retry a delivery that landed (and a
     // group's batches be rewritten one by one, their events never sent).
+    if (committed) {
+      // The tenant's next group starts now; pg sends its statement on the
+      // next tick, so wait for that tick: the database works on it while this
+      // group's events fan out. This group's events still go out before the
+      // next group's (its result cannot be read before this turn ends).
+      committed();
+      await new Promise<void>((resolve) => process.nextTick(resolve));
+    }
     this.settle(tenantId, group, prepared, raw);
   }
 

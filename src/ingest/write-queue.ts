@@ -10,6 +10,10 @@
 // updates a busy conversation once instead of once per batch. Tenants still
 // write in parallel.
 //
+// A writer may release the lane early, once its group committed (`committed`):
+// the next group's statement is then on its way to the database while this
+// group's events are fanned out and its callers answered, rather than after.
+//
 // A group takes queued batches in arrival order while their WhatsApp message
 // ids are disjoint from the group's (so each batch's outcome is its own, as
 // if stored alone) and the group stays within `maxItems` messages and status
@@ -31,8 +35,13 @@ interface Lane<R> {
   writing: boolean;
 }
 
-/** Writes a group of one tenant's jobs; settles each job's promise (resolve or reject) itself. */
-export type GroupWriter<R> = (tenantId: bigint, group: readonly Waiting<R>[]) => Promise<void>;
+/**
+ * Writes a group of one tenant's jobs; settles each job's promise (resolve or
+ * reject) itself. May call `committed` once nothing of the group is left to
+ * write (the next group may start); the lane is released when the returned
+ * promise settles at the latest.
+ */
+export type GroupWriter<R> = (tenantId: bigint, group: readonly Waiting<R>[], committed: () => void) => Promise<void>;
 
 export type { Waiting as QueuedJob };
 
@@ -69,14 +78,18 @@ export class TenantWriteQueue<R> {
     }
     const group = takeGroup(lane.queue, this.maxItems);
     lane.writing = true;
-    this.write(tenantId, group)
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      lane.writing = false;
+      this.next(tenantId, key, lane);
+    };
+    this.write(tenantId, group, release)
       .catch((err: unknown) => {
         for (const w of group) w.reject(err);
       })
-      .finally(() => {
-        lane.writing = false;
-        this.next(tenantId, key, lane);
-      });
+      .finally(release);
   }
 }
 

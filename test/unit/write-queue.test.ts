@@ -66,6 +66,38 @@ test('TenantWriteQueue: one write per tenant at a time; what queued meanwhile go
   assert.equal(queue.busyTenants, 0, 'idle tenants are forgotten');
 });
 
+test('TenantWriteQueue: a writer that reports its group committed lets the next group start before it finishes', async () => {
+  const started: string[] = [];
+  const finish: (() => void)[] = [];
+  const queue = new TenantWriteQueue<string>(async (_tenant, group, committed) => {
+    const ids = group.map((w) => [...w.ids].join('+')).join(',');
+    started.push(ids);
+    if (ids === 'a') committed();
+    await new Promise<void>((r) => finish.push(r));
+    for (const w of group) w.resolve(ids);
+  }, 500);
+  const a = queue.submit(1n, job('a'));
+  await tick();
+  // a committed: b starts while a is still settling.
+  const b = queue.submit(1n, job('b'));
+  await tick();
+  assert.deepEqual(started, ['a', 'b']);
+  // b did not report a commit: c and d wait for it to finish, then go together.
+  const c = queue.submit(1n, job('c'));
+  const d = queue.submit(1n, job('d'));
+  await tick();
+  assert.deepEqual(started, ['a', 'b']);
+  finish.shift()!();
+  finish.shift()!();
+  assert.deepEqual(await Promise.all([a, b]), ['a', 'b']);
+  await tick();
+  assert.deepEqual(started, ['a', 'b', 'c,d']);
+  finish.shift()!();
+  assert.deepEqual(await Promise.all([c, d]), ['c,d', 'c,d']);
+  await tick();
+  assert.equal(queue.busyTenants, 0);
+});
+
 test('TenantWriteQueue: a write that throws rejects its group; the next group still runs', async () => {
   let calls = 0;
   const queue = new TenantWriteQueue<string>(async (_tenant, group) => {
