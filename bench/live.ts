@@ -8,7 +8,7 @@
 //   npx tsx bench/live.ts [--database-url postgresql://postgres@127.0.0.1:55432/bench_live]
 //       [--subscribers 100,1000,5000] [--rate 500] [--duration 20] [--batch 10]
 //       [--conversations 100] [--mode conversation|tenant] [--servers ours,floor]
-//       [--clients 2] [--client raw|ws] [--server-cpu 0] [--client-cpu 1] [--warmup 0] [--out bench/results/latest-live.json]
+//       [--clients 2] [--client raw|ws] [--server-cpu 0] [--client-cpu 1] [--postgres-cpu 1|none] [--warmup 0] [--out bench/results/latest-live.json]
 //   LIVE_PROF=<dir> writes the server's CPU profile there (the floor's in <dir>/floor), LIVE_HEAP=<dir> a heap snapshot once all are subscribed.
 //
 // Mode `conversation` (default): subscriber i watches conversation i mod C
@@ -41,7 +41,7 @@ import { openDatabase } from '../src/db/database.ts';
 import { formatLocalDateTime } from '../src/domain/local-time.ts';
 import type { OpenCommand, ReceiverResult } from './live-receivers.ts';
 import { ROOT, builtEntries, startServer, type Server } from './read.ts';
-import { freshDatabase, fmtInt, intArg, machineInfo, parseArgs, quantile } from './support.ts';
+import { freshDatabase, fmtInt, intArg, machineInfo, parseArgs, pinPostgres, quantile } from './support.ts';
 
 const DEFAULT_URL = 'postgresql://postgres@127.0.0.1:55432/bench_live';
 const QUERY = 'subscription S($where: MessageEventWhere) { messageStatusChanged(where: $where) { messageId conversationId whatsMessageId previousStatus status changedAt } }';
@@ -398,8 +398,8 @@ async function runScenario(opts: {
 async function main() {
   const { values, flags } = parseArgs(
     process.argv.slice(2),
-    { values: ['database-url', 'subscribers', 'rate', 'duration', 'batch', 'conversations', 'mode', 'out', 'servers', 'clients', 'client', 'server-cpu', 'client-cpu', 'warmup'], flags: ['tsx'] },
-    'usage: npx tsx bench/live.ts [--database-url URL] [--subscribers 100,1000,5000] [--rate 500] [--duration 20] [--warmup 0] [--batch 10] [--conversations 100] [--mode conversation|tenant] [--servers ours,floor] [--clients 2] [--client raw|ws] [--server-cpu 0|none] [--client-cpu 1] [--out FILE] [--tsx]',
+    { values: ['database-url', 'subscribers', 'rate', 'duration', 'batch', 'conversations', 'mode', 'out', 'servers', 'clients', 'client', 'server-cpu', 'client-cpu', 'postgres-cpu', 'warmup'], flags: ['tsx'] },
+    'usage: npx tsx bench/live.ts [--database-url URL] [--subscribers 100,1000,5000] [--rate 500] [--duration 20] [--warmup 0] [--batch 10] [--conversations 100] [--mode conversation|tenant] [--servers ours,floor] [--clients 2] [--client raw|ws] [--server-cpu 0|none] [--client-cpu 1] [--postgres-cpu 1|none] [--out FILE] [--tsx]',
   );
   // Both servers built, under plain node (ours as `npm start` runs it: bench/read.ts builtEntries); --tsx: their sources under tsx, as runs before 2026-12-05 14:30 UTC.
   const sources = { ours: 'src/main.ts', floor: 'bench/live-floor-server.ts' };
@@ -421,6 +421,10 @@ async function main() {
   const serverCpu = pinned ? (values.get('server-cpu') ?? '0') : undefined;
   const clientCpu = values.get('client-cpu') ?? '1';
   if (pinned) execFileSync('taskset', ['-a', '-p', '-c', clientCpu, String(process.pid)], { stdio: 'ignore' });
+  // PostgreSQL beside the receivers, off the server's core (the floor has no database).
+  const postgresCpuArg = values.get('postgres-cpu') ?? (pinned ? clientCpu : 'none');
+  const postgres = pinPostgres(url, postgresCpuArg === 'none' ? null : postgresCpuArg);
+  log(postgres.cpu === null ? `PostgreSQL not pinned (${postgres.why})` : `PostgreSQL's processes pinned to CPU ${postgres.cpu} (restored to every CPU afterwards)`);
   const client = (values.get('client') ?? 'raw') as 'raw' | 'ws';
   if (client !== 'raw' && client !== 'ws') throw new Error('--client must be raw or ws');
   const receivers = new Receivers(intArg(values, 'clients', 2));
@@ -470,7 +474,7 @@ async function main() {
   receivers.stop();
 
   const machine = await machineInfo(url);
-  const report = { benchmark: 'live', date: new Date().toISOString(), machine, settings: { subscribers: counts, mode, rate, seconds, warmup, batch, conversations: conversationCount, receivingProcesses: intArg(values, 'clients', 2), client, serverCpu: serverCpu ?? null, clientCpu: pinned ? clientCpu : null, runtime: flags.has('tsx') ? 'tsx' : 'built', query: QUERY }, results };
+  const report = { benchmark: 'live', date: new Date().toISOString(), machine, settings: { subscribers: counts, mode, rate, seconds, warmup, batch, conversations: conversationCount, receivingProcesses: intArg(values, 'clients', 2), client, serverCpu: serverCpu ?? null, clientCpu: pinned ? clientCpu : null, postgresCpu: postgres.cpu ?? `not pinned (${postgres.why})`, runtime: flags.has('tsx') ? 'tsx' : 'built', query: QUERY }, results };
   writeFileSync(`${ROOT}/${out}`, JSON.stringify(report, null, 2) + '\n');
   log(`\n| server | subscribers | events/s posted | deliveries/s offered | delivered/s | lost | p50 ms | p99 ms | server RSS MB | load |\n|---|---|---|---|---|---|---|---|---|---|`);
   for (const r of results) log(`| ${r.server} | ${fmtInt(r.subscribers)} | ${r.rate} | ${fmtInt(r.offeredDeliveriesPerSecond)} | ${fmtInt(r.deliveredPerSecond)} | ${r.lost} | ${r.latencyMs.p50} | ${r.latencyMs.p99} | ${r.serverRssMb} | ${r.loadAverage.before} |`);

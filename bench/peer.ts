@@ -5,7 +5,7 @@
 // to its row data and the three compared before anything is timed.
 //
 //   npm run bench:peer -- [--database-url postgresql://postgres@127.0.0.1:55432/bench_peer_1m]
-//       [--pool 10] [--rounds 3] [--duration 5] [--warmup 2] [--depth 30000] [--msg-page-depth 30000]
+//       [--pool 10] [--rounds 3] [--duration 5] [--warmup 2] [--warmup-pass 8] [--depth 30000] [--msg-page-depth 30000]
 //       [--sql-requests 50] [--server-cpu 1] [--wrk-cpu 0] [--postgres-cpu 0|none] [--only name,name] [--out bench/results/latest-peer.json]
 //   npm run bench:peer -- --resummarise bench/results/latest-peer.json   # the table again from a written run
 //
@@ -26,7 +26,7 @@ import { createApiKey } from '../src/auth/api-keys.ts';
 import { openDatabase } from '../src/db/database.ts';
 import { contentOf } from './floor-server.ts';
 import { QUERY_CONVERSATION, ROOT, builtEntries, cpuSeconds, runWrk, startServer, wrkScript, wrkVersion, type Server, type WrkResult } from './read.ts';
-import { fmtInt, intArg, machineInfo, parseArgs } from './support.ts';
+import { fmtInt, intArg, machineInfo, parseArgs, pinPostgres } from './support.ts';
 import { isEntryModule } from '../src/paths.ts';
 
 export const DEFAULT_URL = 'postgresql://postgres@127.0.0.1:55432/bench_peer_1m';
@@ -400,7 +400,7 @@ interface RunData {
   loadBefore: string;
   loadAfter: string;
   out: string;
-  settings: { pool: number; rounds: number; duration: number; warmup: number; serverCpu: string; wrkCpu: string; sqlRequests: number; runtime?: 'built' | 'tsx'; postgresCpu?: string };
+  settings: { pool: number; rounds: number; duration: number; warmup: number; warmupPass?: number; serverCpu: string; wrkCpu: string; sqlRequests: number; runtime?: 'built' | 'tsx'; postgresCpu?: string };
   /** Each server's RSS once started, before any request (absent in runs before 2026-12-05 noon). */
   idleRssMiB?: Record<Who, number>;
   date?: string;
@@ -410,7 +410,7 @@ interface RunData {
 /** The medians over rounds, the ratios and the targets: printed and written to `out`. */
 function summarise(d: RunData): void {
   const { list, cells, setup, machine, pglVersion, started, loadBefore, loadAfter, out } = d;
-  const { pool, rounds, duration, warmup, serverCpu, wrkCpu, sqlRequests, runtime = 'tsx', postgresCpu = 'not pinned (runs before 2026-12-05 17:00 UTC)' } = d.settings;
+  const { pool, rounds, duration, warmup, warmupPass = 0, serverCpu, wrkCpu, sqlRequests, runtime = 'tsx', postgresCpu = 'not pinned (runs before 2026-12-05 17:00 UTC)' } = d.settings;
   const summary = list.map((w) => {
     const cell = cells.get(w.key)!;
     const agg = (who: Who, c: 'c32' | 'c1') => {
@@ -452,7 +452,7 @@ function summarise(d: RunData): void {
     seconds: (Date.now() - started) / 1000,
     loadAverage: { before: loadBefore, after: loadAfter },
     machine: { ...machine, wrk: wrkVersion(), postgraphile: pglVersion },
-    settings: { pool, rounds, duration, warmup, serverCpu, wrkCpu, postgresCpu, sqlRequests, runtime, rateLimits: 'ours off (0); PostGraphile and floor have none' },
+    settings: { pool, rounds, duration, warmup, warmupPass, serverCpu, wrkCpu, postgresCpu, sqlRequests, runtime, rateLimits: 'ours off (0); PostGraphile and floor have none' },
     dataset: setup,
     summary,
     targets,
@@ -498,10 +498,10 @@ function resummarise(file: string): void {
 
 async function main(): Promise<void> {
   const USAGE = `usage: npm run bench:peer -- [--database-url URL] [--pool N] [--rounds N] [--duration S] [--warmup S] [--depth N]
-      [--msg-page-depth N] [--sql-requests N] [--server-cpu CPUS] [--wrk-cpu CPUS] [--postgres-cpu CPUS|none] [--only key,key] [--out FILE] [--tsx] | --resummarise FILE`;
+      [--msg-page-depth N] [--sql-requests N] [--warmup-pass S] [--server-cpu CPUS] [--wrk-cpu CPUS] [--postgres-cpu CPUS|none] [--only key,key] [--out FILE] [--tsx] | --resummarise FILE`;
   const { values, flags } = parseArgs(
     process.argv.slice(2),
-    { values: ['database-url', 'pool', 'rounds', 'duration', 'warmup', 'depth', 'msg-page-depth', 'sql-requests', 'server-cpu', 'wrk-cpu', 'postgres-cpu', 'only', 'out', 'resummarise'], flags: ['tsx'] },
+    { values: ['database-url', 'pool', 'rounds', 'duration', 'warmup', 'depth', 'msg-page-depth', 'sql-requests', 'server-cpu', 'wrk-cpu', 'postgres-cpu', 'warmup-pass', 'only', 'out', 'resummarise'], flags: ['tsx'] },
     USAGE,
   );
   if (values.has('resummarise')) return resummarise(values.get('resummarise')!);
@@ -510,6 +510,7 @@ async function main(): Promise<void> {
   const rounds = intArg(values, 'rounds', 3);
   const duration = intArg(values, 'duration', 5);
   const warmup = intArg(values, 'warmup', 2, 0);
+  const warmupPass = intArg(values, 'warmup-pass', 8, 0);
   const sqlRequests = intArg(values, 'sql-requests', 50);
   const serverCpu = values.get('server-cpu') ?? '1';
   const wrkCpu = values.get('wrk-cpu') ?? '0';
@@ -569,6 +570,17 @@ async function main(): Promise<void> {
       cells.set(w.key, { identical: difference === null, difference, sql, runs: { ours: { c32: [], c1: [] }, postgraphile: { c32: [], c1: [] }, floor: { c32: [], c1: [] } } });
     }
 
+    // One unmeasured pass first: a fresh server runs its first seconds of a
+    // workload at up to 3× its later CPU per request (JIT, the young
+    // generation growing; ours: 2.6, 1.3, then 0.8 ms per page in 5-s
+    // windows), which the per-cell warm-up did not cover for round 1.
+    if (warmupPass > 0) {
+      log(`warm-up pass: each workload on each server, ${warmupPass} s at 32 connections, not measured`);
+      for (const w of list) for (const who of SERVERS) {
+        await runWrk({ port: ports[who], script: wrkScript(w.requests[who].body, setup.apiKey), path: w.requests[who].path, connections: 32, threads: 2, seconds: warmupPass, cpu: wrkCpu });
+      }
+      await new Promise((res) => setTimeout(res, 1000));
+    }
     for (let round = 0; round < rounds; round++) {
       log(`round ${round + 1}/${rounds} (load average ${loadAverage()})`);
       for (const w of list) {
@@ -595,50 +607,8 @@ async function main(): Promise<void> {
   const loadAfter = loadAverage();
   summarise({
     list: list.map((w) => ({ key: w.key, name: w.name })), cells, setup, machine, pglVersion, started, loadBefore, loadAfter, out,
-    settings: { pool, rounds, duration, warmup, serverCpu, wrkCpu, postgresCpu: postgres.cpu ?? `not pinned (${postgres.why})`, sqlRequests, runtime }, idleRssMiB,
+    settings: { pool, rounds, duration, warmup, warmupPass, serverCpu, wrkCpu, postgresCpu: postgres.cpu ?? `not pinned (${postgres.why})`, sqlRequests, runtime }, idleRssMiB,
   });
-}
-
-/**
- * PostgreSQL's processes pinned beside wrk (`--postgres-cpu`, default the
- * wrk CPU), as the issue's own measurement was made, so that the servers'
- * core runs the server alone: unpinned, PostgreSQL's backends ran on it too,
- * whenever the other core was busy with wrk. The postmaster's affinity is
- * inherited by the backends it forks (each server's pool). Only for a
- * database on this machine, and where taskset is allowed; else left as is.
- */
-function pinPostgres(url: string, cpu: string | null): { cpu: string | null; why: string; restore(): void } {
-  const none = (why: string) => ({ cpu: null, why, restore() {} });
-  if (cpu === null) return none('--postgres-cpu none');
-  if (!['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname)) return none('the database is not on this machine');
-  const pids = () => {
-    try {
-      return execSync('pgrep -x postgres', { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
-    } catch {
-      return [];
-    }
-  };
-  const setAll = (list: string) => {
-    let done = 0;
-    for (const pid of pids()) {
-      try {
-        execSync(`taskset -a -cp ${list} ${pid}`, { stdio: 'ignore' });
-        done++;
-      } catch { /* a backend that exited meanwhile */ }
-    }
-    return done;
-  };
-  if (!setAll(cpu)) return none('no PostgreSQL process found, or taskset not allowed');
-  let restored = false;
-  const restore = () => {
-    if (restored) return;
-    restored = true;
-    setAll(`0-${os.cpus().length - 1}`);
-  };
-  // However the run ends: a failure, process.exit, Ctrl-C.
-  process.once('exit', restore);
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
-  return { cpu, why: '', restore };
 }
 
 /** The three servers' entry points: built (bench/read.ts builtEntries) or, with `--tsx`, their TypeScript sources under tsx (as runs before 2026-12-05 14:00 UTC were made). */

@@ -1,5 +1,6 @@
 // Helpers shared by the benchmarks: databases on a PostgreSQL server (create,
 // drop), the machine description, argument parsing and small statistics.
+import { execSync } from 'node:child_process';
 import os from 'node:os';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
@@ -159,4 +160,48 @@ export function machineBusySeconds(): number | null {
 export function nodeCpu(): number {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
+}
+
+/**
+ * PostgreSQL's processes pinned to `cpu`, away from the core of the server
+ * under test (bench:peer: beside wrk, as the issue's own measurement was
+ * made; bench:live: beside the receivers), so that that core runs the
+ * server alone: unpinned, PostgreSQL's backends ran on it whenever the other
+ * core was busy. The postmaster's affinity is inherited by the backends it
+ * forks (each server's pool). Only for a database on this machine, and
+ * where taskset is allowed; else left as is. Restored to every CPU when the
+ * process exits, however it exits.
+ */
+export function pinPostgres(url: string, cpu: string | null): { cpu: string | null; why: string; restore(): void } {
+  const none = (why: string) => ({ cpu: null, why, restore() {} });
+  if (cpu === null) return none('--postgres-cpu none');
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname)) return none('the database is not on this machine');
+  const pids = () => {
+    try {
+      return execSync('pgrep -x postgres', { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+    } catch {
+      return [];
+    }
+  };
+  const setAll = (list: string) => {
+    let done = 0;
+    for (const pid of pids()) {
+      try {
+        execSync(`taskset -a -cp ${list} ${pid}`, { stdio: 'ignore' });
+        done++;
+      } catch { /* a backend that exited meanwhile */ }
+    }
+    return done;
+  };
+  if (!setAll(cpu)) return none('no PostgreSQL process found, or taskset not allowed');
+  let restored = false;
+  const restore = () => {
+    if (restored) return;
+    restored = true;
+    setAll(`0-${os.cpus().length - 1}`);
+  };
+  // However the run ends: a failure, process.exit, Ctrl-C.
+  process.once('exit', restore);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+  return { cpu, why: '', restore };
 }
