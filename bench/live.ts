@@ -8,7 +8,7 @@
 //   npx tsx bench/live.ts [--database-url postgresql://postgres@127.0.0.1:55432/bench_live]
 //       [--subscribers 100,1000,5000] [--rate 500] [--duration 20] [--batch 10]
 //       [--conversations 100] [--mode conversation|tenant] [--servers ours,floor]
-//       [--clients 2] [--client raw|ws] [--server-cpu 0] [--client-cpu 1] [--postgres-cpu 1|none] [--warmup 0] [--out bench/results/latest-live.json]
+//       [--clients 2] [--client raw|ws] [--server-cpu 0] [--client-cpu 1] [--postgres-cpu none|N] [--warmup 0] [--out bench/results/latest-live.json]
 //   LIVE_PROF=<dir> writes the server's CPU profile there (the floor's in <dir>/floor), LIVE_HEAP=<dir> a heap snapshot once all are subscribed.
 //
 // Mode `conversation` (default): subscriber i watches conversation i mod C
@@ -399,7 +399,7 @@ async function main() {
   const { values, flags } = parseArgs(
     process.argv.slice(2),
     { values: ['database-url', 'subscribers', 'rate', 'duration', 'batch', 'conversations', 'mode', 'out', 'servers', 'clients', 'client', 'server-cpu', 'client-cpu', 'postgres-cpu', 'warmup'], flags: ['tsx'] },
-    'usage: npx tsx bench/live.ts [--database-url URL] [--subscribers 100,1000,5000] [--rate 500] [--duration 20] [--warmup 0] [--batch 10] [--conversations 100] [--mode conversation|tenant] [--servers ours,floor] [--clients 2] [--client raw|ws] [--server-cpu 0|none] [--client-cpu 1] [--postgres-cpu 1|none] [--out FILE] [--tsx]',
+    'usage: npx tsx bench/live.ts [--database-url URL] [--subscribers 100,1000,5000] [--rate 500] [--duration 20] [--warmup 0] [--batch 10] [--conversations 100] [--mode conversation|tenant] [--servers ours,floor] [--clients 2] [--client raw|ws] [--server-cpu 0|none] [--client-cpu 1] [--postgres-cpu none|N] [--out FILE] [--tsx]',
   );
   // Both servers built, under plain node (ours as `npm start` runs it: bench/read.ts builtEntries); --tsx: their sources under tsx, as runs before 2026-12-05 14:30 UTC.
   const sources = { ours: 'src/main.ts', floor: 'bench/live-floor-server.ts' };
@@ -421,8 +421,9 @@ async function main() {
   const serverCpu = pinned ? (values.get('server-cpu') ?? '0') : undefined;
   const clientCpu = values.get('client-cpu') ?? '1';
   if (pinned) execFileSync('taskset', ['-a', '-p', '-c', clientCpu, String(process.pid)], { stdio: 'ignore' });
-  // PostgreSQL beside the receivers, off the server's core (the floor has no database).
-  const postgresCpuArg = values.get('postgres-cpu') ?? (pinned ? clientCpu : 'none');
+  // PostgreSQL unpinned by default: pinned beside the receivers (--postgres-cpu 1),
+  // its commits wait behind them (17:33 UTC: webhook p50 2.7 s against 118 ms unpinned).
+  const postgresCpuArg = values.get('postgres-cpu') ?? 'none';
   const postgres = pinPostgres(url, postgresCpuArg === 'none' ? null : postgresCpuArg);
   log(postgres.cpu === null ? `PostgreSQL not pinned (${postgres.why})` : `PostgreSQL's processes pinned to CPU ${postgres.cpu} (restored to every CPU afterwards)`);
   const client = (values.get('client') ?? 'raw') as 'raw' | 'ws';
