@@ -32,7 +32,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { encodeGlobalID } from '@pothos/plugin-relay';
-import { GraphQLError, GraphQLNonNull, Kind, execute, getOperationAST, parse, specifiedRules, subscribe, validate, type ExecutionResult, type SelectionSetNode } from 'graphql';
+import { GraphQLError, GraphQLList, GraphQLNonNull, GraphQLString, Kind, execute, getNamedType, getOperationAST, isAbstractType, parse, specifiedRules, subscribe, validate, type ExecutionResult, type FieldNode, type GraphQLNamedType, type GraphQLOutputType, type SelectionSetNode } from 'graphql';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { listen, type RunningServer } from '../../src/server.ts';
@@ -250,23 +250,65 @@ const hasNul = (r: GeneratedRequest) => r.query.includes('\\u0000') || r.query.i
  * nullable siblings' errors are in the answer depends on timing (the spec
  * leaves it open), so those are not compared then.
  */
-function nullableRootKeys(r: GeneratedRequest): Set<string> {
+/**
+ * Whether an error at `path` (response keys and list indices joined by dots)
+ * nulls the whole answer: every position from its field up to the root is
+ * non-null (the field itself, each list item, each ancestor). An error with
+ * a nullable position on its way is absorbed there: whether it is raised
+ * before graphql-js answers a nulled request is the executor's timing (seed
+ * 826332444: a nested `before` cursor refused in sibling subtrees while the
+ * root field still awaited its own check). Fields are found by response key
+ * in the operation's selections, fragments expanded (on a union, in its
+ * member types).
+ */
+function nullsTheAnswer(r: GeneratedRequest, path: string | null): boolean {
+  if (!path) return true;
   const document = parse(r.query);
   const operation = getOperationAST(document, r.operationName);
-  const root = operation?.operation === 'mutation' ? schema.getMutationType() : schema.getQueryType();
+  if (!operation) return true;
   const fragments = new Map(document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])));
-  const keys = new Set<string>();
-  const walk = (set: SelectionSetNode, seen: Set<string>) => {
-    for (const sel of set.selections) {
-      if (sel.kind === Kind.FIELD) {
-        const field = root?.getFields()[sel.name.value];
-        if (field && !(field.type instanceof GraphQLNonNull)) keys.add(sel.alias?.value ?? sel.name.value);
-      } else if (sel.kind === Kind.INLINE_FRAGMENT) walk(sel.selectionSet, seen);
-      else if (!seen.has(sel.name.value) && fragments.has(sel.name.value)) walk(fragments.get(sel.name.value)!.selectionSet, new Set([...seen, sel.name.value]));
-    }
+  const fieldsAt = (sets: readonly SelectionSetNode[], key: string): FieldNode[] => {
+    const found: FieldNode[] = [];
+    const walk = (set: SelectionSetNode, seen: Set<string>) => {
+      for (const sel of set.selections) {
+        if (sel.kind === Kind.FIELD) {
+          if ((sel.alias?.value ?? sel.name.value) === key) found.push(sel);
+        } else if (sel.kind === Kind.INLINE_FRAGMENT) walk(sel.selectionSet, seen);
+        else if (!seen.has(sel.name.value) && fragments.has(sel.name.value)) walk(fragments.get(sel.name.value)!.selectionSet, new Set([...seen, sel.name.value]));
+      }
+    };
+    for (const set of sets) walk(set, new Set());
+    return found;
   };
-  if (operation) walk(operation.selectionSet, new Set());
-  return keys;
+  const fieldType = (parent: GraphQLNamedType, name: string): GraphQLOutputType | null => {
+    if (name === '__typename') return new GraphQLNonNull(GraphQLString);
+    const candidates = isAbstractType(parent) ? [parent, ...schema.getPossibleTypes(parent)] : [parent];
+    for (const t of candidates) {
+      const field = 'getFields' in t ? (t.getFields() as Record<string, { type: GraphQLOutputType }>)[name] : undefined;
+      if (field) return field.type;
+    }
+    return null;
+  };
+  let type: GraphQLOutputType | null = null;
+  let sets: readonly SelectionSetNode[] = [operation.selectionSet];
+  const root = operation.operation === 'mutation' ? schema.getMutationType()! : schema.getQueryType()!;
+  for (const key of path.split('.')) {
+    if (/^\d+$/.test(key)) {
+      const list: GraphQLOutputType | null = type instanceof GraphQLNonNull ? type.ofType : type;
+      if (!(list instanceof GraphQLList)) return true;
+      type = list.ofType as GraphQLOutputType;
+      if (!(type instanceof GraphQLNonNull)) return false;
+      continue;
+    }
+    const nodes = fieldsAt(sets, key);
+    const parent: GraphQLNamedType = type ? getNamedType(type) : root;
+    const next: GraphQLOutputType | null = nodes.length ? fieldType(parent, nodes[0]!.name.value) : null;
+    if (!next) return true; // not found: compared, not assumed away
+    if (!(next instanceof GraphQLNonNull)) return false;
+    type = next;
+    sets = nodes.flatMap((n) => (n.selectionSet ? [n.selectionSet] : []));
+  }
+  return true;
 }
 
 /** Throws (with the request printed) when the served answer is not the reference's. */
@@ -301,12 +343,12 @@ function compare(r: GeneratedRequest, transport: Transport, answer: Answer, ref:
   }
   if (answer.data === null && ref.result.data === null && ref.stage === 'execution') {
     // An error nulled the whole answer: graphql-js answers as soon as it does, so two things are the
-    // executor's timing, not semantics: which errors the nullable root fields raised by then (not
-    // compared), and which item of a list whose items fail alike failed first (compared without
-    // list indices; the items resolve concurrently and graphql-jit and graphql-js order them apart).
-    const racy = nullableRootKeys(r);
+    // executor's timing, not semantics: which errors absorbed below the root (by a nullable field or
+    // list item on their way: nullsTheAnswer) were raised by then (not compared), and which item of a
+    // list whose items fail alike failed first (compared without list indices; the items resolve
+    // concurrently and graphql-jit and graphql-js order them apart).
     const settled = (errors: typeof served) =>
-      errors.filter((e) => !(e.path && racy.has(e.path.split('.')[0]!))).map((e) => ({ ...e, path: e.path?.replace(/\.\d+(?=\.|$)/g, '.#') ?? null }));
+      errors.filter((e) => nullsTheAnswer(r, e.path ?? null)).map((e) => ({ ...e, path: e.path?.replace(/\.\d+(?=\.|$)/g, '.#') ?? null }));
     const a = settled(served);
     const b = settled(refErrors);
     // Likewise between siblings: two fields of one object both refuse their arguments and the first
