@@ -85,13 +85,11 @@ async function main(): Promise<void> {
   }
 
   const demoReadKey = await loadDemoReadKey(services);
-  if (!config.migrateOnStart) {
-    // Not ready until the migrations are applied by someone else (README "Rolling upgrades").
-    const reason = await db.notReadyReason();
-    if (reason?.startsWith('migrations not applied')) {
-      log.warn({ reason }, 'MIGRATE_ON_START=false on a database without all our migrations: requests answer 503 until they are applied (checked every 5 s)');
-      void db.holdUntilMigrated().then(() => log.info('migrations applied: serving requests'));
-    }
+  // Not ready until the migrations are applied by someone else (README "Rolling upgrades").
+  const held = config.migrateOnStart ? null : await db.holdUntilMigrated();
+  if (held) {
+    log.warn({ reason: `migrations not applied: ${held.missing.join(', ')}` }, 'MIGRATE_ON_START=false on a database without all our migrations: requests answer 503 until they are applied (checked every 5 s)');
+    void held.ready.then(() => log.info('migrations applied: serving requests'));
   }
   const app = createApp(services, { demoReadKey });
   const { host, reason: hostReason } = listenHost(config, demoReadKey);

@@ -31,12 +31,13 @@ export interface Database {
   /** Null when the database answers and every migration is applied; else why not. */
   notReadyReason(): Promise<string | null>;
   /**
-   * Started with MIGRATE_ON_START=false on a database lacking some of our
-   * migrations: from this call on, the pool refuses every statement
-   * (MigrationsPendingError, a 503 to clients) until a check, at once and
-   * then every `intervalMs`, finds them all applied. Resolves then.
+   * For MIGRATE_ON_START=false: null when every migration of ours is
+   * applied. Else, from its answer on, the pool refuses every statement
+   * (MigrationsPendingError, a 503 to clients) until a check every
+   * `intervalMs` finds them all applied (`ready` resolves then); `missing`
+   * names them.
    */
-  holdUntilMigrated(intervalMs?: number): Promise<void>;
+  holdUntilMigrated(intervalMs?: number): Promise<{ missing: string[]; ready: Promise<void> } | null>;
   close(): Promise<void>;
 }
 
@@ -138,8 +139,14 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
         return `database unreachable: ${describePgError(err)}`;
       }
     },
-    holdUntilMigrated(intervalMs = 5_000) {
-      let missing: string[] = [];
+    async holdUntilMigrated(intervalMs = 5_000) {
+      // An empty database lacks them all (42P01), as for migrate().
+      const pending = () => missingMigrations().catch((err) => {
+        if ((err as { code?: string }).code === '42P01') return expected;
+        throw err;
+      });
+      let missing = await pending();
+      if (!missing.length) return null;
       const refuse = (args: unknown[]): Promise<never> | undefined => {
         const error = new MigrationsPendingError(missing);
         const callback = args[args.length - 1];
@@ -147,22 +154,20 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
         process.nextTick(callback as (err: Error) => void, error);
         return undefined;
       };
-      // Instance properties over the prototype's methods, from now (before
-      // anything else can run) until the check finds nothing missing.
+      // Instance properties over the prototype's methods, until the check finds nothing missing.
       Object.assign(pool, { query: (...args: unknown[]) => refuse(args), connect: (...args: unknown[]) => refuse(args) });
-      const check = async (): Promise<void> => {
+      const ready = (async () => {
         try {
-          for (;;) {
-            missing = await missingMigrations().catch(() => (missing.length ? missing : ['(the check failed)']));
-            if (!missing.length || pool.ended) return;
+          while (missing.length && !pool.ended) {
             await new Promise((resolve) => setTimeout(resolve, intervalMs).unref());
+            missing = await pending().catch(() => missing); // a failed check keeps the hold
           }
         } finally {
           delete (pool as { query?: unknown }).query;
           delete (pool as { connect?: unknown }).connect;
         }
-      };
-      return check();
+      })();
+      return { missing: [...missing], ready };
     },
     async close() {
       await prisma.$disconnect().catch(() => {});
