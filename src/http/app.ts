@@ -6,6 +6,7 @@ import { useSharedSubscriptions } from '../execution/shared-subscriptions.ts';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { isDatabaseUnavailable } from '../db/errors.ts';
 import { requestIdOf } from './request-id.ts';
+import { useRequestCacheRelease } from '../execution/request-caches.ts';
 import { GraphQLError } from 'graphql';
 import { useCompiledQueries } from '../execution/compiled-queries.ts';
 import { schema } from '../graphql/schema.ts';
@@ -101,6 +102,7 @@ export function createApp(services: AppServices, options: AppOptions = {}): App 
       useCompiledQueries(services.config.graphqlCompileAfter),
       // Last: it times what was executed (src/http/metrics.ts).
       useOperationMetrics(services.metrics),
+      useRequestCacheRelease(),
     ],
     context: async (initial): Promise<Context> => {
       // Over graphql-ws the key was checked when the socket connected.

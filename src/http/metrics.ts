@@ -3,6 +3,7 @@
 // metrics (src/metrics.ts) as Yoga plugins.
 import { Kind, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import { requestIdOf } from './request-id.ts';
+import { requestState } from './request-state.ts';
 import type { Plugin } from 'graphql-yoga';
 import type { Metrics } from '../metrics.ts';
 import type { Logger } from '../log.ts';
@@ -27,17 +28,19 @@ export function routeOf(pathname: string): string {
  * time and request id — never a body, a key or a message's content.
  */
 export function useMetrics(metrics: Metrics, log: Logger): Plugin {
-  const started = new WeakMap<Request, { t0: number; id: string; route: string }>();
   return {
     onRequest({ request, url }) {
-      started.set(request, { t0: performance.now(), id: requestIdOf(request), route: routeOf(url.pathname) });
+      requestIdOf(request);
+      const state = requestState(request);
+      state.t0 = performance.now();
+      state.route = routeOf(url.pathname);
     },
     onResponse({ request, response }) {
-      const s = started.get(request);
-      const route = s?.route ?? 'other';
+      const s = requestState(request);
+      const route = s.route ?? 'other';
       const status = response.status;
       metrics.httpRequests.inc({ route, method: request.method, status: String(status) });
-      if (!s) return;
+      if (s.t0 === undefined || s.id === undefined) return;
       const seconds = (performance.now() - s.t0) / 1000;
       metrics.httpDuration.observe({ route }, seconds);
       try {
