@@ -4,7 +4,7 @@
 // keyed by the GraphQL context, and the cache points back at the context.
 // On Node 20 a young-generation GC keeps such an entry (key and value) alive
 // until the next full mark-compact, so every request's context, and all it
-// reaches, was promoted to the old generation (src/http/request-state.ts says
+// reaches, was promoted to the old generation (src/execution/memo-on.ts says
 // what that cost). Deleting the entry once the result is made frees the
 // request with the scavenge that follows.
 import { RequestCache } from '@pothos/plugin-scope-auth';

@@ -19,20 +19,19 @@
 import { createSourceEventStream, execute, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { isAsyncIterable, mapAsyncIterator, type Plugin } from 'graphql-yoga';
 import type { Context } from '../graphql/context.ts';
+import { memoOn } from './memo-on.ts';
 
 type Result = ExecutionResult | Promise<ExecutionResult>;
 
-/** Per live event, its results by sharing key; gone with the event. */
-const byEvent = new WeakMap<object, Map<string, Result>>();
+/** Per live event, its results by sharing key; kept on the event, gone with it (src/execution/memo-on.ts says why not in a WeakMap). */
+const RESULTS = Symbol('chatgraph.sharedResults');
 
 /** An error-free result's payload, serialised once for every subscriber sharing it. */
-const serialised = new WeakMap<object, string>();
+const PAYLOAD = Symbol('chatgraph.payload');
 
 /** JSON of an error-free result (graphql-ws's `next` payload, an SSE `data:`), computed once per result. */
 export function serialisedPayload(result: ExecutionResult): string {
-  let payload = serialised.get(result);
-  if (payload === undefined) serialised.set(result, (payload = JSON.stringify(result)));
-  return payload;
+  return memoOn(result, PAYLOAD, () => JSON.stringify(result));
 }
 
 /**
@@ -74,8 +73,7 @@ function shareSerialisation(result: ExecutionResult): ExecutionResult {
 }
 
 function resultOf(args: ExecutionArgs, key: string, event: object): Result {
-  let results = byEvent.get(event);
-  if (!results) byEvent.set(event, (results = new Map()));
+  const results = memoOn(event, RESULTS, () => new Map<string, Result>());
   let result = results.get(key);
   if (!result) {
     const executed = execute({ ...args, rootValue: event }) as Result;

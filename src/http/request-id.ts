@@ -2,7 +2,7 @@
 // header, the log lines, the GraphQL context): the caller's `x-request-id`
 // when it is a sane token, else a new UUID.
 // Kept in the request's own state, not in a WeakMap keyed by the request
-// (src/http/request-state.ts says why).
+// (src/execution/memo-on.ts says why).
 import { randomUUID } from 'node:crypto';
 import { requestState } from './request-state.ts';
 

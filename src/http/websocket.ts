@@ -20,6 +20,7 @@ import type { RateLimiter } from './rate-limit.ts';
 import { operationResolutionError } from '../execution/graphql-errors.ts';
 import type { LiveConnection } from '../events/live-hub.ts';
 import { serialisedPayload, type NextFrames } from '../execution/shared-subscriptions.ts';
+import { memoOn } from '../execution/memo-on.ts';
 
 /** What the Yoga context function receives for an operation over a socket. */
 export interface WebSocketInit {
@@ -72,8 +73,8 @@ function textFrame(text: string): Buffer {
   return frame;
 }
 
-/** A result's `next` frames by subscription id: built once for all the sockets whose subscription has that id. */
-const framesByResult = new WeakMap<ExecutionResult, Map<string, Buffer>>();
+/** A result's `next` frames by subscription id, kept on the result: built once for all the sockets whose subscription has that id. */
+const FRAMES = Symbol('chatgraph.frames');
 
 /**
  * A subscription's `next` frames written straight to its TCP socket, one
@@ -89,8 +90,7 @@ function directFrames(socket: WebSocket, raw: Duplex, id: string, socketBuffer: 
   return {
     write(result) {
       if (!usable || socket.readyState !== socket.OPEN || raw.writableLength >= socketBuffer) return false;
-      let byId = framesByResult.get(result);
-      if (!byId) framesByResult.set(result, (byId = new Map()));
+      const byId = memoOn(result, FRAMES, () => new Map<string, Buffer>());
       let frame = byId.get(id);
       if (!frame) byId.set(id, (frame = textFrame(`${prefix}${serialisedPayload(result)}}`)));
       if (!raw.writableCorked) {

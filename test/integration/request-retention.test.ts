@@ -3,7 +3,7 @@
 // keyed by the request (or by the GraphQL context, as Pothos's scope cache
 // does) was kept alive by every scavenge until the next full GC, with all it
 // reaches: under load, ~14 KiB promoted per request and a full GC a second
-// (src/http/request-state.ts).
+// (src/execution/memo-on.ts).
 //
 // This serves requests in-process with a young-generation GC every 10 (under
 // load there is one every ~70 requests) and V8's sampling heap profiler
