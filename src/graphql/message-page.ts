@@ -12,6 +12,9 @@ import { MessageRef } from './refs.ts';
 import { selects } from './selection.ts';
 import { badInput } from '../domain/bad-input.ts';
 
+/** Message fields that read the agent directory (src/graphql/agent.ts). */
+const AGENT_FIELDS = ['agent', 'agentSeatId', 'agentLogin'] as const;
+
 /** From this many rows deep, a page may walk from the other end of the list. */
 const DEEP_OFFSET = 20_000;
 
@@ -109,6 +112,8 @@ builder.queryField('messagePage', (t) =>
       const wanted = total === null && (selects(info, ['totalCount']) || selects(info, ['pageCount']));
       const inPage = wanted && counterTotalSql(tenantId, filter, new Params()) !== null;
       if (wanted && !inPage) counted().catch(() => {});
+      // Agent fields resolve through the tenant's directory: read in the page's own statement.
+      const withAgentDirectory = !ctx.loaders.hasAgentDirectory() && AGENT_FIELDS.some((field) => selects(info, ['nodes', field]));
       const result = await messageOffsetPage(pool, {
         tenantId,
         filter,
@@ -117,12 +122,14 @@ builder.queryField('messagePage', (t) =>
         limit: pageSize,
         total,
         withCounterTotal: inPage,
+        withAgentDirectory,
         timeZone,
         ...selectedMessageColumns(info, [['nodes']]),
       });
       const known = total ?? result.total;
       if (result.total !== null) rememberTotal(listing, result.total);
       const totalCount = known !== null ? () => Promise.resolve(known) : counted;
+      if (result.agentDirectory) ctx.loaders.giveAgentDirectory(result.agentDirectory);
       const nodes = result.rows;
       return { nodes, page, pageSize, totalCount };
     },

@@ -68,6 +68,16 @@ export class RequestLoaders {
     private readonly tenantId: string,
   ) {}
 
+  /** Whether this request has the directory already (read, being read, or given). */
+  hasAgentDirectory(): boolean {
+    return this._directory !== null;
+  }
+
+  /** The directory as a page's own statement read it (messageOffsetPage): not read again. */
+  giveAgentDirectory(directory: AgentDirectory): void {
+    this._directory ??= Promise.resolve(directory);
+  }
+
   /** The tenant's agent directory, read once per request (a failed read is retried by the next caller). */
   agentDirectory(): Promise<AgentDirectory> {
     return (this._directory ??= loadAgentDirectory(this.pool, this.tenantId).catch((err: unknown) => {

@@ -11,7 +11,8 @@ export type { ContactColumn };
 import { fetchPages, type Page, type PageRequest } from './pagination.ts';
 import { isCompoundSearch, rankExpression, searchConditions, type SearchQuery } from './search.ts';
 import { Params } from './sql.ts';
-import { agentCondition, type AgentIdentities } from './agents.ts';
+import { agentCondition, agentDirectoryFrom, agentDirectorySql, type AgentIdentities } from './agents.ts';
+import type { AgentDirectory } from '../domain/agent-directory.ts';
 import { badInput } from '../domain/bad-input.ts';
 import { MESSAGE_KEY_COLUMNS, MESSAGE_READ_COLUMNS, type MessageColumn, type StoredMessage } from '../domain/message-columns.ts';
 
@@ -248,6 +249,8 @@ export interface MessageOffsetQuery extends Omit<MessagePageQuery, 'page'> {
   total?: number | null;
   /** Also read the total from the counters (counterTotalSql) in the same statement, when they answer it. */
   withCounterTotal?: boolean;
+  /** Also read the tenant's agent directory (agentDirectorySql) in the same statement, on one row of the page. */
+  withAgentDirectory?: boolean;
 }
 
 /**
@@ -263,27 +266,31 @@ export interface MessageOffsetQuery extends Omit<MessagePageQuery, 'page'> {
  * A page by offset; `total` is the counters' total when asked for
  * (withCounterTotal) and the page has rows, else null.
  */
-export async function messageOffsetPage(pool: pg.Pool, q: MessageOffsetQuery): Promise<{ rows: MessageRow[]; total: number | null }> {
+export async function messageOffsetPage(pool: pg.Pool, q: MessageOffsetQuery): Promise<{ rows: MessageRow[]; total: number | null; agentDirectory: AgentDirectory | null }> {
   const params = new Params();
   const conditions = messageConditions(q.tenantId, q.filter, params, q.timeZone);
   const counted = q.withCounterTotal ? counterTotalSql(q.tenantId, q.filter, params) : null;
   const dir = q.order === 'CHAT_TIME_ASC' ? 'ASC' : 'DESC';
   let walk = { dir, offset: q.offset, limit: q.limit };
-  if (q.total != null && q.offset >= q.total) return { rows: [], total: null };
+  if (q.total != null && q.offset >= q.total) return { rows: [], total: null, agentDirectory: null };
   if (q.total != null && q.offset > q.total / 2) {
     // Past the middle, the same rows are fewer index entries away from the other end.
     const limit = Math.min(q.limit, q.total - q.offset);
     walk = { dir: dir === 'ASC' ? 'DESC' : 'ASC', offset: q.total - q.offset - limit, limit };
   }
   const order = (d: string) => `m."chatTime" ${d}, m.id ${d}`;
-  const sql = `SELECT ${pageSelect(q)}${counted ? `, ${counted} AS _total` : ''}
+  // The directory on one row only (row_number over the page's few rows, not
+  // the walk), read once: the statement evaluates the subqueries once.
+  const directory = q.withAgentDirectory ? `, CASE WHEN row_number() OVER () = 1 THEN ${agentDirectorySql(params.add(q.tenantId))} END AS _agents` : '';
+  const sql = `SELECT ${pageSelect(q)}${counted ? `, ${counted} AS _total` : ''}${directory}
     FROM (SELECT m.id FROM "Message" m WHERE ${conditions.join(' AND ')}
            ORDER BY ${order(walk.dir)} OFFSET ${params.add(walk.offset)} LIMIT ${params.add(walk.limit)}) page
     JOIN "Message" m ON m.id = page.id${q.contactColumns ? ` ${CONTACT_JOIN}` : ''}
     ORDER BY ${order(dir)}`;
-  const { rows } = await pool.query<MessageRow & { _total?: string }>(sql, params.values);
+  const { rows } = await pool.query<MessageRow & { _total?: string; _agents?: string | null }>(sql, params.values);
   const total = counted && rows.length ? Number(rows[0]!._total) : null;
-  return { rows, total };
+  const agents = rows.find((r) => r._agents != null)?._agents;
+  return { rows, total, agentDirectory: agents ? agentDirectoryFrom(agents) : null };
 }
 
 /** The tenant's message total: the sum of its stripes (see messageTotals). */

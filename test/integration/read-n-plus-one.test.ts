@@ -129,6 +129,32 @@ test('messagePage with totalCount is one statement: the total from the counters 
   assert.match(statements[0]!, /"TenantMessageCount"/);
 });
 
+test("msgPage's operation (agent fields, total) is one statement: the agent directory read in the page's own, with the same answers", async () => {
+  await t.graphql(`{ viewer { tenantId } }`);
+  const fields = 'whatsMessageId agentSeatId agentLogin agent { login seatIds }';
+  statements.length = 0;
+  const res = await t.graphql<{ messagePage: { totalCount: number; nodes: Record<string, unknown>[] } }>(
+    `{ messagePage(page: 2, pageSize: 10) { totalCount nodes { ${fields} } } }`,
+  );
+  assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
+  assert.equal(statements.length, 1, statements.join('\n---\n'));
+  assert.match(statements[0]!, /"AgentSighting"/);
+  const nodes = res.body.data!.messagePage.nodes;
+  assert.equal(nodes.length, 10);
+  // The same messages through the cursor connection, whose agent fields read the directory on their own.
+  const viaCursor = await t.graphql<{ messages: { edges: { node: Record<string, unknown> }[] } }>(`{ messages(first: 20) { edges { node { ${fields} } } } }`);
+  assert.equal(viaCursor.body.errors, undefined, JSON.stringify(viaCursor.body.errors));
+  assert.deepEqual(nodes, viaCursor.body.data!.messages.edges.slice(10, 20).map((e) => e.node));
+  assert.ok(nodes.some((n) => n.agentLogin !== null), 'the data names agents');
+  // Without agent fields the directory is not read; past the end, no rows and no directory needed.
+  statements.length = 0;
+  await t.graphql(`{ messagePage(page: 2, pageSize: 10) { nodes { whatsMessageId } } }`);
+  assert.equal(statements.length, 1);
+  assert.doesNotMatch(statements[0]!, /"AgentSighting"/);
+  const past = await t.graphql<{ messagePage: { nodes: unknown[] } }>(`{ messagePage(page: 999, pageSize: 10) { nodes { ${fields} } } }`);
+  assert.deepEqual(past.body, { data: { messagePage: { nodes: [] } } });
+});
+
 test("a contact's profile with its conversations is one statement, and the same answer as the field alone", async () => {
   const q = `query($x: String!) { contact(externalId: $x) {
     id externalId name tags createdAt

@@ -13,7 +13,7 @@ function fakePool() {
   const pool = {
     query: async (_text: string, values: unknown[]) => {
       calls.push(values);
-      return { rows: [{ sightings: null, profiles: [{ login: 'agent1', name: 'Agent One', seatIds: ['7'] }] }] };
+      return { rows: [{ directory: JSON.stringify({ sightings: null, profiles: [{ login: 'agent1', name: 'Agent One', seatIds: ['7'] }] }) }] };
     },
   } as unknown as pg.Pool;
   return { pool, calls };
