@@ -29,6 +29,7 @@
 // the first event are slower for all of them.
 // The database is created afresh each run.
 import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import http from 'node:http';
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
@@ -84,6 +85,8 @@ interface Scenario {
   serverPeakRssMb: number;
   /** CPU seconds used during the scenario (posting and draining) by the server, the receiving processes and the poster. */
   cpuSeconds: { server: number; receivers: number; poster: number };
+  /** Our server's collections over the measured window and the drain, by kind (null for the floor, which has no /metrics). */
+  serverGc: Record<string, { count: number; ms: number }> | null;
   serverCpuUsPerDelivery: number;
   /** 1-minute load average of the machine (shared) before and after. */
   loadAverage: { before: number; after: number };
@@ -114,6 +117,22 @@ function cpuOf(pid: number): number {
 function machineCpu(): number {
   const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
   return (f[0]! + f[1]! + f[2]! + f[5]! + f[6]! + f[7]!) / 100;
+}
+
+/** Our server's GC so far, by kind (major, minor, incremental, weakcb): collections and seconds, from its /metrics (prom-client's default metrics). */
+async function gcOf(port: number): Promise<Record<string, { count: number; seconds: number }>> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const out: Record<string, { count: number; seconds: number }> = {};
+  for (const m of text.matchAll(/^nodejs_gc_duration_seconds_(sum|count)\{kind="(\w+)"\} ([\d.e+-]+)$/gm)) {
+    const entry = (out[m[2]!] ??= { count: 0, seconds: 0 });
+    if (m[1] === 'sum') entry.seconds = Number(m[3]);
+    else entry.count = Number(m[3]);
+  }
+  return out;
+}
+
+function gcDelta(after: Record<string, { count: number; seconds: number }>, before: Record<string, { count: number; seconds: number }>) {
+  return Object.fromEntries(Object.entries(after).map(([kind, a]) => [kind, { count: a.count - (before[kind]?.count ?? 0), ms: Math.round((a.seconds - (before[kind]?.seconds ?? 0)) * 1000) }]));
 }
 
 function rssOf(pid: number): { rss: number; peak: number } {
@@ -286,6 +305,7 @@ async function runScenario(opts: {
   const postErrors: string[] = [];
   const start = performance.now();
   let measuredStart = start;
+  let gcBefore = kind === 'ours' && measuredFrom === 0 ? await gcOf(server.port) : null;
   const inflight: Promise<void>[] = [];
   for (let i = 0; i < events.length; i += batch) {
     const due = start + (i / rate) * 1000;
@@ -297,6 +317,7 @@ async function runScenario(opts: {
       benchCpuBefore = process.cpuUsage();
       machineBefore = machineCpu();
       receiverCpuBefore = await receivers.cpuSeconds();
+      if (kind === 'ours') gcBefore = await gcOf(server.port);
     }
     const chunk = events.slice(i, i + batch);
     const body =
@@ -334,6 +355,7 @@ async function runScenario(opts: {
   }
   const rss = rssOf(server.child.pid!);
   const serverCpu = cpuOf(server.child.pid!) - cpuBefore;
+  const gc = gcBefore ? gcDelta(await gcOf(server.port), gcBefore) : null;
   const machineCpuSeconds = machineCpu() - machineBefore;
   const benchCpu = process.cpuUsage(benchCpuBefore);
   const results = await receivers.finish();
@@ -389,6 +411,7 @@ async function runScenario(opts: {
       poster: round((benchCpu.user + benchCpu.system) / 1e6),
     },
     serverCpuUsPerDelivery: round((serverCpu * 1e6) / Math.max(delivered, 1)),
+    serverGc: gc,
     loadAverage: { before: round(loadBefore), after: round(os.loadavg()[0]!) },
     machineCpuSeconds: round(machineCpuSeconds),
     warmupSeconds: warmup,
@@ -456,7 +479,7 @@ async function main() {
       const slice = messages.map((m) => m.slice((i * m.length) / counts.length, ((i + 1) * m.length) / counts.length));
       const r = await runScenario({ server: ours, kind: 'ours', receivers, subscribers: n, mode, rate, seconds, batch, conversations, messages: slice, tenant, client, warmup });
       results.push(r);
-      log(`ours  ${fmtInt(n)} subs: ${fmtInt(r.delivered)}/${fmtInt(r.expected)} delivered (${fmtInt(r.deliveredPerSecond)}/s of ${fmtInt(r.offeredDeliveriesPerSecond)}/s), load ${r.loadAverage.before}→${r.loadAverage.after}, lost ${r.lost}, dup ${r.duplicates}, unexpected frames ${r.unexpectedFrames}, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms, webhook p50 ${r.webhookMs.p50} ms, RSS ${r.serverRssMb} MB (peak ${r.serverPeakRssMb}, subscribed ${r.serverRssSubscribedMb}), CPU s server ${r.cpuSeconds.server} (${r.serverCpuUsPerDelivery} µs/delivery) receivers ${r.cpuSeconds.receivers} poster ${r.cpuSeconds.poster}, machine ${r.machineCpuSeconds}`);
+      log(`ours  ${fmtInt(n)} subs: ${fmtInt(r.delivered)}/${fmtInt(r.expected)} delivered (${fmtInt(r.deliveredPerSecond)}/s of ${fmtInt(r.offeredDeliveriesPerSecond)}/s), load ${r.loadAverage.before}→${r.loadAverage.after}, lost ${r.lost}, dup ${r.duplicates}, unexpected frames ${r.unexpectedFrames}, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms, webhook p50 ${r.webhookMs.p50} ms, RSS ${r.serverRssMb} MB (peak ${r.serverPeakRssMb}, subscribed ${r.serverRssSubscribedMb}), CPU s server ${r.cpuSeconds.server} (${r.serverCpuUsPerDelivery} µs/delivery) receivers ${r.cpuSeconds.receivers} poster ${r.cpuSeconds.poster}, machine ${r.machineCpuSeconds}${r.serverGc ? `; GC ${Object.entries(r.serverGc).map(([k, g]) => `${k} ${g.count} (${g.ms} ms)`).join(', ')}` : ''}`);
     }
   } finally {
     await ours.stop();
@@ -476,7 +499,7 @@ async function main() {
 
   const machine = await machineInfo(url);
   const report = { benchmark: 'live', date: new Date().toISOString(), machine, settings: { subscribers: counts, mode, rate, seconds, warmup, batch, conversations: conversationCount, receivingProcesses: intArg(values, 'clients', 2), client, serverCpu: serverCpu ?? null, clientCpu: pinned ? clientCpu : null, postgresCpu: postgres.cpu ?? `not pinned (${postgres.why})`, runtime: flags.has('tsx') ? 'tsx' : 'built', query: QUERY }, results };
-  writeFileSync(`${ROOT}/${out}`, JSON.stringify(report, null, 2) + '\n');
+  writeFileSync(path.resolve(ROOT, out), JSON.stringify(report, null, 2) + '\n');
   log(`\n| server | subscribers | events/s posted | deliveries/s offered | delivered/s | lost | p50 ms | p99 ms | server RSS MB | load |\n|---|---|---|---|---|---|---|---|---|---|`);
   for (const r of results) log(`| ${r.server} | ${fmtInt(r.subscribers)} | ${r.rate} | ${fmtInt(r.offeredDeliveriesPerSecond)} | ${fmtInt(r.deliveredPerSecond)} | ${r.lost} | ${r.latencyMs.p50} | ${r.latencyMs.p99} | ${r.serverRssMb} | ${r.loadAverage.before} |`);
   log(`written to ${out}`);
