@@ -117,6 +117,9 @@ builder.queryFields((t) => ({
   }),
 }));
 
+/** The Message fields below, which read the tenant's agent directory (a page may read it in its own statement: src/graphql/message-page.ts). */
+export const DIRECTORY_MESSAGE_FIELDS = ['agent', 'agentSeatId', 'agentLogin'] as const;
+
 builder.objectFields(MessageRef, (t) => ({
   agent: t.field({
     type: AgentRef,

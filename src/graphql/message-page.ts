@@ -11,9 +11,7 @@ import { MessageOrderEnum, MessageWhere, messageFilterOf, selectedMessageColumns
 import { MessageRef } from './refs.ts';
 import { selects } from './selection.ts';
 import { badInput } from '../domain/bad-input.ts';
-
-/** Message fields that read the agent directory (src/graphql/agent.ts). */
-const AGENT_FIELDS = ['agent', 'agentSeatId', 'agentLogin'] as const;
+import { DIRECTORY_MESSAGE_FIELDS } from './agent.ts';
 
 /** From this many rows deep, a page may walk from the other end of the list. */
 const DEEP_OFFSET = 20_000;
@@ -113,7 +111,7 @@ builder.queryField('messagePage', (t) =>
       const inPage = wanted && counterTotalSql(tenantId, filter, new Params()) !== null;
       if (wanted && !inPage) counted().catch(() => {});
       // Agent fields resolve through the tenant's directory: read in the page's own statement.
-      const withAgentDirectory = !ctx.loaders.hasAgentDirectory() && AGENT_FIELDS.some((field) => selects(info, ['nodes', field]));
+      const withAgentDirectory = !ctx.loaders.hasAgentDirectory() && DIRECTORY_MESSAGE_FIELDS.some((field) => selects(info, ['nodes', field]));
       const result = await messageOffsetPage(pool, {
         tenantId,
         filter,

@@ -1,7 +1,8 @@
 // Loading the agent directory (src/domain/agent-directory.ts): the tenant's
 // sightings and admin profiles in one statement, once per request (the
-// request's loader caches it), or in the statement of the page that needs it. The directory is small beside the messages:
-// a row per account × seat id or login.
+// request's loader caches it), or in the statement of the page that needs
+// it. The directory is small beside the messages: a row per account × seat
+// id or login.
 import type pg from 'pg';
 import { AgentDirectory, type Agent, type AgentProfileRow, type Sighting } from '../domain/agent-directory.ts';
 

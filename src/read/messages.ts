@@ -264,7 +264,9 @@ export interface MessageOffsetQuery extends Omit<MessagePageQuery, 'page'> {
  */
 /**
  * A page by offset; `total` is the counters' total when asked for
- * (withCounterTotal) and the page has rows, else null.
+ * (withCounterTotal) and the page has rows, else null; `agentDirectory` the
+ * tenant's directory when asked for (withAgentDirectory) and the page has
+ * rows, else null.
  */
 export async function messageOffsetPage(pool: pg.Pool, q: MessageOffsetQuery): Promise<{ rows: MessageRow[]; total: number | null; agentDirectory: AgentDirectory | null }> {
   const params = new Params();
