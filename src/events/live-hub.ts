@@ -33,6 +33,23 @@ function filterKeys(f: MessageEventFilter): string[] | null {
   return null;
 }
 
+/**
+ * Whether a filter has one criterion only, the kind it is filed under: then
+ * an event found under one of its keys matches it, and matchesEventFilter
+ * need not run (nor touch the filter) for each delivery.
+ */
+function keyedOnly(f: MessageEventFilter): boolean {
+  let criteria = 0;
+  if (f.messageIds?.length) criteria++;
+  if (f.whatsMessageIds?.length) criteria++;
+  if (f.conversationId) criteria++;
+  if (f.friendWhatsId) criteria++;
+  if (f.accountWhatsId) criteria++;
+  if (f.agentId) criteria++;
+  if (f.agentAccount) criteria++;
+  return criteria === 1;
+}
+
 /** Every index key an event can be found under. */
 function eventKeys(e: LiveEvent): string[] {
   const keys = [`m:${e.messageId}`, `w:${e.whatsMessageId}`, `c:${e.conversationId}`, `f:${e.friendWhatsIdBare}`, `a:${e.accountWhatsIdBare}`];
@@ -44,6 +61,8 @@ function eventKeys(e: LiveEvent): string[] {
 interface Subscriber {
   filter: MessageEventFilter;
   deliver(event: LiveEvent): void;
+  /** Set when filed: the filter is met by every event found under its keys (keyedOnly). */
+  keyed?: boolean;
 }
 
 class TopicFanOut {
@@ -75,7 +94,7 @@ class TopicFanOut {
           if (seen.has(s)) continue;
           seen.add(s);
         }
-        if (matchesEventFilter(s.filter, event)) s.deliver(event);
+        if (s.keyed || matchesEventFilter(s.filter, event)) s.deliver(event);
       }
     }
   }
@@ -83,6 +102,7 @@ class TopicFanOut {
   add(s: Subscriber): void {
     this.size++;
     const keys = filterKeys(s.filter);
+    s.keyed = keys !== null && keyedOnly(s.filter);
     if (!keys) this.all.add(s);
     else for (const k of keys) (this.byKey.get(k) ?? this.byKey.set(k, new Set()).get(k)!).add(s);
   }

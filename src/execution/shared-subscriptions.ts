@@ -83,12 +83,30 @@ function resultOf(args: ExecutionArgs, key: string, event: object): Result {
   return result;
 }
 
+/**
+ * One string per distinct sharing key, so that the per-event lookup of each
+ * subscriber's key compares pointers, not a few hundred characters of
+ * operation text per delivery. Only a speed-up (equal strings are equal
+ * keys either way): bounded by starting afresh when it grows past
+ * INTERNED_KEYS.
+ */
+const interned = new Map<string, string>();
+const INTERNED_KEYS = 10_000;
+
+function intern(key: string): string {
+  const known = interned.get(key);
+  if (known !== undefined) return known;
+  if (interned.size >= INTERNED_KEYS) interned.clear();
+  interned.set(key, key);
+  return key;
+}
+
 /** What makes two subscriptions' results for one event the same; null when they cannot be shared. */
 export function sharingKey(args: ExecutionArgs): string | null {
   const viewer = (args.contextValue as Context | undefined)?.viewer;
   const text = args.document.loc?.source.body;
   if (!viewer || text === undefined) return null;
-  return JSON.stringify([String(viewer.tenantId), [...viewer.scopes].sort(), args.operationName ?? null, args.variableValues ?? null, text]);
+  return intern(JSON.stringify([String(viewer.tenantId), [...viewer.scopes].sort(), args.operationName ?? null, args.variableValues ?? null, text]));
 }
 
 export async function sharedSubscribe(args: ExecutionArgs) {

@@ -5,7 +5,8 @@ import type { GraphQLError } from 'graphql';
 import { LiveHub, MAX_QUEUED_EVENTS } from '../../src/events/live-hub.ts';
 import { createEventBus, type MessageStatusChangedEvent } from '../../src/events/pubsub.ts';
 import { createLogger } from '../../src/log.ts';
-import { statusChangeOf } from '../../src/read/message-events.ts';
+import { matchesEventFilter, statusChangeOf } from '../../src/read/message-events.ts';
+import fc from 'fast-check';
 
 function event(n: number, over: Partial<MessageStatusChangedEvent> = {}): MessageStatusChangedEvent {
   return {
@@ -150,3 +151,54 @@ test('cancel ends a feed with its error, waiting or not, and calls onEnd once', 
   assert.equal(ended, 2);
   assert.equal(hub.subscribers, 0);
 });
+
+test('the index (and its skip of the filter check for one-criterion filters) delivers exactly what matchesEventFilter accepts', async () => {
+  // Small domains, so that criteria meet and miss; whats ids with and without their suffix.
+  const id = fc.constantFrom('1', '2', '3');
+  const whats = fc.constantFrom('447700000001', '447700000002@c.us', '447700000001@s.whatsapp.net');
+  const filter = fc.record(
+    {
+      conversationId: id,
+      accountWhatsId: whats,
+      friendWhatsId: whats,
+      agentId: id,
+      agentAccount: fc.constantFrom('a', 'b'),
+      whatsMessageIds: fc.array(fc.constantFrom('W1', 'W2', 'W3'), { maxLength: 2 }),
+      messageIds: fc.array(id, { maxLength: 2 }),
+    },
+    { requiredKeys: [] },
+  );
+  const liveEvent = fc.record({
+    messageId: id,
+    conversationId: id,
+    accountWhatsIdBare: fc.constantFrom('447700000001', '447700000002'),
+    friendWhatsIdBare: fc.constantFrom('447700000001', '447700000002'),
+    agentId: fc.option(id, { nil: null }),
+    agentAccount: fc.option(fc.constantFrom('a', 'b'), { nil: null }),
+    whatsMessageId: fc.constantFrom('W1', 'W2', 'W3'),
+  });
+  await fc.assert(
+    fc.asyncProperty(fc.array(filter, { minLength: 1, maxLength: 6 }), fc.array(liveEvent, { maxLength: 12 }), async (filters, events) => {
+      const bus = createEventBus(null, createLogger('silent'));
+      const hub = new LiveHub(bus);
+      const feeds = filters.map((f) => hub.subscribe<MessageStatusChangedEvent>('messageStatusChanged', '82', f));
+      await tick();
+      const published = events.map((e, n) => event(n, e));
+      for (const e of published) bus.pubsub.publish('messageStatusChanged', '82', e);
+      await tick();
+      filters.forEach((f, i) => {
+        const expected = published.filter((e) => matchesEventFilter(f, e));
+        const feed = feeds[i] as LiveFeedOf;
+        assert.equal(feed.queued, expected.length, JSON.stringify(f));
+      });
+      for (const [i, f] of filters.entries()) {
+        const expected = published.filter((e) => matchesEventFilter(f, e)).map((e) => e.messageId + e.whatsMessageId);
+        assert.deepEqual((await drain(feeds[i]!, expected.length)).map((e) => e.messageId + e.whatsMessageId), expected);
+      }
+      for (const f of feeds) await f.return!();
+    }),
+    { numRuns: 300 },
+  );
+});
+
+type LiveFeedOf = { queued: number };
