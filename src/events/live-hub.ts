@@ -62,7 +62,52 @@ interface Subscriber {
   filter: MessageEventFilter;
   deliver(event: LiveEvent): void;
   /** Set when filed: the filter is met by every event found under its keys (keyedOnly). */
-  keyed?: boolean;
+  keyed: boolean;
+}
+
+/** What a feed's idle reader hands each event to first (LiveFeed.writeDirectly): true when it took it. */
+export interface DirectWriter<E> {
+  write(event: E): boolean;
+}
+
+/**
+ * A feed's state, as one object: what a delivery reads (ended, waiting,
+ * direct, queue) is in its fields, not spread over closures and their
+ * contexts. A fan-out visits thousands of these per event, each cold in the
+ * cache: a profile of 10,000 subscribers (perf, annotated JIT code) put
+ * most of dispatch's own time on the loads of the closures' objects. With
+ * one object, dispatch's share fell from 12 to 7 % of the samples; the
+ * socket's own objects, met next, now take those misses, and the CPU per
+ * delivery stayed where it was (18.2 µs against 18.1–18.8).
+ */
+class FeedSubscriber<E extends LiveEvent> implements Subscriber {
+  keyed = false;
+  ended = false;
+  waiting: { resolve: (r: IteratorResult<E>) => void; reject: (err: Error) => void } | null = null;
+  direct: DirectWriter<E> | null = null;
+  readonly queue: E[] = [];
+  error: Error | null = null;
+  /** Ends the feed (idempotent); set by LiveHub.subscribe. */
+  end: () => void = () => {};
+
+  constructor(readonly filter: MessageEventFilter) {}
+
+  deliver(event: LiveEvent): void {
+    if (this.ended) return;
+    const waiting = this.waiting;
+    if (waiting !== null) {
+      if (this.direct !== null && this.direct.write(event as E)) return;
+      this.waiting = null;
+      waiting.resolve({ value: event as E, done: false });
+      return;
+    }
+    if (this.queue.length >= MAX_QUEUED_EVENTS) {
+      this.error = new GraphQLError(`subscriber too slow: more than ${MAX_QUEUED_EVENTS} events waiting; resubscribe with since to catch up`);
+      this.end();
+      return;
+    }
+    this.queue.push(event as E);
+  }
 }
 
 class TopicFanOut {
@@ -167,7 +212,7 @@ export interface LiveFeed<E> extends AsyncIterableIterator<E> {
    * take, and every event while the reader is busy, is queued as usual: order
    * is kept.
    */
-  writeDirectly(write: (event: E) => boolean): void;
+  writeDirectly(writer: DirectWriter<E>): void;
 }
 
 export class LiveHub {
@@ -239,16 +284,11 @@ export class LiveHub {
     const id = `${topic}:${tenantId}`;
     let fanOut = this.topics.get(id);
     if (!fanOut) this.topics.set(id, (fanOut = new TopicFanOut(this.bus, topic, tenantId)));
-    const queue: E[] = [];
-    let waiting: { resolve: (r: IteratorResult<E>) => void; reject: (err: Error) => void } | null = null;
-    let ended = false;
-    let error: Error | null = null;
-    let direct: ((event: E) => boolean) | null = null;
-
-    const end = () => {
-      if (ended) return;
-      ended = true;
-      fanOut!.remove(subscriber);
+    const sub = new FeedSubscriber<E>(filter);
+    sub.end = () => {
+      if (sub.ended) return;
+      sub.ended = true;
+      fanOut!.remove(sub);
       if (fanOut!.size === 0) {
         fanOut!.stop();
         this.topics.delete(id);
@@ -256,70 +296,51 @@ export class LiveHub {
       release?.();
       options.onEnd?.();
     };
-    const subscriber: Subscriber = {
-      filter,
-      deliver: (event) => {
-        if (ended) return;
-        if (waiting) {
-          if (direct?.(event as E)) return;
-          const w = waiting;
-          waiting = null;
-          w.resolve({ value: event as E, done: false });
-          return;
-        }
-        if (queue.length >= MAX_QUEUED_EVENTS) {
-          error = new GraphQLError(`subscriber too slow: more than ${MAX_QUEUED_EVENTS} events waiting; resubscribe with since to catch up`);
-          end();
-          return;
-        }
-        queue.push(event as E);
-      },
-    };
-    fanOut.add(subscriber);
+    fanOut.add(sub);
 
     const feed: LiveFeed<E> = {
       get queued() {
-        return queue.length;
+        return sub.queue.length;
       },
-      writeDirectly: (write) => {
-        direct = write;
+      writeDirectly: (writer) => {
+        sub.direct = writer;
       },
       next: () => {
-        if (queue.length) return Promise.resolve({ value: queue.shift()!, done: false });
-        if (error) {
-          const err = error;
-          error = null;
+        if (sub.queue.length) return Promise.resolve({ value: sub.queue.shift()!, done: false });
+        if (sub.error) {
+          const err = sub.error;
+          sub.error = null;
           return Promise.reject(err);
         }
-        if (ended) return Promise.resolve({ value: undefined, done: true });
+        if (sub.ended) return Promise.resolve({ value: undefined, done: true });
         return new Promise<IteratorResult<E>>((resolve, reject) => {
-          waiting = { resolve, reject };
+          sub.waiting = { resolve, reject };
         });
       },
       return: () => {
-        end();
-        queue.length = 0;
-        if (waiting) {
-          const w = waiting;
-          waiting = null;
+        sub.end();
+        sub.queue.length = 0;
+        const w = sub.waiting;
+        if (w) {
+          sub.waiting = null;
           w.resolve({ value: undefined, done: true });
         }
         return Promise.resolve({ value: undefined, done: true });
       },
       cancel: (err) => {
-        if (ended) return;
-        end();
-        queue.length = 0;
-        if (waiting) {
-          const w = waiting;
-          waiting = null;
+        if (sub.ended) return;
+        sub.end();
+        sub.queue.length = 0;
+        const w = sub.waiting;
+        if (w) {
+          sub.waiting = null;
           w.reject(err);
         } else {
-          error = err;
+          sub.error = err;
         }
       },
       throw: (err) => {
-        end();
+        sub.end();
         return Promise.reject(err);
       },
       [Symbol.asyncIterator]() {

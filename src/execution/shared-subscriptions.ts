@@ -37,22 +37,43 @@ export function serialisedPayload(result: ExecutionResult): string {
 /**
  * Where a subscription's `next` frames can be written without its stream: its
  * graphql-ws socket and id (src/http/websocket.ts), carried in the operation's
- * root value. `write` returns false when it cannot take the frame now (the
- * socket is closed or has too much waiting): the stream takes the event.
+ * root value. sharedSubscribe gives it the operation and sharing key, and
+ * hands it to the feed (LiveFeed.writeDirectly): a live event then goes from
+ * the fan-out to `write` — its shared result, written as a frame — with the
+ * state of both on this one object (src/events/live-hub.ts says why that
+ * matters). `writeResult` returns false when it cannot take the frame now
+ * (the socket is closed or has too much waiting): the stream takes the event.
  */
-export interface NextFrames {
+export abstract class NextFrames {
+  private args: ExecutionArgs | null = null;
+  private key: string | null = null;
+
   /** Writes an error-free result's `next` frame. */
-  write(result: ExecutionResult): boolean;
+  abstract writeResult(result: ExecutionResult): boolean;
+
+  /** Live events of the operation `args`, sharing results under `key`. */
+  feed(args: ExecutionArgs, key: string): void {
+    this.args = args;
+    this.key = key;
+  }
+
+  /** A live event: its shared result, if ready at once and error-free, written as a frame. */
+  write(event: unknown): boolean {
+    if (this.args === null || typeof event !== 'object' || event === null) return false;
+    const result = resultOf(this.args, this.key!, event);
+    if ('then' in result || result.errors !== undefined) return false;
+    return this.writeResult(result);
+  }
 }
 
 /** The root value's NextFrames, if the operation came over graphql-ws. */
 function nextFramesOf(root: unknown): NextFrames | null {
-  const frames = (root as { frames?: NextFrames } | null | undefined)?.frames;
-  return frames ?? null;
+  const frames = (root as { frames?: unknown } | null | undefined)?.frames;
+  return frames instanceof NextFrames ? frames : null;
 }
 
 interface DirectFeed {
-  writeDirectly(write: (event: unknown) => boolean): void;
+  writeDirectly(writer: { write(event: unknown): boolean }): void;
 }
 
 /**
@@ -115,12 +136,8 @@ export async function sharedSubscribe(args: ExecutionArgs) {
   const key = sharingKey(args);
   const frames = nextFramesOf(args.rootValue);
   if (key !== null && frames && typeof (stream as Partial<DirectFeed>).writeDirectly === 'function') {
-    (stream as unknown as DirectFeed).writeDirectly((event) => {
-      if (typeof event !== 'object' || event === null) return false;
-      const result = resultOf(args, key, event);
-      if ('then' in result || result.errors !== undefined) return false;
-      return frames.write(result);
-    });
+    frames.feed(args, key);
+    (stream as unknown as DirectFeed).writeDirectly(frames);
   }
   return mapAsyncIterator(stream as AsyncIterableIterator<unknown>, (event: unknown) => {
     if (key === null || typeof event !== 'object' || event === null || (event as { replayed?: boolean }).replayed) {

@@ -19,7 +19,7 @@ import { servicesOf, type App } from './app.ts';
 import type { RateLimiter } from './rate-limit.ts';
 import { operationResolutionError } from '../execution/graphql-errors.ts';
 import type { LiveConnection } from '../events/live-hub.ts';
-import { serialisedPayload, type NextFrames } from '../execution/shared-subscriptions.ts';
+import { NextFrames, serialisedPayload } from '../execution/shared-subscriptions.ts';
 import { memoOn } from '../execution/memo-on.ts';
 
 /** What the Yoga context function receives for an operation over a socket. */
@@ -39,7 +39,7 @@ export interface WebSocketEndpoint {
 
 /** What an operation's root value carries here: Yoga's pipeline and where its `next` frames go. */
 interface Root {
-  execute(args: ExecutionArgs): never;
+  execute(args: ExecutionArgs): unknown;
   subscribe(args: ExecutionArgs): Promise<AsyncIterable<ExecutionResult> | ExecutionResult>;
   socket: WebSocket;
   id: string;
@@ -84,24 +84,35 @@ const FRAMES = Symbol('chatgraph.frames');
  * negotiated here — so frames never interleave. Refused (the stream takes
  * the event) once the socket is closing or has SOCKET_BUFFER bytes waiting.
  */
-function directFrames(socket: WebSocket, raw: Duplex, id: string, socketBuffer: number): NextFrames {
-  const prefix = nextFramePrefix(id);
-  const usable = socket.extensions === '';
-  return {
-    write(result) {
-      if (!usable || socket.readyState !== socket.OPEN || raw.writableLength >= socketBuffer) return false;
-      const byId = memoOn(result, FRAMES, () => new Map<string, Buffer>());
-      let frame = byId.get(id);
-      if (!frame) byId.set(id, (frame = textFrame(`${prefix}${serialisedPayload(result)}}`)));
-      if (!raw.writableCorked) {
-        raw.cork();
-        corked.push(raw);
-        if (corked.length === 1) setImmediate(uncorkAll);
-      }
-      raw.write(frame);
-      return true;
-    },
-  };
+class SocketFrames extends NextFrames {
+  private readonly prefix: string;
+  private readonly usable: boolean;
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly raw: Duplex,
+    private readonly id: string,
+    private readonly socketBuffer: number,
+  ) {
+    super();
+    this.prefix = nextFramePrefix(id);
+    this.usable = socket.extensions === '';
+  }
+
+  writeResult(result: ExecutionResult): boolean {
+    const { socket, raw, id } = this;
+    if (!this.usable || socket.readyState !== socket.OPEN || raw.writableLength >= this.socketBuffer) return false;
+    const byId = memoOn(result, FRAMES, () => new Map<string, Buffer>());
+    let frame = byId.get(id);
+    if (!frame) byId.set(id, (frame = textFrame(`${this.prefix}${serialisedPayload(result)}}`)));
+    if (!raw.writableCorked) {
+      raw.cork();
+      corked.push(raw);
+      if (corked.length === 1) setImmediate(uncorkAll);
+    }
+    raw.write(frame);
+    return true;
+  }
 }
 
 /**
@@ -234,13 +245,15 @@ export function attachWebSocket(
         // graphql-ws would otherwise answer "Unable to identify operation": say it in graphql-js's words.
         const unresolved = operationResolutionError(document, payload.operationName);
         if (unresolved) return [unresolved];
+        const frames = new SocketFrames(ctx.extra.socket, ctx.extra.request.socket, id, socketBuffer);
+        const root = { execute, subscribe, socket: ctx.extra.socket, id, frames } as Root;
         const args: ExecutionArgs = {
           schema,
           document,
           operationName: payload.operationName,
           variableValues: payload.variables,
           contextValue: await contextFactory(),
-          rootValue: { execute, subscribe, socket: ctx.extra.socket, id, frames: directFrames(ctx.extra.socket, ctx.extra.request.socket, id, socketBuffer) } as Root,
+          rootValue: root,
         };
         return args;
       },
