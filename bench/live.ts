@@ -78,6 +78,8 @@ interface Scenario {
   failedPosts: number;
   deliveredPerSecond: number;
   latencyMs: { p50: number; p99: number; max: number };
+  /** p50 and p99 of the deliveries of the events posted in each measured second: whether a p99 is a steady overload or a spike. */
+  latencyBySecondMs: { p50: number; p99: number }[];
   webhookMs: { p50: number; p99: number };
   serverRssMb: number;
   /** With every subscriber subscribed, before the first event. */
@@ -361,12 +363,19 @@ async function runScenario(opts: {
   const results = await receivers.finish();
   const perEvent = new Int32Array(events.length);
   const lat: number[] = [];
+  /** Measured latencies by the second (from the first measured post) their event was posted in. */
+  const bySecond: number[][] = [];
+  const measuredAt = performance.timeOrigin + measuredStart;
   let unexpected = 0;
   for (const r of results) {
     unexpected += r.unexpected;
     for (let j = 0; j < r.events.length; j++) {
       perEvent[r.events[j]!]!++;
-      if (r.events[j]! >= measuredFrom) lat.push(r.times[j]! - postedAt[r.events[j]!]!);
+      if (r.events[j]! >= measuredFrom) {
+        const posted = postedAt[r.events[j]!]!;
+        lat.push(r.times[j]! - posted);
+        (bySecond[Math.max(0, Math.floor((posted - measuredAt) / 1000))] ??= []).push(r.times[j]! - posted);
+      }
     }
   }
   /** Measured deliveries (the warm-up's are checked for loss and duplicates below, not counted here). */
@@ -401,6 +410,10 @@ async function runScenario(opts: {
     failedPosts: postErrors.length,
     deliveredPerSecond: Math.round(delivered / Math.max(postSeconds, deliverySeconds)),
     latencyMs: { p50: round(quantile(lat, 0.5)), p99: round(quantile(lat, 0.99)), max: round(lat[lat.length - 1] ?? 0) },
+    latencyBySecondMs: [...bySecond].map((l = []) => {
+      l.sort((a, b) => a - b);
+      return { p50: round(quantile(l, 0.5)), p99: round(quantile(l, 0.99)) };
+    }),
     webhookMs: { p50: round(quantile(wh, 0.5)), p99: round(quantile(wh, 0.99)) },
     serverRssMb: Math.round(rss.rss),
     serverRssSubscribedMb: Math.round(rssBefore.rss),
@@ -480,6 +493,7 @@ async function main() {
       const r = await runScenario({ server: ours, kind: 'ours', receivers, subscribers: n, mode, rate, seconds, batch, conversations, messages: slice, tenant, client, warmup });
       results.push(r);
       log(`ours  ${fmtInt(n)} subs: ${fmtInt(r.delivered)}/${fmtInt(r.expected)} delivered (${fmtInt(r.deliveredPerSecond)}/s of ${fmtInt(r.offeredDeliveriesPerSecond)}/s), load ${r.loadAverage.before}→${r.loadAverage.after}, lost ${r.lost}, dup ${r.duplicates}, unexpected frames ${r.unexpectedFrames}, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms, webhook p50 ${r.webhookMs.p50} ms, RSS ${r.serverRssMb} MB (peak ${r.serverPeakRssMb}, subscribed ${r.serverRssSubscribedMb}), CPU s server ${r.cpuSeconds.server} (${r.serverCpuUsPerDelivery} µs/delivery) receivers ${r.cpuSeconds.receivers} poster ${r.cpuSeconds.poster}, machine ${r.machineCpuSeconds}${r.serverGc ? `; GC ${Object.entries(r.serverGc).map(([k, g]) => `${k} ${g.count} (${g.ms} ms)`).join(', ')}` : ''}`);
+      log(`      p50/p99 ms by second posted: ${r.latencyBySecondMs.map((s) => `${s.p50}/${s.p99}`).join(' ')}`);
     }
   } finally {
     await ours.stop();
@@ -490,6 +504,7 @@ async function main() {
       const r = await runScenario({ server: floor, kind: 'floor', receivers, subscribers: n, mode, rate, seconds, batch, conversations, messages, tenant, client, warmup });
       results.push(r);
       log(`floor ${fmtInt(n)} subs: ${fmtInt(r.delivered)}/${fmtInt(r.expected)} delivered (${fmtInt(r.deliveredPerSecond)}/s of ${fmtInt(r.offeredDeliveriesPerSecond)}/s), load ${r.loadAverage.before}→${r.loadAverage.after}, lost ${r.lost}, unexpected frames ${r.unexpectedFrames}, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, RSS ${r.serverRssMb} MB, CPU s server ${r.cpuSeconds.server} (${r.serverCpuUsPerDelivery} µs/delivery) receivers ${r.cpuSeconds.receivers} poster ${r.cpuSeconds.poster}, machine ${r.machineCpuSeconds}`);
+      log(`      p50/p99 ms by second posted: ${r.latencyBySecondMs.map((s) => `${s.p50}/${s.p99}`).join(' ')}`);
     }
   } finally {
     await floor.stop();
