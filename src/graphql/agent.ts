@@ -15,7 +15,7 @@ import { countMessages, messagePage } from '../read/messages.ts';
 import { pageRequest, toConnection } from '../read/pagination.ts';
 import { builder } from './builder.ts';
 import { CONVERSATION_CURSOR, ConversationConnection, conversationCursor, lastMessageSelection } from './conversation.ts';
-import { EMPTY_PAGE, MessageConnection, MessageOrderEnum, MessageWhere, messageCursor, messageFilterOf, messagePageRequest, selectsPage } from './message.ts';
+import { EMPTY_PAGE, MessageConnection, MessageOrderEnum, MessageWhere, messageCursor, messageFilterOf, messagePageRequest, selectsPage, giveDirectoryOf } from './message.ts';
 import { tenantOf } from './ids.ts';
 import { ConversationRef, MessageRef } from './refs.ts';
 import { badInput } from '../domain/bad-input.ts';
@@ -74,10 +74,11 @@ builder.node(AgentRef, {
           const timeZone = ctx.services.config.legacyTimeZone;
           if (args.where?.agent != null) throw badInput('where.agent cannot be given on an Agent\'s messages');
           const filter = { ...(await messageFilterOf(ctx, args.where)), agent: identitiesOf(agent) };
-          const request = messagePageRequest(args, info);
+          const request = messagePageRequest(args, info, ctx);
           const page = selectsPage(info)
             ? await messagePage(ctx.services.db.pool, { tenantId, filter, order: args.orderBy ?? 'CHAT_TIME_DESC', timeZone, ...request })
             : EMPTY_PAGE;
+          giveDirectoryOf(ctx, page);
           return toConnection(page, messageCursor, () => countMessages(ctx.services.db.pool, tenantId, filter, timeZone, ctx.loaders.messageTotals));
         },
       },
@@ -117,9 +118,9 @@ builder.queryFields((t) => ({
   }),
 }));
 
-/** The Message fields below, which read the tenant's agent directory (a page may read it in its own statement: src/graphql/message-page.ts). */
-export const DIRECTORY_MESSAGE_FIELDS = ['agent', 'agentSeatId', 'agentLogin'] as const;
-
+// These Message fields read the tenant's agent directory: they are the list
+// DIRECTORY_MESSAGE_FIELDS (src/graphql/refs.ts), by which a page of messages
+// reads the directory in its own statement.
 builder.objectFields(MessageRef, (t) => ({
   agent: t.field({
     type: AgentRef,

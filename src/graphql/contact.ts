@@ -124,7 +124,7 @@ builder.node(ContactRef, {
           const tenantId = tenantOf(ctx);
           const filter = await messageFilterOf(ctx, args.where);
           const timeZone = ctx.services.config.legacyTimeZone;
-          const query = { tenantId, filter, order: args.orderBy ?? 'CHAT_TIME_DESC', ...messagePageRequest(args, info), timeZone } as const;
+          const query = { tenantId, filter, order: args.orderBy ?? 'CHAT_TIME_DESC', ...messagePageRequest(args, info, ctx), timeZone } as const;
           const page = selectsPage(info) ? await ctx.loaders.contactMessages.load({ parentId: c.id, query }) : EMPTY_PAGE;
           return toConnection(page, messageCursor, () => countMessages(ctx.services.db.pool, tenantId, { ...filter, contactId: c.id }, timeZone));
         },

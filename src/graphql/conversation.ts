@@ -133,7 +133,7 @@ builder.node(ConversationRef, {
         resolve: async (c, args, ctx, info) => {
           const tenantId = tenantOf(ctx);
           const filter = await messageFilterOf(ctx, args.where);
-          const query = { tenantId, filter, order: args.orderBy ?? 'CHAT_TIME_DESC', ...messagePageRequest(args, info), timeZone: ctx.services.config.legacyTimeZone } as const;
+          const query = { tenantId, filter, order: args.orderBy ?? 'CHAT_TIME_DESC', ...messagePageRequest(args, info, ctx), timeZone: ctx.services.config.legacyTimeZone } as const;
           // Only totalCount selected: no page to read.
           const page = selectsPage(info) ? await ctx.loaders.conversationMessages.load({ parentId: c.id, query }) : EMPTY_PAGE;
           const unfiltered = Object.values(filter).every((v) => v == null);

@@ -7,11 +7,10 @@ import { Params } from '../read/sql.ts';
 import { DEFAULT_OFFSET_PAGE_SIZE, MAX_OFFSET_PAGE_SIZE } from '../read/pagination.ts';
 import { builder } from './builder.ts';
 import { tenantOf } from './ids.ts';
-import { MessageOrderEnum, MessageWhere, messageFilterOf, selectedMessageColumns } from './message.ts';
+import { MessageOrderEnum, MessageWhere, giveDirectoryOf, messageFilterOf, selectedMessageColumns, wantsAgentDirectory } from './message.ts';
 import { MessageRef } from './refs.ts';
 import { selects } from './selection.ts';
 import { badInput } from '../domain/bad-input.ts';
-import { DIRECTORY_MESSAGE_FIELDS } from './agent.ts';
 
 /** From this many rows deep, a page may walk from the other end of the list. */
 const DEEP_OFFSET = 20_000;
@@ -111,7 +110,7 @@ builder.queryField('messagePage', (t) =>
       const inPage = wanted && counterTotalSql(tenantId, filter, new Params()) !== null;
       if (wanted && !inPage) counted().catch(() => {});
       // Agent fields resolve through the tenant's directory: read in the page's own statement.
-      const withAgentDirectory = !ctx.loaders.hasAgentDirectory() && DIRECTORY_MESSAGE_FIELDS.some((field) => selects(info, ['nodes', field]));
+      const withAgentDirectory = wantsAgentDirectory(ctx, info, [['nodes']]);
       const result = await messageOffsetPage(pool, {
         tenantId,
         filter,
@@ -127,7 +126,7 @@ builder.queryField('messagePage', (t) =>
       const known = total ?? result.total;
       if (result.total !== null) rememberTotal(listing, result.total);
       const totalCount = known !== null ? () => Promise.resolve(known) : counted;
-      if (result.agentDirectory) ctx.loaders.giveAgentDirectory(result.agentDirectory);
+      giveDirectoryOf(ctx, result);
       const nodes = result.rows;
       return { nodes, page, pageSize, totalCount };
     },

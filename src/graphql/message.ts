@@ -5,7 +5,7 @@ import type { ChatType, Direction } from '../domain/codes.ts';
 import { msgPageCodeOf, clientCodeOf, type ContentType } from '../domain/content-type.ts';
 import type { MessageStatus } from '../domain/status.ts';
 import type { GraphQLResolveInfo } from 'graphql';
-import { countMessages, joinedContact, messagePage, type ContactColumn, type MessageColumn, type MessageFilter, type MessageOrder, type MessageRow, type MessageSearchOrder } from '../read/messages.ts';
+import { countMessages, joinedContact, messagePage, type ContactColumn, type MessageColumn, type MessageFilter, type MessageOrder, type MessageRow, type MessageSearchOrder, type WithAgentDirectory } from '../read/messages.ts';
 import type { SearchQuery } from '../read/search.ts';
 import { encodeCursor, pageRequest, toConnection, type ConnectionArgs, type Page, type PageRequest } from '../read/pagination.ts';
 import { onSelection, selectedFieldNames, selects, type SelectionInfo } from './selection.ts';
@@ -14,7 +14,7 @@ import { builder } from './builder.ts';
 import { MessageContentUnion, QuotedMessageRef } from './content.ts';
 import { ChatTypeEnum, ContentTypeEnum, DirectionEnum, MessageStatusEnum, OriginEnum } from './enums.ts';
 import { loadedAs, rowIdOf, tenantOf } from './ids.ts';
-import { ContactRef, ConversationRef, MessageRef } from './refs.ts';
+import { ContactRef, ConversationRef, DIRECTORY_MESSAGE_FIELDS, MessageRef } from './refs.ts';
 import type { Context } from './context.ts';
 import { agentFilterOf } from './agent-filter.ts';
 import { badInput } from '../domain/bad-input.ts';
@@ -189,10 +189,28 @@ export function selectsPage(info: GraphQLResolveInfo): boolean {
 export function messagePageRequest(
   args: ConnectionArgs,
   info: GraphQLResolveInfo,
-): { page: PageRequest; columns: readonly MessageColumn[] | undefined; contactColumns: readonly ContactColumn[] | null } {
+  ctx: Context,
+): { page: PageRequest; columns: readonly MessageColumn[] | undefined; contactColumns: readonly ContactColumn[] | null; withAgentDirectory: boolean } {
   const page = pageRequest(MESSAGE_CURSOR, args);
   page.probe = selects(info, ['pageInfo', page.forward ? 'hasPreviousPage' : 'hasNextPage']);
-  return { page, ...selectedMessageColumns(info, [['edges', 'node'], ['nodes']]) };
+  const paths = [['edges', 'node'], ['nodes']] as const;
+  return { page, ...selectedMessageColumns(info, paths), withAgentDirectory: wantsAgentDirectory(ctx, info, paths) };
+}
+
+/**
+ * Whether a page of messages reads the tenant's agent directory in its own
+ * statement: when the messages at `paths` select a field that needs it
+ * (DIRECTORY_MESSAGE_FIELDS) and this request has not read it yet. The page
+ * then hands it to the request's loaders, and the fields find it there.
+ */
+/** Hands the agent directory a page read in its own statement (wantsAgentDirectory) to the request's loaders. */
+export function giveDirectoryOf(ctx: Context, page: object): void {
+  const { agentDirectory } = page as Partial<WithAgentDirectory>;
+  if (agentDirectory) ctx.loaders.giveAgentDirectory(agentDirectory);
+}
+
+export function wantsAgentDirectory(ctx: Context, info: SelectionInfo, paths: readonly (readonly string[])[]): boolean {
+  return !ctx.loaders.hasAgentDirectory() && paths.some((path) => DIRECTORY_MESSAGE_FIELDS.some((field) => selects(info, [...path, field])));
 }
 
 /**
@@ -238,7 +256,7 @@ export async function rootMessages(
   search?: SearchQuery,
 ) {
   const tenantId = tenantOf(ctx);
-  const request = messagePageRequest(args, info);
+  const request = messagePageRequest(args, info, ctx);
   // A search result's snippet is cut from its searched text.
   if (search && request.columns) request.columns = [...request.columns, 'searchText'];
   const filter = { ...(await messageFilterOf(ctx, args.where)), ...(search ? { search } : {}) };
@@ -247,6 +265,7 @@ export async function rootMessages(
   const rows = selectsPage(info)
     ? await messagePage(ctx.services.db.pool, { tenantId, filter, order: args.orderBy ?? 'CHAT_TIME_DESC', timeZone, ...request })
     : EMPTY_PAGE;
+  giveDirectoryOf(ctx, rows);
   return toConnection(rows, messageCursor, () => countMessages(ctx.services.db.pool, tenantId, filter, timeZone, ctx.loaders.messageTotals));
 }
 

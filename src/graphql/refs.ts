@@ -8,3 +8,10 @@ import { builder } from './builder.ts';
 export const MessageRef = builder.objectRef<MessageRow>('Message');
 export const ConversationRef = builder.objectRef<ConversationRow>('Conversation');
 export const ContactRef = builder.objectRef<ContactRow>('Contact');
+
+/**
+ * The Message fields that read the tenant's agent directory (defined in
+ * src/graphql/agent.ts): a page of messages selecting one of them reads the
+ * directory in its own statement (wantsAgentDirectory, src/graphql/message.ts).
+ */
+export const DIRECTORY_MESSAGE_FIELDS = ['agent', 'agentSeatId', 'agentLogin'] as const;

@@ -73,7 +73,7 @@ export class RequestLoaders {
     return this._directory !== null;
   }
 
-  /** The directory as a page's own statement read it (messageOffsetPage): not read again. */
+  /** The directory as a page's own statement read it (messageOffsetPage, messagePage, messagePagesByParent): not read again. */
   giveAgentDirectory(directory: AgentDirectory): void {
     this._directory ??= Promise.resolve(directory);
   }
@@ -132,11 +132,11 @@ export class RequestLoaders {
   }
 
   get conversationMessages() {
-    return (this._conversationMessages ??= pagesByParent((ids, q) => messagePagesByParent(this.pool, 'conversationId', ids, q)));
+    return (this._conversationMessages ??= pagesByParent((ids, q) => messagePagesByParent(this.pool, 'conversationId', ids, q, (d) => this.giveAgentDirectory(d))));
   }
 
   get contactMessages() {
-    return (this._contactMessages ??= pagesByParent((ids, q) => messagePagesByParent(this.pool, 'contactId', ids, q)));
+    return (this._contactMessages ??= pagesByParent((ids, q) => messagePagesByParent(this.pool, 'contactId', ids, q, (d) => this.giveAgentDirectory(d))));
   }
 
   get contactConversations() {

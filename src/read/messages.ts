@@ -8,7 +8,7 @@ import type { MessageStatus } from '../domain/status.ts';
 import { bareWhatsId } from '../domain/whats-id.ts';
 import { CONTACT_COLUMN_NAMES, type ContactRow } from './contacts.ts';
 export type { ContactColumn };
-import { fetchPages, type Page, type PageRequest } from './pagination.ts';
+import { fetchPagesAndValue, type Page, type PageRequest } from './pagination.ts';
 import { isCompoundSearch, rankExpression, searchConditions, type SearchQuery } from './search.ts';
 import { Params } from './sql.ts';
 import { agentCondition, agentDirectoryFrom, agentDirectorySql, type AgentIdentities } from './agents.ts';
@@ -160,6 +160,13 @@ export interface MessagePageQuery {
   order: MessageOrder;
   page: PageRequest;
   timeZone: string;
+  /** Also read the tenant's agent directory (agentDirectorySql) in the same statement, on one row. */
+  withAgentDirectory?: boolean;
+}
+
+/** The agent directory read in a page's own statement, when asked for (withAgentDirectory) and a row came back. */
+export interface WithAgentDirectory {
+  agentDirectory: AgentDirectory | null;
 }
 
 function pageSelect(q: Pick<MessagePageQuery, 'columns' | 'contactColumns'>): string {
@@ -168,7 +175,7 @@ function pageSelect(q: Pick<MessagePageQuery, 'columns' | 'contactColumns'>): st
 }
 
 /** One page of messages (root connection); by relevance only with a search (rows then carry `_rank`). */
-export async function messagePage(pool: pg.Pool, q: Omit<MessagePageQuery, 'order'> & { order: MessageSearchOrder }): Promise<Page<MessageRow>> {
+export async function messagePage(pool: pg.Pool, q: Omit<MessagePageQuery, 'order'> & { order: MessageSearchOrder }): Promise<Page<MessageRow> & WithAgentDirectory> {
   const params = new Params();
   const conditions = messageConditions(q.tenantId, q.filter, params, q.timeZone);
   const byRelevance = q.order === 'RELEVANCE';
@@ -184,7 +191,12 @@ export async function messagePage(pool: pg.Pool, q: Omit<MessagePageQuery, 'orde
     rank,
     descending,
     params,
+    once: q.withAgentDirectory ? agentDirectorySql(params.add(q.tenantId)) : undefined,
   };
+  const withDirectory = (result: { pages: Map<string, Page<MessageRow>>; value: string | null }) => ({
+    ...result.pages.get('')!,
+    agentDirectory: result.value ? agentDirectoryFrom(result.value) : null,
+  });
   if (q.filter.search && !byRelevance && q.page.forward && isCompoundSearch(q.filter.search)) {
     // A CJK phrase (3+ characters), or several terms, is estimated as rare as
     // its pairs (terms) all together, yet common phrases are as common as their
@@ -198,34 +210,41 @@ export async function messagePage(pool: pg.Pool, q: Omit<MessagePageQuery, 'orde
     const base = messageConditions(q.tenantId, { ...q.filter, search: null }, walkParams, q.timeZone);
     const dir = descending ? 'DESC' : 'ASC';
     const window = `(SELECT m.* FROM "Message" m WHERE ${base.join(' AND ')} ORDER BY m."chatTime" ${dir}, m.id ${dir} LIMIT ${SEARCH_WALK}) m`;
-    const walked = await fetchPages<MessageRow>(
-      pool,
-      {
-        ...spec,
-        from: q.contactColumns ? `FROM ${window} ${CONTACT_JOIN}` : `FROM ${window}`,
-        conditions: searchConditions(q.filter.search, walkParams),
-        params: walkParams,
-      },
-      q.page,
+    const walked = withDirectory(
+      await fetchPagesAndValue<MessageRow>(
+        pool,
+        {
+          ...spec,
+          from: q.contactColumns ? `FROM ${window} ${CONTACT_JOIN}` : `FROM ${window}`,
+          conditions: searchConditions(q.filter.search, walkParams),
+          params: walkParams,
+          once: q.withAgentDirectory ? agentDirectorySql(walkParams.add(q.tenantId)) : undefined,
+        },
+        q.page,
+      ),
     );
-    const page = walked.get('')!;
-    if (page.hasNextPage) return page;
+    if (walked.hasNextPage) return walked;
   }
-  return (await fetchPages<MessageRow>(pool, spec, q.page)).get('')!;
+  return withDirectory(await fetchPagesAndValue<MessageRow>(pool, spec, q.page));
 }
 
 /** How many of the newest messages a search for a CJK phrase walks before the index's plan. */
 const SEARCH_WALK = 3000;
 
-/** The same page for many parents at once (conversation or contact), in one statement. */
+/**
+ * The same page for many parents at once (conversation or contact), in one
+ * statement; with withAgentDirectory, the directory read in it is handed to
+ * `giveDirectory`.
+ */
 export async function messagePagesByParent(
   pool: pg.Pool,
   parent: 'conversationId' | 'contactId',
   parentIds: readonly string[],
   q: MessagePageQuery,
+  giveDirectory?: (directory: AgentDirectory) => void,
 ): Promise<Map<string, Page<MessageRow>>> {
   const params = new Params();
-  return fetchPages<MessageRow>(
+  const { pages, value } = await fetchPagesAndValue<MessageRow>(
     pool,
     {
       select: pageSelect(q),
@@ -236,9 +255,12 @@ export async function messagePagesByParent(
       descending: q.order === 'CHAT_TIME_DESC',
       params,
       parent: { column: `m."${parent}"`, ids: parentIds, type: 'bigint' },
+      once: q.withAgentDirectory ? agentDirectorySql(params.add(q.tenantId)) : undefined,
     },
     q.page,
   );
+  if (value) giveDirectory?.(agentDirectoryFrom(value));
+  return pages;
 }
 
 export interface MessageOffsetQuery extends Omit<MessagePageQuery, 'page'> {

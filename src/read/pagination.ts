@@ -86,6 +86,13 @@ export interface PageSpec {
   params: Params;
   /** Batch mode: one page per parent id, `column = parent`. */
   parent?: { column: string; ids: readonly string[]; type: string };
+  /**
+   * A value read once in the same statement (an uncorrelated scalar
+   * subquery), on the first row of the result as `_once`: what the rows'
+   * fields will need beside them (the agent directory), without a statement
+   * of its own. fetchPagesAndValue returns it.
+   */
+  once?: string;
 }
 
 export interface Page<Row> {
@@ -175,13 +182,27 @@ export async function fetchPages<Row>(
   spec: PageSpec,
   page: PageRequest,
 ): Promise<Map<string, Page<Row>>> {
+  return (await fetchPagesAndValue<Row>(pool, spec, page)).pages;
+}
+
+/** fetchPages, and the value of `spec.once` (null without it, or when the statement found no row). */
+export async function fetchPagesAndValue<Row>(
+  pool: pg.Pool,
+  spec: PageSpec,
+  page: PageRequest,
+): Promise<{ pages: Map<string, Page<Row>>; value: string | null }> {
   const body = pageBody(spec, page, spec.parent ? [`${spec.parent.column} = parent.id`] : []);
-  const sql = spec.parent
+  let sql = spec.parent
     ? `SELECT parent.id::text AS _parent, p.* FROM unnest(${spec.params.add(spec.parent.ids)}::${spec.parent.type}[]) AS parent(id)
        CROSS JOIN LATERAL (${body}) p`
     : body;
-  const result = await pool.query<Row & { _probe: boolean; _parent?: string }>(sql, spec.params.values);
-  return pagesOf<Row>(result.rows, page, spec.parent?.ids ?? ['']);
+  // On one row only: row_number over the statement's few rows (after the
+  // pages' LIMITs, not over the rows they walk), and the subquery, not
+  // correlated, evaluated once.
+  if (spec.once) sql = `SELECT r.*, CASE WHEN row_number() OVER () = 1 THEN ${spec.once} END AS _once FROM (${sql}) r`;
+  const result = await pool.query<Row & { _probe: boolean; _parent?: string; _once?: string | null }>(sql, spec.params.values);
+  const value = spec.once ? (result.rows.find((r) => r._once != null)?._once ?? null) : null;
+  return { pages: pagesOf<Row>(result.rows, page, spec.parent?.ids ?? ['']), value };
 }
 
 export interface ConnectionResult<Node> {

@@ -155,6 +155,45 @@ test("msgPage's operation (agent fields, total) is one statement: the agent dire
   assert.deepEqual(past.body, { data: { messagePage: { nodes: [] } } });
 });
 
+test("cursor connections with agent fields read the directory in their own statement (messages, a conversation's), with the answers of the directory read alone", async () => {
+  await t.graphql(`{ viewer { tenantId } }`);
+  const fields = 'id whatsMessageId agentSeatId agentLogin agent { login seatIds }';
+  statements.length = 0;
+  const res = await t.graphql<{ messages: { edges: { node: Record<string, unknown> }[] } }>(`{ messages(first: 20) { edges { node { ${fields} } } } }`);
+  assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
+  assert.equal(statements.length, 1, statements.join('\n---\n'));
+  assert.match(statements[0]!, /"AgentSighting"/);
+  const nodes = res.body.data!.messages.edges.map((e) => e.node);
+  assert.equal(nodes.length, 20);
+  assert.ok(nodes.some((n) => n.agentLogin !== null), 'the data names agents');
+  // The same messages through nodes(ids): the loaders read the directory in a statement of its own.
+  const alone = await t.graphql<{ nodes: Record<string, unknown>[] }>(`query($ids: [ID!]!) { nodes(ids: $ids) { ... on Message { ${fields} } } }`, { ids: nodes.map((n) => n.id) });
+  assert.equal(alone.body.errors, undefined, JSON.stringify(alone.body.errors));
+  assert.deepEqual(alone.body.data!.nodes, nodes);
+  // A conversation list with each one's messages: one statement for the conversations, one for all their pages (the directory in it).
+  statements.length = 0;
+  const convs = await t.graphql<{ conversations: { edges: { node: { messages: { edges: { node: Record<string, unknown> }[] } } }[] } }>(
+    `{ conversations(first: 5) { edges { node { messages(first: 3) { edges { node { ${fields} } } } } } } }`,
+  );
+  assert.equal(convs.body.errors, undefined, JSON.stringify(convs.body.errors));
+  assert.equal(statements.length, 2, statements.join('\n---\n'));
+  assert.equal(statements.filter((q) => q.includes('"AgentSighting"')).length, 1);
+  const nested = convs.body.data!.conversations.edges.flatMap((e) => e.node.messages.edges.map((m) => m.node));
+  assert.equal(nested.length, 15);
+  const nestedAlone = await t.graphql<{ nodes: Record<string, unknown>[] }>(`query($ids: [ID!]!) { nodes(ids: $ids) { ... on Message { ${fields} } } }`, { ids: nested.map((n) => n.id) });
+  assert.deepEqual(nestedAlone.body.data!.nodes, nested);
+  // Without agent fields, no directory; with the directory already read in the request, not read again.
+  statements.length = 0;
+  await t.graphql(`{ messages(first: 5) { edges { node { whatsMessageId } } } }`);
+  assert.equal(statements.length, 1);
+  assert.doesNotMatch(statements[0]!, /"AgentSighting"/);
+  statements.length = 0;
+  const two = await t.graphql(`{ a: messages(first: 5) { edges { node { agentLogin } } } b: messages(first: 5, orderBy: CHAT_TIME_ASC) { edges { node { agentLogin } } } }`);
+  assert.equal((two.body as { errors?: unknown }).errors, undefined);
+  assert.ok(statements.filter((q) => q.includes('"AgentSighting"')).length <= 2);
+  assert.equal(statements.length, 2, statements.join('\n---\n'));
+});
+
 test("a contact's profile with its conversations is one statement, and the same answer as the field alone", async () => {
   const q = `query($x: String!) { contact(externalId: $x) {
     id externalId name tags createdAt
