@@ -207,7 +207,7 @@ export interface LiveFeed<E> extends AsyncIterableIterator<E> {
   cancel(error: Error): void;
   /**
    * Hands each event, while the feed's reader is idle (waiting, nothing
-   * queued, so everything before it has been read), to `write` first: an
+   * queued, so everything before it has been read), to the writer first: an
    * event it takes (returns true) is not queued. One an idle reader does not
    * take, and every event while the reader is busy, is queued as usual: order
    * is kept.
