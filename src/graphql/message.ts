@@ -197,18 +197,18 @@ export function messagePageRequest(
   return { page, ...selectedMessageColumns(info, paths), withAgentDirectory: wantsAgentDirectory(ctx, info, paths) };
 }
 
-/**
- * Whether a page of messages reads the tenant's agent directory in its own
- * statement: when the messages at `paths` select a field that needs it
- * (DIRECTORY_MESSAGE_FIELDS) and this request has not read it yet. The page
- * then hands it to the request's loaders, and the fields find it there.
- */
 /** Hands the agent directory a page read in its own statement (wantsAgentDirectory) to the request's loaders. */
 export function giveDirectoryOf(ctx: Context, page: object): void {
   const { agentDirectory } = page as Partial<WithAgentDirectory>;
   if (agentDirectory) ctx.loaders.giveAgentDirectory(agentDirectory);
 }
 
+/**
+ * Whether a page of messages reads the tenant's agent directory in its own
+ * statement: when the messages at `paths` select a field that needs it
+ * (DIRECTORY_MESSAGE_FIELDS) and this request has not read it yet. The page
+ * then hands it to the request's loaders, and the fields find it there.
+ */
 export function wantsAgentDirectory(ctx: Context, info: SelectionInfo, paths: readonly (readonly string[])[]): boolean {
   return !ctx.loaders.hasAgentDirectory() && paths.some((path) => DIRECTORY_MESSAGE_FIELDS.some((field) => selects(info, [...path, field])));
 }

@@ -8,7 +8,7 @@ import type { MessageStatus } from '../domain/status.ts';
 import { bareWhatsId } from '../domain/whats-id.ts';
 import { CONTACT_COLUMN_NAMES, type ContactRow } from './contacts.ts';
 export type { ContactColumn };
-import { fetchPagesAndValue, type Page, type PageRequest } from './pagination.ts';
+import { fetchPagesAndValue, onceColumn, onceValue, type Page, type PageRequest } from './pagination.ts';
 import { isCompoundSearch, rankExpression, searchConditions, type SearchQuery } from './search.ts';
 import { Params } from './sql.ts';
 import { agentCondition, agentDirectoryFrom, agentDirectorySql, type AgentIdentities } from './agents.ts';
@@ -303,17 +303,16 @@ export async function messageOffsetPage(pool: pg.Pool, q: MessageOffsetQuery): P
     walk = { dir: dir === 'ASC' ? 'DESC' : 'ASC', offset: q.total - q.offset - limit, limit };
   }
   const order = (d: string) => `m."chatTime" ${d}, m.id ${d}`;
-  // The directory on one row only (row_number over the page's few rows, not
-  // the walk), read once: the statement evaluates the subqueries once.
-  const directory = q.withAgentDirectory ? `, CASE WHEN row_number() OVER () = 1 THEN ${agentDirectorySql(params.add(q.tenantId))} END AS _agents` : '';
+  // The directory on one row of the page (not of the walk), read once.
+  const directory = q.withAgentDirectory ? `, ${onceColumn(agentDirectorySql(params.add(q.tenantId)))}` : '';
   const sql = `SELECT ${pageSelect(q)}${counted ? `, ${counted} AS _total` : ''}${directory}
     FROM (SELECT m.id FROM "Message" m WHERE ${conditions.join(' AND ')}
            ORDER BY ${order(walk.dir)} OFFSET ${params.add(walk.offset)} LIMIT ${params.add(walk.limit)}) page
     JOIN "Message" m ON m.id = page.id${q.contactColumns ? ` ${CONTACT_JOIN}` : ''}
     ORDER BY ${order(dir)}`;
-  const { rows } = await pool.query<MessageRow & { _total?: string; _agents?: string | null }>(sql, params.values);
+  const { rows } = await pool.query<MessageRow & { _total?: string; _once?: string | null }>(sql, params.values);
   const total = counted && rows.length ? Number(rows[0]!._total) : null;
-  const agents = rows.find((r) => r._agents != null)?._agents;
+  const agents = onceValue(rows);
   return { rows, total, agentDirectory: agents ? agentDirectoryFrom(agents) : null };
 }
 

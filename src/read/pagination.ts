@@ -185,6 +185,21 @@ export async function fetchPages<Row>(
   return (await fetchPagesAndValue<Row>(pool, spec, page)).pages;
 }
 
+/**
+ * A select-list column carrying `sql` (an uncorrelated scalar subquery) on
+ * the statement's first row only, as `_once`: row_number over the
+ * statement's own rows (after its LIMITs, not over the rows they walk), and
+ * the subquery evaluated once. onceValue reads it back.
+ */
+export function onceColumn(sql: string): string {
+  return `CASE WHEN row_number() OVER () = 1 THEN ${sql} END AS _once`;
+}
+
+/** The value onceColumn put on one of `rows` (null when there were none). */
+export function onceValue(rows: readonly { _once?: string | null }[]): string | null {
+  return rows.find((r) => r._once != null)?._once ?? null;
+}
+
 /** fetchPages, and the value of `spec.once` (null without it, or when the statement found no row). */
 export async function fetchPagesAndValue<Row>(
   pool: pg.Pool,
@@ -196,12 +211,9 @@ export async function fetchPagesAndValue<Row>(
     ? `SELECT parent.id::text AS _parent, p.* FROM unnest(${spec.params.add(spec.parent.ids)}::${spec.parent.type}[]) AS parent(id)
        CROSS JOIN LATERAL (${body}) p`
     : body;
-  // On one row only: row_number over the statement's few rows (after the
-  // pages' LIMITs, not over the rows they walk), and the subquery, not
-  // correlated, evaluated once.
-  if (spec.once) sql = `SELECT r.*, CASE WHEN row_number() OVER () = 1 THEN ${spec.once} END AS _once FROM (${sql}) r`;
+  if (spec.once) sql = `SELECT r.*, ${onceColumn(spec.once)} FROM (${sql}) r`;
   const result = await pool.query<Row & { _probe: boolean; _parent?: string; _once?: string | null }>(sql, spec.params.values);
-  const value = spec.once ? (result.rows.find((r) => r._once != null)?._once ?? null) : null;
+  const value = spec.once ? onceValue(result.rows) : null;
   return { pages: pagesOf<Row>(result.rows, page, spec.parent?.ids ?? ['']), value };
 }
 
