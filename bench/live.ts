@@ -9,7 +9,8 @@
 //       [--subscribers 100,1000,5000] [--rate 500] [--duration 20] [--batch 10]
 //       [--conversations 100] [--mode conversation|tenant] [--servers ours,floor]
 //       [--clients 2] [--client raw|ws] [--server-cpu 0] [--client-cpu 1] [--postgres-cpu none|N] [--warmup 0] [--out bench/results/latest-live.json]
-//   LIVE_PROF=<dir> writes the server's CPU profile there (the floor's in <dir>/floor), LIVE_HEAP=<dir> a heap snapshot once all are subscribed.
+//   LIVE_PROF=<dir> writes the server's CPU profile there (the floor's in <dir>/floor), LIVE_HEAP=<dir> a heap snapshot once all are subscribed,
+//   LIVE_NODE_ARGS='--flag …' passes V8/Node flags to our server (tracing, logs).
 //
 // Mode `conversation` (default): subscriber i watches conversation i mod C
 // (`where: { conversationId }`), so each event reaches N / C subscribers —
@@ -474,7 +475,7 @@ async function main() {
   const { box } = loadSecretBox({ secretsKey: loadConfig(process.env).secretsKey, dataDir: `${ROOT}/data` });
   const tenant = await createTenant(db.prisma, box, { id: 7001n, name: 'Live bench' });
 
-  const ours = await startServer('ours', [...(process.env.LIVE_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.LIVE_PROF] : []), ...(process.env.LIVE_HEAP ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${process.env.LIVE_HEAP}`] : []), entry.ours], { NODE_ENV: 'production', DATABASE_URL: url, LOG_LEVEL: 'warn', MIGRATE_ON_START: 'false', DATABASE_POOL_SIZE: '10' }, serverCpu);
+  const ours = await startServer('ours', [...(process.env.LIVE_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.LIVE_PROF] : []), ...(process.env.LIVE_HEAP ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${process.env.LIVE_HEAP}`] : []), ...(process.env.LIVE_NODE_ARGS?.split(' ').filter(Boolean) ?? []), entry.ours], { NODE_ENV: 'production', DATABASE_URL: url, LOG_LEVEL: 'warn', MIGRATE_ON_START: 'false', DATABASE_POOL_SIZE: '10' }, serverCpu);
   const perConversation = Math.ceil((rate * (warmup + seconds)) / 3 / conversationCount) * counts.length;
   log(`seeding ${fmtInt(perConversation * conversationCount)} messages …`);
   const messages = await seedMessages(ours.port, tenant, conversationCount, perConversation);

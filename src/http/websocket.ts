@@ -7,7 +7,7 @@
 // revoked is closed with 4403 too.
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
-import type { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
 import { GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { isAsyncIterable } from 'graphql-yoga';
 import { CloseCode } from 'graphql-ws';
@@ -21,6 +21,7 @@ import { operationResolutionError } from '../execution/graphql-errors.ts';
 import type { LiveConnection } from '../events/live-hub.ts';
 import { NextFrames, serialisedPayload } from '../execution/shared-subscriptions.ts';
 import { memoOn } from '../execution/memo-on.ts';
+import { TurnWriter } from './turn-writer.ts';
 
 /** What the Yoga context function receives for an operation over a socket. */
 export interface WebSocketInit {
@@ -77,12 +78,13 @@ function textFrame(text: string): Buffer {
 const FRAMES = Symbol('chatgraph.frames');
 
 /**
- * A subscription's `next` frames written straight to its TCP socket, one
- * write of a frame shared by every subscriber of the result with the same
- * id. `ws` writes its own frames (pings, pongs, close) to the same socket
- * whole and at once — it queues only while compressing, which is never
- * negotiated here — so frames never interleave. Refused (the stream takes
- * the event) once the socket is closing or has SOCKET_BUFFER bytes waiting.
+ * A subscription's `next` frames written straight to its TCP socket through
+ * the socket's TurnWriter (a batch of events' frames in one system call),
+ * one frame shared by every subscriber of the result with the same id. `ws` writes its
+ * own frames (pings, pongs, close) to the same socket whole and at once — it
+ * queues only while compressing, which is never negotiated here — so frames
+ * never interleave. Refused (the stream takes the event) once the socket is
+ * closing or has SOCKET_BUFFER bytes waiting.
  */
 class SocketFrames extends NextFrames {
   private readonly prefix: string;
@@ -90,7 +92,7 @@ class SocketFrames extends NextFrames {
 
   constructor(
     private readonly socket: WebSocket,
-    private readonly raw: Duplex,
+    private readonly writer: TurnWriter,
     private readonly id: string,
     private readonly socketBuffer: number,
   ) {
@@ -100,31 +102,14 @@ class SocketFrames extends NextFrames {
   }
 
   writeResult(result: ExecutionResult): boolean {
-    const { socket, raw, id } = this;
-    if (!this.usable || socket.readyState !== socket.OPEN || raw.writableLength >= this.socketBuffer) return false;
+    const { socket, writer, id } = this;
+    if (!this.usable || socket.readyState !== socket.OPEN || writer.waiting >= this.socketBuffer) return false;
     const byId = memoOn(result, FRAMES, () => new Map<string, Buffer>());
     let frame = byId.get(id);
     if (!frame) byId.set(id, (frame = textFrame(`${this.prefix}${serialisedPayload(result)}}`)));
-    if (!raw.writableCorked) {
-      raw.cork();
-      corked.push(raw);
-      if (corked.length === 1) setImmediate(uncorkAll);
-    }
-    raw.write(frame);
+    writer.write(frame);
     return true;
   }
-}
-
-/**
- * Sockets written to directly in this turn of the event loop, corked until
- * it ends: the frames of a burst of events (a batch of statuses, a Redis
- * chunk, a backlog) leave in one system call per socket, not one per frame —
- * the call, not the bytes, being what a delivery costs.
- */
-const corked: Duplex[] = [];
-
-function uncorkAll(): void {
-  for (const raw of corked.splice(0)) raw.uncork();
 }
 
 /**
@@ -175,6 +160,8 @@ type Extra = {
   key?: string;
   connectionId?: string;
   live?: LiveConnection;
+  /** The socket's live frames (SocketFrames), made with its first subscription. */
+  writer?: TurnWriter;
 };
 
 /** The key from `connectionParams` (`authorization: "Bearer …"`, `apiKey` or `token`), else from the upgrade request. */
@@ -245,7 +232,8 @@ export function attachWebSocket(
         // graphql-ws would otherwise answer "Unable to identify operation": say it in graphql-js's words.
         const unresolved = operationResolutionError(document, payload.operationName);
         if (unresolved) return [unresolved];
-        const frames = new SocketFrames(ctx.extra.socket, ctx.extra.request.socket, id, socketBuffer);
+        const writer = (ctx.extra.writer ??= new TurnWriter(ctx.extra.request.socket as Socket));
+        const frames = new SocketFrames(ctx.extra.socket, writer, id, socketBuffer);
         const root = { execute, subscribe, socket: ctx.extra.socket, id, frames } as Root;
         const args: ExecutionArgs = {
           schema,
