@@ -95,6 +95,9 @@ function handleOf(socket: Socket): StreamHandle | null {
   return handle && typeof handle.writeBuffer === 'function' ? handle : null;
 }
 
+/** A WebSocket ping as a server sends it (RFC 6455 5.5.2: FIN, opcode 9, unmasked, no payload). */
+const PING_FRAME = Buffer.from([0x89, 0x00]);
+
 /** Writers with frames gathered in this run. */
 const gathering: TurnWriter[] = [];
 
@@ -112,6 +115,8 @@ export class TurnWriter {
   /** Writes to the handle that the kernel did not take whole at once, still being written by libuv. */
   writing = 0;
   private readonly handle: StreamHandle | null;
+  /** A keep-alive ping to send with the next frames (KeepAlive). */
+  private pingDue = false;
 
   constructor(private readonly socket: Socket) {
     this.handle = handleOf(socket);
@@ -139,9 +144,21 @@ export class TurnWriter {
     this.gatheredBytes += frame.length;
   }
 
+  /** Sends a ping frame with the next frames written here, in their system call. */
+  askPing(): void {
+    this.pingDue = true;
+  }
+
+  /** Whether a ping asked for is still unsent (and now no longer asked for here: the caller sends it). */
+  takePing(): boolean {
+    const due = this.pingDue;
+    this.pingDue = false;
+    return due;
+  }
+
   /** The gathered frames: to the handle if it has nothing queued, else through the stream. */
   flush(): void {
-    const data = this.gathered!;
+    const data = this.pingDue ? this.withPing(this.gathered!) : this.gathered!;
     this.gathered = null;
     this.gatheredBytes = 0;
     const handle = this.handle;
@@ -170,6 +187,12 @@ export class TurnWriter {
       socket.uncork();
     } else socket.write(data);
     this.backlog = true;
+  }
+
+  /** The frames and the ping asked for after them. Its own method, to keep flush small enough to be inlined. */
+  private withPing(data: Uint8Array | Uint8Array[]): Uint8Array[] {
+    this.pingDue = false;
+    return Array.isArray(data) ? [...data, PING_FRAME] : [data, PING_FRAME];
   }
 
   /** A write failed: the socket is done for, as the stream would decide. */

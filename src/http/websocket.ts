@@ -4,7 +4,9 @@
 // validation caches as over HTTP. The API key is checked when the
 // connection is initialised (a missing or bad key closes it with 4403), and
 // again every key cache interval while it is open: a socket whose key was
-// revoked is closed with 4403 too.
+// revoked is closed with 4403 too. Sockets are pinged by KeepAlive
+// (keep-alive.ts), not by graphql-ws, and live frames are written by each
+// socket's TurnWriter (turn-writer.ts).
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import type { Socket } from 'node:net';
@@ -22,6 +24,7 @@ import type { LiveConnection } from '../events/live-hub.ts';
 import { NextFrames, serialisedPayload } from '../execution/shared-subscriptions.ts';
 import { memoOn } from '../execution/memo-on.ts';
 import { TurnWriter } from './turn-writer.ts';
+import { KeepAlive } from './keep-alive.ts';
 
 /** What the Yoga context function receives for an operation over a socket. */
 export interface WebSocketInit {
@@ -160,8 +163,6 @@ type Extra = {
   key?: string;
   connectionId?: string;
   live?: LiveConnection;
-  /** The socket's live frames (SocketFrames), made with its first subscription. */
-  writer?: TurnWriter;
 };
 
 /** The key from `connectionParams` (`authorization: "Bearer …"`, `apiKey` or `token`), else from the upgrade request. */
@@ -184,6 +185,14 @@ export function attachWebSocket(
   socketBuffer = SOCKET_BUFFER,
 ): WebSocketEndpoint {
   const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: 256 * 1024 });
+  // Each socket's frame writer and keep-alive, from its upgrade on (before graphql-ws's own listener).
+  const writers = new WeakMap<WebSocket, TurnWriter>();
+  const keepAlive = keepAliveMs > 0 && Number.isFinite(keepAliveMs) ? new KeepAlive(keepAliveMs) : null;
+  wss.on('connection', (socket, request) => {
+    const writer = new TurnWriter(request.socket as Socket);
+    writers.set(socket, writer);
+    if (keepAlive) socket.once('close', keepAlive.add(socket, writer));
+  });
   const disposable = useServer<Record<string, unknown>, Extra>(
     {
       connectionInitWaitTimeout: 10_000,
@@ -232,8 +241,7 @@ export function attachWebSocket(
         // graphql-ws would otherwise answer "Unable to identify operation": say it in graphql-js's words.
         const unresolved = operationResolutionError(document, payload.operationName);
         if (unresolved) return [unresolved];
-        const writer = (ctx.extra.writer ??= new TurnWriter(ctx.extra.request.socket as Socket));
-        const frames = new SocketFrames(ctx.extra.socket, writer, id, socketBuffer);
+        const frames = new SocketFrames(ctx.extra.socket, writers.get(ctx.extra.socket)!, id, socketBuffer);
         const root = { execute, subscribe, socket: ctx.extra.socket, id, frames } as Root;
         const args: ExecutionArgs = {
           schema,
@@ -256,13 +264,15 @@ export function attachWebSocket(
       },
     },
     wss,
-    keepAliveMs,
+    // graphql-ws's keep-alive off: KeepAlive (keep-alive.ts) pings instead.
+    0,
   );
   return {
     get size() {
       return wss.clients.size;
     },
     close: async () => {
+      keepAlive?.close();
       for (const socket of wss.clients) socket.close(1001, 'server shutting down');
       await disposable.dispose();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
