@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
+import { clientFrame, eachFrame } from './ws-frames.ts';
 
 export interface OpenCommand {
   type: 'open';
@@ -76,13 +77,6 @@ function receive(index: Map<string, number>, data: Buffer, start: number, end: n
   else record(e, at);
 }
 
-/** A client text frame: masked (RFC 6455 5.3), with a zero key, which leaves the payload as it is. */
-function clientFrame(opcode: number, payload: Buffer): Buffer {
-  const len = payload.length;
-  const head = len < 126 ? Buffer.from([0x80 | opcode, 0x80 | len, 0, 0, 0, 0]) : Buffer.from([0x80 | opcode, 0x80 | 126, len >> 8, len & 0xff, 0, 0, 0, 0]);
-  return Buffer.concat([head, payload]);
-}
-
 /** One subscriber over plain TCP: the upgrade by hand, then frames parsed in place. */
 function openRaw(cmd: OpenCommand, index: Map<string, number>, sub: OpenCommand['subscribers'][number]): Promise<void> {
   const mine = generation;
@@ -123,23 +117,7 @@ function openRaw(cmd: OpenCommand, index: Map<string, number>, sub: OpenCommand[
         if (cmd.server === 'ours') sendText(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${cmd.key}` } }));
         p = endOfHead + 4;
       }
-      while (data.length - p >= 2) {
-        const opcode = data[p]! & 0x0f;
-        let len = data[p + 1]! & 0x7f;
-        let head = 2;
-        if (len === 126) {
-          if (data.length - p < 4) break;
-          len = data.readUInt16BE(p + 2);
-          head = 4;
-        } else if (len === 127) {
-          if (data.length - p < 10) break;
-          len = Number(data.readBigUInt64BE(p + 2));
-          head = 10;
-        }
-        if (data.length - p < head + len) break;
-        const start = p + head;
-        const end = start + len;
-        p = end;
+      p = eachFrame(data, p, (opcode, start, end) => {
         if (opcode === 9) socket.write(clientFrame(10, data.subarray(start, end)));
         else if (opcode === 8) {
           if (!closing && mine === generation) {
@@ -155,7 +133,7 @@ function openRaw(cmd: OpenCommand, index: Map<string, number>, sub: OpenCommand[
             resolve();
           } else receive(index, data, start, end, at);
         }
-      }
+      });
       if (p < data.length) pending = data.subarray(p);
     });
   });

@@ -12,6 +12,7 @@ import { listen, type RunningServer } from '../../src/server.ts';
 import { attachWebSocket, type WebSocketEndpoint } from '../../src/http/websocket.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { msgSyncBody, msgSyncItem, postWebhook, statusSyncBody } from '../support/live.ts';
+import { clientFrame, eachFrame } from '../../bench/ws-frames.ts';
 
 const INTERVAL = 400;
 let t: TestApp;
@@ -46,12 +47,6 @@ interface RawClient {
   destroy(): void;
 }
 
-function clientFrame(opcode: number, payload: Buffer): Buffer {
-  // Masked with a zero key (RFC 6455 5.3), which leaves the payload as it is.
-  const head = payload.length < 126 ? Buffer.from([0x80 | opcode, 0x80 | payload.length, 0, 0, 0, 0]) : Buffer.from([0x80 | opcode, 0x80 | 126, payload.length >> 8, payload.length & 0xff, 0, 0, 0, 0]);
-  return Buffer.concat([head, payload]);
-}
-
 /** A graphql-ws client over plain TCP; answers pings only if `pong`. */
 async function rawClient(pong: boolean): Promise<RawClient> {
   const socket = net.connect(server.port, '127.0.0.1');
@@ -80,22 +75,12 @@ async function rawClient(pong: boolean): Promise<RawClient> {
         resolve();
       }
       const frames: Frame[] = [];
-      let p = 0;
-      while (data.length - p >= 2) {
-        let len = data[p + 1]! & 0x7f;
-        let head = 2;
-        if (len === 126) {
-          if (data.length - p < 4) break;
-          len = data.readUInt16BE(p + 2);
-          head = 4;
-        }
-        if (data.length - p < head + len) break;
-        const frame = { opcode: data[p]! & 0x0f, payload: data.subarray(p + head, p + head + len) };
+      const p = eachFrame(data, 0, (opcode, start, end) => {
+        const frame = { opcode, payload: data.subarray(start, end) };
         frames.push(frame);
-        p += head + len;
-        if (frame.opcode === 9 && pong) socket.write(clientFrame(10, frame.payload));
-        if (frame.opcode === 1) texts.push(JSON.parse(frame.payload.toString('utf8')));
-      }
+        if (opcode === 9 && pong) socket.write(clientFrame(10, frame.payload));
+        if (opcode === 1) texts.push(JSON.parse(frame.payload.toString('utf8')));
+      });
       pending = data.subarray(p);
       if (frames.length) reads.push(frames);
       wake?.();
