@@ -195,9 +195,14 @@ export class TurnWriter {
     return Array.isArray(data) ? [...data, PING_FRAME] : [data, PING_FRAME];
   }
 
-  /** A write failed: the socket is done for, as the stream would decide. */
+  /**
+   * A write failed: the socket is done for, as the stream would decide —
+   * unless it is already ending (its FIN queued, so libuv refuses writes):
+   * then the frames are dropped, as the stream drops writes after end().
+   */
   failed(status: number | undefined): void {
     const socket = this.socket;
-    if (!socket.destroyed) socket.destroy(Object.assign(new Error(`write failed (libuv status ${status})`), { errno: status, syscall: 'write' }));
+    if (socket.destroyed || socket.writableEnded) return;
+    socket.destroy(Object.assign(new Error(`write failed (libuv status ${status})`), { errno: status, syscall: 'write' }));
   }
 }

@@ -168,3 +168,20 @@ test('a socket destroyed before its run ends: the gathered frames are dropped, n
     await p.close();
   }
 });
+
+test('a socket ended (its FIN queued) before the run ends: the gathered frames are dropped, the socket closes cleanly, not destroyed with an error', async () => {
+  for (const on of [true, false]) {
+    useHandleWrites(on);
+    const p = await pair();
+    const writer = new TurnWriter(p.server);
+    let error: Error | null = null;
+    p.server.on('error', (err) => (error = err));
+    writer.write(record(1, 100));
+    p.server.end();
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => p.client.once('end', r));
+    assert.equal(error, null, `handle writes ${on}`);
+    assert.equal(writer.writing, 0);
+    await p.close();
+  }
+});
