@@ -83,11 +83,11 @@ const FRAMES = Symbol('chatgraph.frames');
 /**
  * A subscription's `next` frames written straight to its TCP socket through
  * the socket's TurnWriter (a batch of events' frames in one system call),
- * one frame shared by every subscriber of the result with the same id. `ws` writes its
- * own frames (pings, pongs, close) to the same socket whole and at once — it
- * queues only while compressing, which is never negotiated here — so frames
- * never interleave. Refused (the stream takes the event) once the socket is
- * closing or has SOCKET_BUFFER bytes waiting.
+ * one frame shared by every subscriber of the result with the same id.
+ * `ws` writes its own frames (pings, pongs, close) to the same socket whole
+ * and at once — it queues only while compressing, which is never negotiated
+ * here — so frames never interleave. Refused (the stream takes the event)
+ * once the socket is closing or has SOCKET_BUFFER bytes waiting.
  */
 class SocketFrames extends NextFrames {
   private readonly prefix: string;
